@@ -79,3 +79,5 @@ class Employer(Timestamped, Base):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+
+    office: Mapped[Office] = relationship()

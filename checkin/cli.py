@@ -1,0 +1,102 @@
+"""The ``checkin`` command line: database, demo data, development server, morning job."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from checkin.db import make_engine, make_session_factory, transaction
+from checkin.settings import load_settings
+from checkin.timeutil import utcnow
+
+
+def _factory() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(load_settings().database_url))
+
+
+@click.group(help="checkin: daily check-in and early-warning service (就労定着支援).")
+def main() -> None:
+    pass
+
+
+@main.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
+def init_db() -> None:
+    from checkin.migrate import upgrade
+
+    url = load_settings().database_url
+    upgrade(url)
+    click.echo(f"database ready: {_safe_url(url)}")
+
+
+@main.command("seed-demo", help="Load a demo office with 30 clients and 90 days of entries.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Where the service is reached, for the printed client link.",
+)
+def seed_demo_cmd(base_url: str) -> None:
+    from checkin.services.demo import seed_demo
+    from checkin.services.morning import run_all_offices
+
+    now = utcnow()
+    try:
+        with transaction(_factory()) as session:
+            result = seed_demo(session, now=now)
+            runs = run_all_offices(session, now=now)
+    except RuntimeError as e:
+        raise click.ClickException(f"{e}; delete the database file to start again") from e
+    flags = sum(r.created for r in runs)
+    click.echo(f"demo office: {result.office.name}  ({flags} flags on this morning's list)")
+    click.echo(f"staff logins (password: {result.password}):")
+    for login, name, role in result.logins:
+        click.echo(f"  {login:<10} {name}  [{role}]")
+    click.echo(f"client link for {result.link_client.name}:")
+    click.echo(f"  {base_url.rstrip('/')}/c/{result.link_token}")
+
+
+@main.command("serve", help="Run the development server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    import os
+
+    from checkin.web import create_app
+
+    os.environ.setdefault("CHECKIN_ENV", "development")
+    app = create_app()
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("run-signals", help="Compute this morning's flags (idempotent per date).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The morning to compute (default: today in each office's time zone).",
+)
+def run_signals(day: object) -> None:
+    from checkin.services.morning import run_all_offices
+
+    morning: date | None = day.date() if day is not None else None  # type: ignore[attr-defined]
+    with transaction(_factory()) as session:
+        results = run_all_offices(session, now=utcnow(), morning=morning)
+    for r in results:
+        click.echo(
+            f"office {r.office_id} morning {r.morning}: {r.clients} clients, "
+            f"{r.created} new flags, {r.updated} updated"
+        )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

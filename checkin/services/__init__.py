@@ -1,0 +1,1 @@
+"""Operations on the model: plain functions that take a session; the caller commits."""

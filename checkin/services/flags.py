@@ -1,0 +1,192 @@
+"""Storing flags from the signals, the alert list, and acting on a flag."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from checkin.models import Client, Flag, FlagStatus, Office, Role, Severity, StaffLeave, StaffUser
+from checkin.services import audit
+from checkin.services.errors import NotFound, ValidationError
+from checkin.signals import FlagCandidate
+
+FLAG_NOTE_MAX = 500
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    touched: list[Flag] = field(default_factory=list)
+
+
+def _on_leave(session: Session, staff_ids: set[int], day: date) -> set[int]:
+    if not staff_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(StaffLeave.staff_id).where(
+                StaffLeave.staff_id.in_(staff_ids),
+                StaffLeave.starts_on <= day,
+                StaffLeave.ends_on >= day,
+            )
+        )
+    )
+
+
+def assignee_for(client: Client, away: set[int]) -> int | None:
+    """The assigned supporter, or the backup while the supporter is away."""
+    if client.supporter_id is not None and client.supporter_id not in away:
+        return client.supporter_id
+    return client.backup_supporter_id or client.supporter_id
+
+
+def upsert_candidates(
+    session: Session,
+    office: Office,
+    morning: date,
+    candidates: Sequence[FlagCandidate],
+    *,
+    now: datetime,
+    source: str = "morning",
+) -> UpsertResult:
+    """Store candidates: an unresolved flag of the same client and kind is updated, not
+    duplicated, so running a morning twice (or a wants-contact saved twice) adds nothing."""
+    result = UpsertResult()
+    if not candidates:
+        return result
+    client_ids = {c.client_id for c in candidates}
+    clients = {
+        c.id: c
+        for c in session.scalars(
+            select(Client).where(Client.id.in_(client_ids), Client.office_id == office.id)
+        )
+    }
+    existing = {
+        (f.client_id, f.kind): f
+        for f in session.scalars(
+            select(Flag).where(Flag.client_id.in_(client_ids), Flag.status != FlagStatus.RESOLVED)
+        )
+    }
+    staff_ids = {s for c in clients.values() for s in (c.supporter_id, c.backup_supporter_id) if s}
+    away = _on_leave(session, staff_ids, morning)
+    for cand in candidates:
+        client = clients.get(cand.client_id)
+        if client is None:
+            continue  # another office's client: never touch
+        severity = Severity(cand.severity)
+        reasons = [r.as_dict() for r in cand.reasons]
+        flag = existing.get((cand.client_id, cand.kind))
+        if flag is None:
+            flag = Flag(
+                office_id=office.id,
+                client_id=client.id,
+                kind=cand.kind,
+                severity=severity,
+                score=cand.score,
+                reasons=reasons,
+                first_date=morning,
+                last_date=morning,
+                status=FlagStatus.OPEN,
+                assignee_id=assignee_for(client, away),
+                source=source,
+                model_version=cand.model_version,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(flag)
+            existing[(cand.client_id, cand.kind)] = flag
+            result.created += 1
+        elif morning >= flag.last_date:  # a re-run of an older morning changes nothing
+            if severity.rank < flag.severity.rank and flag.status == FlagStatus.ACKNOWLEDGED:
+                flag.status = FlagStatus.OPEN  # it got worse: put it back on the list
+            flag.severity = severity
+            flag.score = cand.score
+            flag.reasons = reasons
+            flag.last_date = morning
+            flag.model_version = cand.model_version
+            flag.updated_at = now
+            result.updated += 1
+        result.touched.append(flag)
+    session.flush()
+    return result
+
+
+SEVERITY_ORDER = case(
+    (Flag.severity == Severity.URGENT, 0), (Flag.severity == Severity.HIGH, 1), else_=2
+)
+
+
+def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) -> list[Flag]:
+    """Unresolved flags a staff member should see, most urgent first.
+
+    Supporters see flags of their own clients and flags handed to them; service managers
+    and admins may ask for the whole office. Never another office's flags.
+    """
+    q = (
+        select(Flag)
+        .join(Client, Client.id == Flag.client_id)
+        .where(Flag.office_id == staff.office_id, Flag.status != FlagStatus.RESOLVED)
+        .options(joinedload(Flag.client), joinedload(Flag.assignee))
+    )
+    if not (everyone and staff.role in (Role.ADMIN, Role.SERVICE_MANAGER)):
+        q = q.where(
+            or_(
+                Flag.assignee_id == staff.id,
+                and_(Flag.assignee_id.is_(None), Client.supporter_id == staff.id),
+            )
+        )
+    q = q.order_by(
+        case((Flag.status == FlagStatus.OPEN, 0), else_=1),
+        SEVERITY_ORDER,
+        Flag.score.desc(),
+        Flag.id,
+    )
+    return list(session.scalars(q).unique())
+
+
+def get_flag(session: Session, staff: StaffUser, flag_id: int) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None or flag.office_id != staff.office_id:
+        raise NotFound()
+    return flag
+
+
+def act_on_flag(
+    session: Session,
+    staff: StaffUser,
+    flag_id: int,
+    action: str,
+    note: str | None,
+    *,
+    now: datetime,
+) -> Flag:
+    """Acknowledge (seen, will act) or resolve (handled) a flag, with an optional note."""
+    flag = get_flag(session, staff, flag_id)
+    note = (note or "").strip() or None
+    if note is not None and len(note) > FLAG_NOTE_MAX:
+        raise ValidationError({"note": f"メモは{FLAG_NOTE_MAX}文字までにしてください。"})
+    target = {"acknowledge": FlagStatus.ACKNOWLEDGED, "resolve": FlagStatus.RESOLVED}.get(action)
+    if target is None:
+        raise ValidationError({"action": "不明な操作です。"})
+    if flag.status == FlagStatus.RESOLVED:
+        raise ValidationError({"action": "このフラグはすでに対応済みです。"})
+    flag.status = target
+    flag.acted_by_id = staff.id
+    flag.acted_at = now
+    if note is not None:
+        flag.note = note
+    audit.record(
+        session,
+        f"flag.{action}",
+        office_id=staff.office_id,
+        actor=staff,
+        target=flag,
+        client_id=flag.client_id,
+        detail={"note": note} if note else None,
+    )
+    return flag

@@ -1,0 +1,120 @@
+"""The client's personal check-in page (/c/<token>): Japanese, phone-first, no JavaScript."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from checkin.models import Channel, CheckIn, Client
+from checkin.services.checkins import CheckinInput, record_checkin
+from checkin.services.errors import ValidationError
+from checkin.services.links import client_for_token
+from checkin.timeutil import local_date
+from checkin.web import get_db, now
+
+bp = Blueprint("client_form", __name__)
+
+MOOD = [(1, "とても わるい"), (2, "わるい"), (3, "ふつう"), (4, "よい"), (5, "とても よい")]
+FATIGUE = [
+    (1, "つかれて いない"),
+    (2, "すこし"),
+    (3, "つかれた"),
+    (4, "かなり"),
+    (5, "とても つかれた"),
+]
+SLEEP_QUALITY = [
+    (1, "ねむれ なかった"),
+    (2, "あまり"),
+    (3, "ふつう"),
+    (4, "よく ねむれた"),
+    (5, "とても よく"),
+]
+CHOICES = {"mood": MOOD, "fatigue": FATIGUE, "sleep_quality": SLEEP_QUALITY}
+
+
+def _client_or_404(token: str) -> Client:
+    client = client_for_token(get_db(), token, now=now())
+    if client is None:
+        abort(404, "invalid link")
+    return client
+
+
+def _last_entries(client: Client, n: int) -> list[CheckIn]:
+    return list(
+        get_db().scalars(
+            select(CheckIn)
+            .where(CheckIn.client_id == client.id)
+            .order_by(CheckIn.local_date.desc())
+            .limit(n)
+        )
+    )
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+def checkin(token: str) -> Any:
+    db = get_db()
+    client = _client_or_404(token)
+    today = local_date(now(), client.office.timezone)
+    recent = _last_entries(client, 2)
+    todays = next((e for e in recent if e.local_date == today), None)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = CheckinInput.from_form(request.form, today=today)
+            result = record_checkin(db, client, data, channel=Channel.WEB, now=now())
+        except ValidationError as e:
+            db.rollback()
+            errors = e.errors
+        else:
+            db.commit()
+            return redirect(
+                url_for(
+                    "client_form.done",
+                    token=token,
+                    d=result.checkin.local_date.isoformat(),
+                    u="1" if result.urgent_flags else None,
+                ),
+                code=303,
+            )
+        values: dict[str, Any] = request.form.to_dict()
+    else:
+        db.commit()  # last_used_at
+        source = todays or (recent[0] if recent else None)
+        values = {"day": "today"}
+        if todays is not None:
+            values.update(
+                mood=str(todays.mood),
+                fatigue=str(todays.fatigue),
+                sleep_quality=str(todays.sleep_quality or ""),
+                note=todays.note or "",
+                wants_contact="1" if todays.wants_contact else "",
+            )
+        if source is not None and source.sleep_hours is not None:
+            values["sleep_hours"] = f"{source.sleep_hours.normalize():f}"
+    return render_template(
+        "checkin/form.html",
+        client=client,
+        today=today,
+        yesterday=today - timedelta(days=1),
+        already=todays is not None,
+        values=values,
+        errors=errors,
+        choices=CHOICES,
+    ), (400 if errors else 200)
+
+
+@bp.get("/c/<token>/done")
+def done(token: str) -> str:
+    client = _client_or_404(token)
+    get_db().commit()
+    return render_template(
+        "checkin/done.html",
+        client=client,
+        token=token,
+        urgent=request.args.get("u") == "1",
+        recent=list(reversed(_last_entries(client, 7))),
+        labels=dict(MOOD),
+    )
