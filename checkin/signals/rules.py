@@ -7,6 +7,7 @@ each morning sees only entries dated before it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ def has_crisis_words(note: str | None) -> bool:
 
 def _expected_mask(days: pd.DatetimeIndex, workdays: str) -> np.ndarray:
     wd = {int(c) for c in workdays if c.isdigit()}
-    return np.isin(days.weekday, list(wd))
+    return np.isin(days.day_of_week, list(wd))
 
 
 def compute_flags(entries: pd.DataFrame, clients: pd.DataFrame, today: date) -> list[FlagCandidate]:
@@ -59,12 +60,18 @@ def _hard_triggers(entries: pd.DataFrame, today: pd.Timestamp) -> list[FlagCandi
     # already raised at once when they were saved, or by an earlier morning.
     recent = entries[entries["date"] >= today - pd.Timedelta(days=1)]
     out = []
-    for row in recent.itertuples(index=False):
-        d = row.date.date()
-        if bool(row.wants_contact):
-            out.append(contact_candidate(int(row.client_id), d))
-        if has_crisis_words(row.note):
-            out.append(crisis_candidate(int(row.client_id), d))
+    for cid, day, wants, note in zip(
+        recent["client_id"].tolist(),
+        recent["date"].tolist(),
+        recent["wants_contact"].tolist(),
+        recent["note"].tolist(),
+        strict=True,
+    ):
+        d = pd.Timestamp(day).date()
+        if bool(wants):
+            out.append(contact_candidate(int(cid), d))
+        if has_crisis_words(note if isinstance(note, str) else None):
+            out.append(crisis_candidate(int(cid), d))
     return out
 
 
@@ -117,35 +124,38 @@ def _worse_than_usual(
     j["fat_rise"] = j["fat_rec"] - j["fat_base"]
     j = j[(j["mood_drop"] >= SHIFT_WATCH) | (j["fat_rise"] >= SHIFT_WATCH)]
     out = []
-    for cid, row in j.iterrows():
+    records: dict[Any, dict[Any, Any]] = j.to_dict("index")
+    for cid, row in records.items():
         reasons = []
-        if row.mood_drop >= SHIFT_WATCH:
+        if row["mood_drop"] >= SHIFT_WATCH:
             reasons.append(
                 Reason(
                     "mood_below_usual",
                     f"気分が本人のふだんより低い日が続いています"
-                    f" (ふだん{row.mood_base:.1f}→最近{int(row.n_rec)}日の平均{row.mood_rec:.1f})",
+                    f" (ふだん{row['mood_base']:.1f}→最近{int(row['n_rec'])}日の平均"
+                    f"{row['mood_rec']:.1f})",
                     {
-                        "usual": float(row.mood_base),
-                        "recent": round(float(row.mood_rec), 2),
-                        "days": int(row.n_rec),
+                        "usual": float(row["mood_base"]),
+                        "recent": round(float(row["mood_rec"]), 2),
+                        "days": int(row["n_rec"]),
                     },
                 )
             )
-        if row.fat_rise >= SHIFT_WATCH:
+        if row["fat_rise"] >= SHIFT_WATCH:
             reasons.append(
                 Reason(
                     "fatigue_above_usual",
                     f"疲れが本人のふだんより強い日が続いています"
-                    f" (ふだん{row.fat_base:.1f}→最近{int(row.n_rec)}日の平均{row.fat_rec:.1f})",
+                    f" (ふだん{row['fat_base']:.1f}→最近{int(row['n_rec'])}日の平均"
+                    f"{row['fat_rec']:.1f})",
                     {
-                        "usual": float(row.fat_base),
-                        "recent": round(float(row.fat_rec), 2),
-                        "days": int(row.n_rec),
+                        "usual": float(row["fat_base"]),
+                        "recent": round(float(row["fat_rec"]), 2),
+                        "days": int(row["n_rec"]),
                     },
                 )
             )
-        shift = max(row.mood_drop, row.fat_rise)
+        shift = max(row["mood_drop"], row["fat_rise"])
         severity = "high" if shift >= SHIFT_HIGH else "watch"
         out.append(
             FlagCandidate(
@@ -158,18 +168,27 @@ def _worse_than_usual(
 def _missing(
     entries: pd.DataFrame, today: pd.Timestamp, clients: pd.DataFrame
 ) -> list[FlagCandidate]:
-    last = entries.groupby("client_id")["date"].max()
-    out = []
-    for row in clients.itertuples(index=False):
-        cid = int(row.client_id)
+    last: dict[Any, Any] = entries.groupby("client_id")["date"].max().to_dict()
+    out: list[FlagCandidate] = []
+    rows: list[tuple[Any, ...]] = list(
+        zip(
+            clients["client_id"].tolist(),
+            clients["stage"].tolist(),
+            clients["workdays"].tolist(),
+            clients["active_from"].tolist(),
+            strict=True,
+        )
+    )
+    for cid_raw, stage, workdays, active_from in rows:
+        cid = int(cid_raw)
         since = last.get(cid)
-        start = since + pd.Timedelta(days=1) if since is not None else row.active_from
+        start = since + pd.Timedelta(days=1) if since is not None else active_from
         if start is None or pd.isna(start):
             continue
-        window_start = max(start, today - pd.Timedelta(days=60))
+        window_start = max(pd.Timestamp(start), today - pd.Timedelta(days=60))
         days = pd.date_range(window_start, today - pd.Timedelta(days=1), freq="D")
-        silent = int(_expected_mask(days, row.workdays).sum())
-        threshold = MISSING_DAYS_BY_STAGE.get(str(row.stage), 3)
+        silent = int(_expected_mask(days, str(workdays)).sum())
+        threshold = MISSING_DAYS_BY_STAGE.get(str(stage), 3)
         if silent < threshold:
             continue
         since_txt = f"最後の記録: {jp_date(since)}" if since is not None else "まだ記録がありません"

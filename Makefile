@@ -1,0 +1,54 @@
+# The two commands a new machine needs:  make demo  and  make test
+# (Debian/Ubuntu; run as root or with sudo available for the browser packages).
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-pg lint pytest screenshots system-deps install clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## Run the service with demo data on SQLite at http://127.0.0.1:8000
+demo: install
+	$(BIN)/checkin init-db
+	$(BIN)/checkin seed-demo || echo "(demo data already loaded; delete instance/checkin.db to start again)"
+	$(BIN)/checkin serve
+
+## Lint, type-check and run every test (SQLite; set CHECKIN_TEST_DATABASE_URL for PostgreSQL)
+test: install system-deps lint pytest
+
+test-pg:
+	CHECKIN_TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q
+
+# Browser tests use Debian's chromium (Playwright's own download is not used) and CJK fonts.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+## Refresh the screenshots in docs/screenshots from the browser tests
+screenshots: install system-deps
+	CHECKIN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/test_browser.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,208 @@
+"""Pages tested as a person would: Playwright driving Debian's chromium against a live server.
+
+Screenshots go to CHECKIN_SCREENSHOT_DIR (``make screenshots`` points it at docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from checkin.models import CheckIn, Flag, FlagStatus
+from checkin.services import demo
+from checkin.services.links import issue_link
+from checkin.services.morning import run_all_offices
+from tests.conftest import NOW
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (make test installs it)",
+    ),
+]
+PHONE = {"width": 360, "height": 740}  # a small, older Android phone
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SERVER_NAME"] = None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("CHECKIN_SCREENSHOT_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture
+def seeded(db: Session) -> demo.DemoResult:
+    result = demo.seed_demo(db, now=NOW)
+    run_all_offices(db, now=NOW)
+    db.commit()
+    return result
+
+
+def test_client_checks_in_on_a_phone(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    client = seeded.link_client
+    token = issue_link(db, client, now=NOW)
+    db.commit()
+    ctx = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="ja-JP",
+        java_script_enabled=False,
+    )
+    page = ctx.new_page()
+    page.goto(f"{live_server}/c/{token}")
+    assert page.locator("h1").inner_text().startswith(client.name)
+    # Nothing is wider than the screen, and every choice is a comfortable tap target.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for name in ("mood", "fatigue", "sleep_quality"):
+        box = page.locator(f"label[for={name}-3]").bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (name, box)
+    page.screenshot(path=str(shots / "client-checkin-phone.png"), full_page=True)
+
+    # Forgetting a choice: a clear message, the other answers kept, nothing saved.
+    page.locator("label[for=mood-2]").tap()
+    page.locator("label[for=fatigue-4]").tap()
+    page.fill("#sleep_hours", "5.5")
+    page.get_by_role("button", name="おくる").tap()
+    assert "よく ねむれたかを えらんでください" in page.locator(".error-summary").inner_text()
+    assert page.locator("#mood-2").is_checked()
+    assert (
+        db.scalar(
+            select(CheckIn).where(CheckIn.client_id == client.id, CheckIn.local_date == NOW.date())
+        )
+        is None
+    )
+
+    page.locator("label[for=sleep_quality-2]").tap()
+    page.fill("#note", "きょうは すこし しんどい")
+    page.locator("label[for=wants_contact]").tap()
+    page.get_by_role("button", name="おくる").tap()
+    page.wait_for_url("**/done**")
+    assert "支援員から 連絡します" in page.content()
+    page.screenshot(path=str(shots / "client-done-phone.png"), full_page=True)
+    ctx.close()
+
+    db.expire_all()
+    entry = db.scalars(
+        select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.local_date.desc())
+    ).first()
+    assert entry is not None
+    assert (entry.mood, entry.fatigue, float(entry.sleep_hours or 0), entry.sleep_quality) == (
+        2,
+        4,
+        5.5,
+        2,
+    )
+    assert entry.wants_contact and entry.note == "きょうは すこし しんどい"
+    flag = db.scalars(select(Flag).where(Flag.client_id == client.id, Flag.kind == "contact"))
+    assert flag.one().status == FlagStatus.OPEN
+
+
+def test_supporter_triages_the_morning_list(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    supporter = next(login for login, _, role in seeded.logins if role == "supporter")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page = ctx.new_page()
+    page.goto(f"{live_server}/alerts")
+    page.fill("#login", supporter)
+    page.fill("#password", seeded.password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/alerts")
+    cards = page.locator("li.flag")
+    assert cards.count() >= 1
+    # Most urgent first.
+    ranks = {"urgent": 0, "high": 1, "watch": 2}
+    sev = [ranks[c.get_attribute("class").split("sev-")[1].split()[0]] for c in cards.all()]
+    assert sev == sorted(sev)
+    assert all(c.locator("ul.reasons li").count() >= 1 for c in cards.all())
+    assert all(c.locator("ol.strip li").count() == 14 for c in cards.all())
+    page.screenshot(path=str(shots / "alerts.png"), full_page=True)
+
+    first = cards.first
+    name = first.locator(".client-name").inner_text()
+    first.locator("input[name=note]").fill("電話して様子を聞いた")
+    first.get_by_role("button", name="対応済み").click()
+    page.wait_for_load_state()
+    assert "対応済みにしました" in page.content()
+    db.expire_all()
+    handled = db.scalars(select(Flag).where(Flag.note == "電話して様子を聞いた")).one()
+    assert handled.status == FlagStatus.RESOLVED and handled.client.name == name
+
+    page.goto(f"{live_server}/clients/{handled.client_id}")
+    assert name in page.locator("h1").inner_text()
+    page.screenshot(path=str(shots / "client-detail.png"), full_page=True)
+    ctx.close()
+
+
+def test_the_check_in_page_keeps_working_after_midnight(
+    browser: Any, live_server: str, app: Flask, db: Session, seeded: demo.DemoResult
+) -> None:
+    # A form opened late and sent after midnight is saved for the new day, not lost.
+    token = issue_link(db, seeded.link_client, now=NOW)
+    db.commit()
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(f"{live_server}/c/{token}")
+    app.config["CLOCK"] = lambda: NOW + timedelta(days=1)
+    for name, v in (("mood", 3), ("fatigue", 3), ("sleep_quality", 3)):
+        page.locator(f"label[for={name}-{v}]").click()
+    page.fill("#sleep_hours", "7")
+    page.get_by_role("button", name="おくる").click()
+    page.wait_for_url("**/done**")
+    db.expire_all()
+    days = db.scalars(
+        select(CheckIn.local_date)
+        .where(CheckIn.client_id == seeded.link_client.id)
+        .order_by(CheckIn.local_date.desc())
+    ).first()
+    assert days == (NOW + timedelta(days=1)).date()
+    ctx.close()

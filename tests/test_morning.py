@@ -1,0 +1,184 @@
+"""The morning job through the CLI and the service, and the demo data it is shown on."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checkin.cli import main
+from checkin.models import Channel, CheckIn, Client, Flag, FlagStatus, Office
+from checkin.services import demo
+from checkin.services.flags import upsert_candidates
+from checkin.services.morning import run_all_offices, run_office_morning
+from checkin.signals import FlagCandidate, Reason
+from tests.conftest import NOW, TODAY, World
+
+
+def flags(db: Session, client: Client | None = None) -> list[Flag]:
+    db.expire_all()
+    q = select(Flag).order_by(Flag.id)
+    if client is not None:
+        q = q.where(Flag.client_id == client.id)
+    return list(db.scalars(q))
+
+
+def answer_every_weekday(db: Session, client: Client, days: int, mood: int = 4) -> None:
+    for back in range(days, 0, -1):
+        d = TODAY - timedelta(days=back)
+        if d.weekday() < 5:
+            db.add(
+                CheckIn(
+                    client_id=client.id, local_date=d, mood=mood, fatigue=2, channel=Channel.WEB
+                )
+            )
+    db.commit()
+
+
+def test_run_signals_twice_for_a_date_creates_no_duplicates(
+    database_url: str, db: Session, world: World
+) -> None:
+    # client_b went silent a week ago; client_a answers every day.
+    answer_every_weekday(db, world.client_a, 40)
+    for back in range(40, 8, -1):
+        d = TODAY - timedelta(days=back)
+        if d.weekday() < 5:
+            db.add(
+                CheckIn(
+                    client_id=world.client_b.id,
+                    local_date=d,
+                    mood=4,
+                    fatigue=2,
+                    channel=Channel.WEB,
+                )
+            )
+    db.commit()
+    env = {"CHECKIN_DATABASE_URL": database_url}
+    runner = CliRunner()
+    first = runner.invoke(main, ["run-signals", "--date", TODAY.isoformat()], env=env)
+    assert first.exit_code == 0, first.output
+    after_first = [(f.id, f.client_id, f.kind) for f in flags(db)]
+    second = runner.invoke(main, ["run-signals", "--date", TODAY.isoformat()], env=env)
+    assert second.exit_code == 0, second.output
+    assert "0 new flags" in second.output and "1 new flags" not in second.output
+    assert [(f.id, f.client_id, f.kind) for f in flags(db)] == after_first
+    # client_b (silent for a week) and client_c (never answered) are flagged, not client_a.
+    kinds = {(cid, kind) for _, cid, kind in after_first}
+    assert (world.client_b.id, "missing") in kinds
+    assert (world.client_c.id, "missing") in kinds
+    assert not any(cid == world.client_a.id for cid, _ in kinds)
+    flag_b = next(f for f in flags(db) if f.client_id == world.client_b.id)
+    assert flag_b.assignee_id == world.suzuki.id
+    assert "記録がありません" in flag_b.reasons[0]["text"]
+
+
+def test_run_signals_rejects_a_bad_date(database_url: str) -> None:
+    result = CliRunner().invoke(
+        main, ["run-signals", "--date", "2026-13-01"], env={"CHECKIN_DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 2
+    assert "2026-13-01" in result.output
+
+
+def test_a_flag_stays_one_flag_over_several_mornings(db: Session, world: World) -> None:
+    answer_every_weekday(db, world.client_a, 40)
+    office = db.get(Office, world.office.id)
+    assert office is not None
+    db.execute(
+        CheckIn.__table__.delete().where(  # type: ignore[attr-defined]
+            CheckIn.client_id == world.client_a.id, CheckIn.local_date >= TODAY - timedelta(7)
+        )
+    )
+    db.commit()
+    for back in (2, 1, 0):
+        run_office_morning(db, office, TODAY - timedelta(days=back), now=NOW)
+        db.commit()
+    [flag] = flags(db, world.client_a)
+    assert flag.first_date == TODAY - timedelta(days=2)
+    assert flag.last_date == TODAY
+    # Re-running an older morning does not roll the flag back.
+    run_office_morning(db, office, TODAY - timedelta(days=2), now=NOW)
+    db.commit()
+    assert flags(db, world.client_a)[0].last_date == TODAY
+
+
+def test_an_acknowledged_flag_that_gets_worse_comes_back(db: Session, world: World) -> None:
+    def morning(day: date, severity: str) -> None:
+        cand = FlagCandidate(world.client_a.id, "trend", severity, 10.0, (Reason("x", "t"),))
+        upsert_candidates(db, world.office, day, [cand], now=NOW)
+        db.commit()
+
+    morning(TODAY, "watch")
+    [flag] = flags(db, world.client_a)
+    flag.status = FlagStatus.ACKNOWLEDGED
+    db.commit()
+    morning(TODAY + timedelta(days=1), "watch")
+    assert flags(db, world.client_a)[0].status == FlagStatus.ACKNOWLEDGED
+    morning(TODAY + timedelta(days=2), "high")
+    [flag] = flags(db, world.client_a)
+    assert (flag.severity.value, flag.status) == ("high", FlagStatus.OPEN)
+
+
+def test_the_morning_never_touches_another_office(db: Session, world: World) -> None:
+    for c in (world.client_a, world.other_client):
+        db.add(
+            CheckIn(
+                client_id=c.id,
+                local_date=TODAY - timedelta(days=1),
+                mood=3,
+                fatigue=3,
+                wants_contact=True,
+                channel=Channel.WEB,
+            )
+        )
+    db.commit()
+    run_office_morning(db, world.office, TODAY, now=NOW)
+    db.commit()
+    urgent = {f.client_id for f in flags(db) if f.kind == "contact"}
+    assert urgent == {world.client_a.id}
+    assert all(f.office_id == world.office.id for f in flags(db))
+
+
+def test_each_office_gets_its_own_local_morning(db: Session, world: World) -> None:
+    world.other_office.timezone = "America/Los_Angeles"
+    db.commit()
+    results = run_all_offices(db, now=NOW)  # 2026-06-10 00:00 UTC
+    mornings = {r.office_id: r.morning for r in results}
+    assert mornings[world.office.id] == date(2026, 6, 10)
+    assert mornings[world.other_office.id] == date(2026, 6, 9)
+
+
+@pytest.fixture
+def seeded(db: Session) -> demo.DemoResult:
+    result = demo.seed_demo(db, now=NOW)
+    run_all_offices(db, now=NOW)
+    db.commit()
+    return result
+
+
+def test_demo_has_the_promised_shape(db: Session, seeded: demo.DemoResult) -> None:
+    assert db.scalar(select(func.count()).select_from(Client)) == 30
+    assert len(seeded.logins) == 4  # the service manager and 3 supporters
+    days = db.scalar(select(func.count(func.distinct(CheckIn.local_date))))
+    assert days is not None and 80 <= days <= 90
+
+
+def test_demo_alert_list_finds_the_troubled_clients(db: Session, seeded: demo.DemoResult) -> None:
+    clients = list(db.scalars(select(Client).order_by(Client.id)))
+    by_client: dict[int, set[str]] = {}
+    for f in flags(db):
+        by_client.setdefault(f.client_id, set()).add(f.kind)
+    for i in demo.SLOW_SLIDE + demo.SUDDEN_DROP + demo.FATIGUE_RISE:
+        assert "trend" in by_client.get(clients[i].id, set()), clients[i].name
+    assert "missing" in by_client.get(clients[demo.SILENT].id, set())
+    assert "contact" in by_client.get(clients[demo.ASKS_CONTACT].id, set())
+    # A readable morning: most clients are not flagged.
+    assert len(by_client) <= 12
+
+
+def test_demo_refuses_to_seed_twice(db: Session, seeded: demo.DemoResult) -> None:
+    with pytest.raises(RuntimeError):
+        demo.seed_demo(db, now=NOW)

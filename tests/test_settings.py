@@ -1,0 +1,51 @@
+"""Settings and the app factory's refusal to run unsafely."""
+
+from __future__ import annotations
+
+import pytest
+
+from checkin.settings import load_settings
+from checkin.web import create_app
+
+
+def test_defaults() -> None:
+    s = load_settings({})
+    assert s.timezone == "Asia/Tokyo"
+    assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("checkin.db")
+    assert s.env == "production"
+
+
+def test_environment_overrides() -> None:
+    s = load_settings(
+        {
+            "CHECKIN_DATABASE_URL": "postgresql+psycopg://x@h/db",
+            "CHECKIN_TIMEZONE": "UTC",
+            "CHECKIN_SECRET_KEY": "k",
+        }
+    )
+    assert (s.database_url, s.timezone, s.secret_key) == ("postgresql+psycopg://x@h/db", "UTC", "k")
+
+
+def test_a_misspelt_time_zone_fails_early() -> None:
+    with pytest.raises(Exception, match="Asia/Tokio"):
+        load_settings({"CHECKIN_TIMEZONE": "Asia/Tokio"})
+
+
+def test_production_refuses_to_start_without_a_secret_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CHECKIN_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CHECKIN_ENV", "production")
+    monkeypatch.setenv("CHECKIN_DATABASE_URL", "sqlite://")
+    with pytest.raises(RuntimeError, match="CHECKIN_SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("CHECKIN_SECRET_KEY", "s" * 32)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_runs_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHECKIN_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CHECKIN_ENV", "development")
+    monkeypatch.setenv("CHECKIN_DATABASE_URL", "sqlite://")
+    assert create_app().config["SECRET_KEY"]
