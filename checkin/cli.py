@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from checkin.db import make_engine, make_session_factory, transaction
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
 
 
-def _factory() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(load_settings().database_url))
+@contextmanager
+def _unit_of_work() -> Iterator[Session]:
+    """A session in one transaction; the engine is closed afterwards (no leaked connections)."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @click.group(help="checkin: daily check-in and early-warning service (就労定着支援).")
@@ -44,7 +53,7 @@ def seed_demo_cmd(base_url: str) -> None:
 
     now = utcnow()
     try:
-        with transaction(_factory()) as session:
+        with _unit_of_work() as session:
             result = seed_demo(session, now=now)
             runs = run_all_offices(session, now=now)
     except RuntimeError as e:
@@ -83,7 +92,7 @@ def run_signals(day: object) -> None:
     from checkin.services.morning import run_all_offices
 
     morning: date | None = day.date() if day is not None else None  # type: ignore[attr-defined]
-    with transaction(_factory()) as session:
+    with _unit_of_work() as session:
         results = run_all_offices(session, now=utcnow(), morning=morning)
     for r in results:
         click.echo(

@@ -190,7 +190,7 @@ def test_staff_issue_and_revoke_a_client_link(
 ) -> None:
     auth.login("sato")
     page = client.post(
-        f"/clients/{world.client_a.id}/link",
+        f"/clients/{world.client_a.id}/card",
         data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
     )
     html = page.get_data(as_text=True)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import Office, Role, StaffUser
+from checkin.models import Office, Role, StaffLeave, StaffUser
+from checkin.services import audit
+from checkin.services.errors import ValidationError
+
+LOGIN_RE = re.compile(r"[a-z0-9._-]{3,40}")
 
 # A fixed hash to compare against when the login is unknown, so that a wrong login and a
 # wrong password take the same time.
@@ -37,3 +44,89 @@ def authenticate(session: Session, login: str, password: str) -> StaffUser | Non
     if not staff.check_password(password) or not staff.active:
         return None
     return staff
+
+
+MIN_PASSWORD = 10
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError({"password": f"パスワードは{MIN_PASSWORD}文字以上にしてください。"})
+
+
+def new_staff(
+    session: Session,
+    office: Office,
+    *,
+    login: str,
+    name: str,
+    password: str,
+    role: Role,
+    email: str | None,
+    actor: StaffUser,
+) -> StaffUser:
+    errors: dict[str, str] = {}
+    login = login.strip().lower()
+    if not LOGIN_RE.fullmatch(login):
+        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
+    elif session.scalar(select(StaffUser.id).where(StaffUser.login == login)) is not None:
+        errors["login"] = "このログインIDはすでに使われています。"
+    if not name.strip():
+        errors["name"] = "名前を入れてください。"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+    if errors:
+        raise ValidationError(errors)
+    staff = create_staff(
+        session,
+        office,
+        login=login,
+        name=name.strip(),
+        password=password,
+        role=role,
+        email=(email or "").strip() or None,
+    )
+    session.flush()
+    audit.record(
+        session,
+        "staff.create",
+        office_id=office.id,
+        actor=actor,
+        target=staff,
+        detail={"role": role.value},
+    )
+    return staff
+
+
+def deactivate(session: Session, staff: StaffUser, *, actor: StaffUser) -> None:
+    """Access ends at once (sessions are checked on every request); records stay."""
+    if staff.id == actor.id:
+        raise ValidationError({"staff": "自分のアカウントは停止できません。"})
+    staff.active = False
+    audit.record(session, "staff.deactivate", office_id=staff.office_id, actor=actor, target=staff)
+
+
+def reset_password(session: Session, staff: StaffUser, password: str, *, actor: StaffUser) -> None:
+    check_password_strength(password)
+    staff.set_password(password)  # also ends the staff member's existing sessions
+    audit.record(
+        session, "staff.reset_password", office_id=staff.office_id, actor=actor, target=staff
+    )
+
+
+def add_leave(
+    session: Session, staff: StaffUser, starts_on: date, ends_on: date, *, actor: StaffUser
+) -> StaffLeave:
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "終わりの日が始まりの日より前になっています。"})
+    leave = StaffLeave(staff_id=staff.id, starts_on=starts_on, ends_on=ends_on)
+    session.add(leave)
+    audit.record(
+        session,
+        "staff.leave",
+        office_id=staff.office_id,
+        actor=actor,
+        target=staff,
+        detail={"from": str(starts_on), "to": str(ends_on)},
+    )
+    return leave

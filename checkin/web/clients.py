@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from checkin.models import Client, Flag
 from checkin.services.checkins import entries_for
-from checkin.services.links import active_link, issue_link, revoke_links
+from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
@@ -62,30 +62,7 @@ def client_detail(client_id: int) -> str:
         entries=entries,
         flags=flags,
         link=active_link(db, client),
-        new_link=None,
     )
-
-
-def _link_url(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("client_form.checkin", token=token)
-    return (
-        f"{base.rstrip('/')}{path}"
-        if base
-        else url_for("client_form.checkin", token=token, _external=True)
-    )
-
-
-@bp.post("/clients/<int:client_id>/link")
-@staff_required()
-def new_link(client_id: int) -> Any:
-    client = _own_client(client_id)
-    db = get_db()
-    token = issue_link(db, client, now=now(), actor=current_staff())
-    db.commit()
-    # Shown once: only the hash is stored.
-    flash("新しいリンクを作りました。前のリンクはもう使えません。", "ok")
-    return render_template("clients/link.html", client=client, url=_link_url(token))
 
 
 @bp.post("/clients/<int:client_id>/link/revoke")

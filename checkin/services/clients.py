@@ -1,0 +1,298 @@
+"""Creating and editing clients, with validation in plain words (for staff)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import (
+    Channel,
+    Client,
+    ClientStatus,
+    Disclosure,
+    Employer,
+    Flag,
+    FlagStatus,
+    StaffUser,
+    Stage,
+)
+from checkin.services import audit
+from checkin.services.errors import ValidationError
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_SERVICE_DAYS = 3 * 366  # the service lasts at most 3 years (seed 003)
+
+
+def looks_like_formula(value: str) -> bool:
+    return value.startswith(FORMULA_PREFIXES)
+
+
+@dataclass(frozen=True)
+class ClientData:
+    name: str
+    name_kana: str | None
+    supporter_id: int | None
+    backup_supporter_id: int | None
+    employer_id: int | None
+    hire_date: date | None
+    service_start: date | None
+    service_end: date | None
+    stage: Stage
+    disclosure: Disclosure
+    checkin_weekdays: str
+    reminder_time: time | None
+    channel_preference: Channel
+
+    FIELDS = (
+        "name",
+        "name_kana",
+        "supporter_id",
+        "backup_supporter_id",
+        "employer_id",
+        "hire_date",
+        "service_start",
+        "service_end",
+        "stage",
+        "disclosure",
+        "checkin_weekdays",
+        "reminder_time",
+        "channel_preference",
+    )
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> ClientData:
+        """Parse strings from a form or a spreadsheet row; every problem is named at once."""
+        errors: dict[str, str] = {}
+
+        def text(key: str, label: str, required: bool = False, limit: int = 200) -> str | None:
+            value = str(raw.get(key) or "").strip()
+            if not value:
+                if required:
+                    errors[key] = f"{label}を入れてください。"
+                return None
+            if len(value) > limit:
+                errors[key] = f"{label}は{limit}文字までです。"
+            elif looks_like_formula(value):
+                errors[key] = f"{label}の先頭に = + - @ は使えません。"
+            return value
+
+        def day(key: str, label: str) -> date | None:
+            value = str(raw.get(key) or "").strip()
+            if not value:
+                return None
+            if isinstance(raw.get(key), datetime):
+                return raw[key].date()
+            if isinstance(raw.get(key), date):
+                return raw[key]
+            try:
+                return date.fromisoformat(value.replace("/", "-"))
+            except ValueError:
+                errors[key] = f"{label}は 2026-04-01 の形で入れてください。"
+                return None
+
+        def ident(key: str) -> int | None:
+            value = str(raw.get(key) or "").strip()
+            if not value:
+                return None
+            if not value.isdigit():
+                errors[key] = "選びなおしてください。"
+                return None
+            return int(value)
+
+        def choice(key: str, enum: Any, default: Any, label: str) -> Any:
+            value = str(raw.get(key) or "").strip()
+            if not value:
+                return default
+            try:
+                return enum(value)
+            except ValueError:
+                errors[key] = f"{label}が正しくありません。"
+                return default
+
+        name = text("name", "名前", required=True)
+        kana = text("name_kana", "ふりがな")
+        raw_weekdays = raw.get("checkin_weekdays")  # None (not given): Monday to Friday
+        weekdays = "01234" if raw_weekdays is None else str(raw_weekdays).strip()
+        if (
+            not weekdays
+            or any(c not in "0123456" for c in weekdays)
+            or len(set(weekdays)) != len(weekdays)
+        ):
+            errors["checkin_weekdays"] = (
+                "記録する曜日は 月=0 … 日=6 の数字で入れてください (例 01234)。"
+            )
+        reminder: time | None = None
+        rt = str(raw.get("reminder_time") or "").strip()
+        if rt:
+            try:
+                reminder = time.fromisoformat(rt)
+            except ValueError:
+                errors["reminder_time"] = "リマインドの時刻は 19:00 の形で入れてください。"
+        data = cls(
+            name=name or "",
+            name_kana=kana,
+            supporter_id=ident("supporter_id"),
+            backup_supporter_id=ident("backup_supporter_id"),
+            employer_id=ident("employer_id"),
+            hire_date=day("hire_date", "入社日"),
+            service_start=day("service_start", "支援開始日"),
+            service_end=day("service_end", "支援終了日"),
+            stage=choice("stage", Stage, Stage.EXPLORATION, "支援の段階"),
+            disclosure=choice(
+                "disclosure", Disclosure, Disclosure.OPEN, "開示 (オープン/クローズ)"
+            ),
+            checkin_weekdays="".join(sorted(weekdays)) if "checkin_weekdays" not in errors else "",
+            reminder_time=reminder,
+            channel_preference=choice("channel_preference", Channel, Channel.WEB, "記録の方法"),
+        )
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+def check(session: Session, office_id: int, data: ClientData, *, client_id: int | None) -> None:
+    """Rules that need the database or several fields together."""
+    errors: dict[str, str] = {}
+    staff = {
+        s.id: s
+        for s in session.scalars(
+            select(StaffUser).where(
+                StaffUser.id.in_([i for i in (data.supporter_id, data.backup_supporter_id) if i])
+            )
+        )
+    }
+    for key, sid in (
+        ("supporter_id", data.supporter_id),
+        ("backup_supporter_id", data.backup_supporter_id),
+    ):
+        if sid is None:
+            continue
+        s = staff.get(sid)
+        if s is None or s.office_id != office_id:
+            errors[key] = "この事業所の職員を選んでください。"
+        elif not s.active:
+            errors[key] = f"{s.name}さんのアカウントは停止中です。"
+    if data.supporter_id and data.supporter_id == data.backup_supporter_id:
+        errors["backup_supporter_id"] = "副担当は担当と別の職員にしてください。"
+    if data.employer_id is not None:
+        employer = session.get(Employer, data.employer_id)
+        if employer is None or employer.office_id != office_id:
+            errors["employer_id"] = "この事業所に登録した企業を選んでください。"
+    if data.service_start and data.service_end:
+        if data.service_end < data.service_start:
+            errors["service_end"] = "支援終了日が支援開始日より前になっています。"
+        elif (data.service_end - data.service_start).days > MAX_SERVICE_DAYS:
+            errors["service_end"] = "就労定着支援の期間は最長3年です。"
+    if data.hire_date and data.service_start and data.service_start < data.hire_date:
+        errors["service_start"] = "支援開始日が入社日より前になっています。"
+    dup = select(Client.id).where(Client.office_id == office_id, Client.name == data.name)
+    if data.hire_date is not None:
+        dup = dup.where(Client.hire_date == data.hire_date)
+    if client_id is not None:
+        dup = dup.where(Client.id != client_id)
+    if data.name and session.scalar(dup.limit(1)) is not None:
+        errors["name"] = "同じ名前 (と入社日) の利用者がすでに登録されています。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_client(
+    session: Session,
+    office_id: int,
+    data: ClientData,
+    *,
+    actor: StaffUser | None,
+    client: Client | None = None,
+) -> Client:
+    """Create a client (``client`` None) or update one, after all checks pass."""
+    check(session, office_id, data, client_id=client.id if client else None)
+    created = client is None
+    if client is None:
+        client = Client(office_id=office_id)
+        session.add(client)
+    changed = {}
+    for field in ClientData.FIELDS:
+        new = getattr(data, field)
+        if getattr(client, field, None) != new:
+            changed[field] = str(new) if new is not None else None
+            setattr(client, field, new)
+    session.flush()
+    audit.record(
+        session,
+        "client.create" if created else "client.update",
+        office_id=office_id,
+        actor=actor,
+        target=client,
+        client_id=client.id,
+        detail={"changed": sorted(changed)},
+    )
+    return client
+
+
+def set_status(
+    session: Session, client: Client, status: ClientStatus, *, actor: StaffUser, on: date
+) -> None:
+    """Pause, end or resume the service. Ending closes the personal link's use at once
+    (inactive clients cannot check in) and keeps all records."""
+    if client.status == status:
+        return
+    old = client.status
+    client.status = status
+    if status == ClientStatus.ENDED and (client.service_end is None or client.service_end > on):
+        client.service_end = on
+    audit.record(
+        session,
+        "client.status",
+        office_id=client.office_id,
+        actor=actor,
+        target=client,
+        client_id=client.id,
+        detail={"from": old.value, "to": status.value},
+    )
+
+
+def reassign(
+    session: Session,
+    office_id: int,
+    client_ids: list[int],
+    *,
+    supporter_id: int,
+    actor: StaffUser,
+) -> int:
+    """Move several clients to another supporter (e.g. when a colleague leaves)."""
+    new = session.get(StaffUser, supporter_id)
+    if new is None or new.office_id != office_id or not new.active:
+        raise ValidationError({"supporter_id": "この事業所の、利用中の職員を選んでください。"})
+    clients = session.scalars(
+        select(Client).where(Client.office_id == office_id, Client.id.in_(client_ids))
+    ).all()
+    for c in clients:
+        old_supporter = c.supporter_id
+        if c.backup_supporter_id == supporter_id:
+            c.backup_supporter_id = old_supporter
+        c.supporter_id = supporter_id
+        # Open flags follow the client to the new supporter.
+        for flag in session.scalars(
+            select(Flag).where(
+                Flag.client_id == c.id,
+                Flag.status != FlagStatus.RESOLVED,
+                Flag.assignee_id == old_supporter,
+            )
+        ):
+            flag.assignee_id = supporter_id
+        audit.record(
+            session,
+            "client.reassign",
+            office_id=office_id,
+            actor=actor,
+            target=c,
+            client_id=c.id,
+            detail={"supporter_id": supporter_id},
+        )
+    return len(clients)

@@ -1,0 +1,364 @@
+"""Office administration: staff, clients, employers, and the client's check-in card.
+
+Admins and service managers manage; supporters can read their office's clients.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from checkin.models import (
+    Client,
+    ClientStatus,
+    Employer,
+    Flag,
+    FlagStatus,
+    Role,
+    StaffLeave,
+    StaffUser,
+    Stage,
+)
+from checkin.services import audit
+from checkin.services import clients as client_service
+from checkin.services import staff as staff_service
+from checkin.services.errors import ValidationError
+from checkin.services.links import issue_link
+from checkin.timeutil import local_date
+from checkin.web import get_db, now
+from checkin.web.auth import current_staff, staff_required
+
+bp = Blueprint("admin", __name__)
+MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
+
+STAGES = [
+    (Stage.EXPLORATION, "模索期"),
+    (Stage.ADJUSTMENT, "調整期"),
+    (Stage.STABILITY, "安定期"),
+    (Stage.SELF_DRIVING, "自走期"),
+]
+ROLES = [
+    (Role.SUPPORTER, "就労定着支援員"),
+    (Role.SERVICE_MANAGER, "サービス管理責任者"),
+    (Role.ADMIN, "管理者"),
+]
+
+
+def _office_staff(active_only: bool = True) -> list[StaffUser]:
+    q = select(StaffUser).where(StaffUser.office_id == current_staff().office_id)
+    if active_only:
+        q = q.where(StaffUser.active.is_(True))
+    return list(get_db().scalars(q.order_by(StaffUser.name)))
+
+
+def _own(model: Any, ident: int) -> Any:
+    obj = get_db().get(model, ident)
+    if obj is None or obj.office_id != current_staff().office_id:
+        abort(404)
+    return obj
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def staff_list() -> Any:
+    db = get_db()
+    me = current_staff()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            role = Role(request.form.get("role", "supporter"))
+            if role == Role.ADMIN and me.role != Role.ADMIN:
+                raise ValidationError({"role": "管理者を作れるのは管理者だけです。"})
+            staff_service.new_staff(
+                db,
+                me.office,
+                login=request.form.get("login", ""),
+                name=request.form.get("name", ""),
+                password=request.form.get("password", ""),
+                role=role,
+                email=request.form.get("email"),
+                actor=me,
+            )
+        except ValueError:
+            errors = {"role": "役割を選んでください。"}
+        except ValidationError as e:
+            errors = e.errors
+        if errors:
+            db.rollback()
+        else:
+            db.commit()
+            flash("職員を登録しました。", "ok")
+            return redirect(url_for("admin.staff_list"), code=303)
+    staff = _office_staff(active_only=False)
+    return render_template(
+        "admin/staff.html",
+        staff=staff,
+        roles=ROLES,
+        errors=errors,
+        values=request.form,
+        leaves=leaves_of([s.id for s in staff]),
+    ), (400 if errors else 200)
+
+
+@bp.post("/admin/staff/<int:staff_id>/deactivate")
+@staff_required(*MANAGERS)
+def deactivate(staff_id: int) -> Any:
+    db = get_db()
+    target = _own(StaffUser, staff_id)
+    try:
+        staff_service.deactivate(db, target, actor=current_staff())
+    except ValidationError as e:
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    db.commit()
+    flash(f"{target.name}さんのアカウントを停止しました。担当の利用者を引き継いでください。", "ok")
+    return redirect(url_for("admin.reassign", from_id=target.id), code=303)
+
+
+@bp.post("/admin/staff/<int:staff_id>/password")
+@staff_required(*MANAGERS)
+def reset_password(staff_id: int) -> Any:
+    db = get_db()
+    target = _own(StaffUser, staff_id)
+    try:
+        staff_service.reset_password(
+            db, target, request.form.get("password", ""), actor=current_staff()
+        )
+    except ValidationError as e:
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    db.commit()
+    flash(f"{target.name}さんのパスワードを変えました。", "ok")
+    return redirect(url_for("admin.staff_list"), code=303)
+
+
+@bp.post("/admin/staff/<int:staff_id>/leave")
+@staff_required(*MANAGERS)
+def add_leave(staff_id: int) -> Any:
+    db = get_db()
+    target = _own(StaffUser, staff_id)
+    try:
+        start = date.fromisoformat(request.form.get("starts_on", ""))
+        end = date.fromisoformat(request.form.get("ends_on", ""))
+        staff_service.add_leave(db, target, start, end, actor=current_staff())
+    except ValueError:
+        flash("休みの期間を 2026-04-01 の形で入れてください。", "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    except ValidationError as e:
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    db.commit()
+    flash(f"{target.name}さんの休みを登録しました。その間のアラートは副担当に届きます。", "ok")
+    return redirect(url_for("admin.staff_list"), code=303)
+
+
+@bp.route("/admin/reassign", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def reassign() -> Any:
+    db = get_db()
+    me = current_staff()
+    from_id = request.values.get("from_id", type=int)
+    if request.method == "POST":
+        ids = [int(i) for i in request.form.getlist("client_id") if i.isdigit()]
+        try:
+            n = client_service.reassign(
+                db,
+                me.office_id,
+                ids,
+                supporter_id=request.form.get("supporter_id", 0, int),
+                actor=me,
+            )
+        except ValidationError as e:
+            db.rollback()
+            flash(" ".join(e.errors.values()), "error")
+        else:
+            db.commit()
+            flash(f"{n}人の担当を変えました。", "ok")
+        return redirect(url_for("admin.reassign", from_id=from_id), code=303)
+    q = (
+        select(Client)
+        .where(Client.office_id == me.office_id, Client.status != ClientStatus.ENDED)
+        .order_by(Client.name)
+    )
+    if from_id:
+        q = q.where(Client.supporter_id == from_id)
+    clients = db.scalars(q).all()
+    open_flags: dict[int, int] = {}
+    if clients:
+        for f in db.scalars(
+            select(Flag).where(
+                Flag.client_id.in_([c.id for c in clients]), Flag.status != FlagStatus.RESOLVED
+            )
+        ):
+            open_flags[f.client_id] = open_flags.get(f.client_id, 0) + 1
+    return render_template(
+        "admin/reassign.html",
+        clients=clients,
+        open_flags=open_flags,
+        staff=_office_staff(),
+        from_staff=db.get(StaffUser, from_id) if from_id else None,
+    )
+
+
+# --- clients -----------------------------------------------------------------------------
+
+
+def _client_form(client: Client | None) -> Any:
+    db = get_db()
+    me = current_staff()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if client is not None:
+        values = {f: getattr(client, f) for f in client_service.ClientData.FIELDS}
+        values = {
+            k: (v.value if hasattr(v, "value") else ("" if v is None else str(v)))
+            for k, v in values.items()
+        }
+        if client.reminder_time is not None:
+            values["reminder_time"] = client.reminder_time.strftime("%H:%M")
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["checkin_weekdays"] = "".join(request.form.getlist("weekday"))
+        try:
+            data = client_service.ClientData.parse(values)
+            saved = client_service.save_client(db, me.office_id, data, actor=me, client=client)
+        except ValidationError as e:
+            db.rollback()
+            errors = e.errors
+        else:
+            db.commit()
+            flash("保存しました。", "ok")
+            return redirect(url_for("clients.client_detail", client_id=saved.id), code=303)
+    employers = db.scalars(
+        select(Employer).where(Employer.office_id == me.office_id).order_by(Employer.name)
+    ).all()
+    staff = _office_staff()
+    return render_template(
+        "admin/client_form.html",
+        client=client,
+        values=values,
+        errors=errors,
+        staff_opts=[(s.id, s.name) for s in staff],
+        employer_opts=[(e.id, e.name) for e in employers],
+        stage_opts=[(st.value, label) for st, label in STAGES],
+        disclosure_opts=[
+            ("open", "オープン就労 (会社に開示)"),
+            ("closed", "クローズ就労 (非開示)"),
+        ],
+    ), (400 if errors else 200)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def client_new() -> Any:
+    return _client_form(None)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def client_edit(client_id: int) -> Any:
+    return _client_form(_own(Client, client_id))
+
+
+@bp.post("/clients/<int:client_id>/status")
+@staff_required(*MANAGERS)
+def client_status(client_id: int) -> Any:
+    db = get_db()
+    client = _own(Client, client_id)
+    try:
+        status = ClientStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    today = local_date(now(), client.office.timezone)
+    client_service.set_status(db, client, status, actor=current_staff(), on=today)
+    db.commit()
+    flash(
+        {
+            "active": "支援を再開しました。",
+            "paused": "支援を一時停止しました。",
+            "ended": "支援を終了しました。記録は残ります。",
+        }[status.value],
+        "ok",
+    )
+    return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
+
+
+@bp.post("/clients/<int:client_id>/card")
+@staff_required()
+def client_card(client_id: int) -> Any:
+    """Issue a fresh link and show it as a printable card with a QR code (shown once)."""
+    db = get_db()
+    client = _own(Client, client_id)
+    if client.status != ClientStatus.ACTIVE:
+        flash("支援中の利用者だけにリンクを渡せます。", "error")
+        return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
+    token = issue_link(db, client, now=now(), actor=current_staff())
+    db.commit()
+    url = link_url(token)
+    qr = segno.make(url, error="m")
+    svg = Markup(qr.svg_inline(scale=5, dark="#000", light="#fff", title="記録用リンクのQRコード"))
+    return render_template("admin/card.html", client=client, url=url, qr=svg)
+
+
+def link_url(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("client_form.checkin", token=token)
+    if base:
+        return f"{base.rstrip('/')}{path}"
+    return url_for("client_form.checkin", token=token, _external=True)
+
+
+# --- employers ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/employers", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def employers() -> Any:
+    db = get_db()
+    me = current_staff()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        if not name:
+            errors["name"] = "企業名を入れてください。"
+        elif client_service.looks_like_formula(name):
+            errors["name"] = "企業名の先頭に = + - @ は使えません。"
+        elif db.scalar(
+            select(Employer.id).where(Employer.office_id == me.office_id, Employer.name == name)
+        ):
+            errors["name"] = "同じ名前の企業がすでに登録されています。"
+        if not errors:
+            e = Employer(
+                office_id=me.office_id,
+                name=name,
+                contact_name=(request.form.get("contact_name") or "").strip() or None,
+                contact_email=(request.form.get("contact_email") or "").strip() or None,
+                contact_phone=(request.form.get("contact_phone") or "").strip() or None,
+            )
+            db.add(e)
+            db.flush()
+            audit.record(db, "employer.create", office_id=me.office_id, actor=me, target=e)
+            db.commit()
+            flash("企業を登録しました。", "ok")
+            return redirect(url_for("admin.employers"), code=303)
+    rows = db.scalars(
+        select(Employer).where(Employer.office_id == me.office_id).order_by(Employer.name)
+    ).all()
+    return render_template(
+        "admin/employers.html", employers=rows, errors=errors, values=request.form
+    ), (400 if errors else 200)
+
+
+def leaves_of(staff_ids: list[int]) -> dict[int, list[StaffLeave]]:
+    out: dict[int, list[StaffLeave]] = {}
+    for leave in get_db().scalars(select(StaffLeave).where(StaffLeave.staff_id.in_(staff_ids))):
+        out.setdefault(leave.staff_id, []).append(leave)
+    return out
