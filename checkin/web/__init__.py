@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 
@@ -50,8 +50,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
+    from checkin.web import admin, alerts, auth, client_form, clients, transfer
+
+    @app.before_request
+    def upload_limits() -> None:
+        # Registered before CSRFProtect's hook, which is the first to read the form.
+        limit = transfer.UPLOAD_LIMITS.get(request.endpoint or "")
+        if limit is not None:
+            request.max_content_length = limit
+
     csrf.init_app(app)
-    from checkin.web import admin, alerts, auth, client_form, clients
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -59,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(transfer.bp)
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:

@@ -1,0 +1,394 @@
+"""Import and export: spreadsheets in, full records out (CSV and .xlsx).
+
+Exports neutralise formula injection (a cell starting with = + - @ is prefixed with ').
+Imports are all-or-nothing: every row is checked first, and nothing is saved unless all
+rows pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import CheckIn, Client, Employer, Flag, Office, StaffUser
+from checkin.services import audit
+from checkin.services import clients as client_service
+from checkin.services.errors import ValidationError
+
+Table = tuple[list[str], list[list[Any]]]
+
+# --- export ------------------------------------------------------------------------------
+
+
+def neutralise(value: Any) -> Any:
+    """Make a cell safe to open in a spreadsheet program."""
+    if isinstance(value, str) and value.startswith(client_service.FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if hasattr(value, "value") and not isinstance(value, date):
+        return value.value  # enums
+    if isinstance(value, list):
+        return " / ".join(str(r.get("text", "")) for r in value if isinstance(r, dict))
+    return value
+
+
+ENTRY_HEADERS = [
+    "client_id",
+    "date",
+    "mood",
+    "fatigue",
+    "sleep_hours",
+    "sleep_quality",
+    "wants_contact",
+    "note",
+    "channel",
+    "created_at",
+    "updated_at",
+]
+FLAG_HEADERS = [
+    "client_id",
+    "first_date",
+    "last_date",
+    "kind",
+    "severity",
+    "score",
+    "reasons",
+    "status",
+    "assignee",
+    "acted_by",
+    "acted_at",
+    "note",
+]
+CLIENT_HEADERS = [
+    "client_id",
+    "name",
+    "name_kana",
+    "supporter",
+    "backup_supporter",
+    "employer",
+    "hire_date",
+    "service_start",
+    "service_end",
+    "stage",
+    "disclosure",
+    "checkin_weekdays",
+    "status",
+]
+
+
+def _entries(session: Session, client_ids: Sequence[int]) -> Table:
+    rows = [
+        [
+            e.client_id,
+            e.local_date,
+            e.mood,
+            e.fatigue,
+            float(e.sleep_hours) if e.sleep_hours is not None else None,
+            e.sleep_quality,
+            int(e.wants_contact),
+            e.note,
+            e.channel,
+            e.created_at,
+            e.updated_at,
+        ]
+        for e in session.scalars(
+            select(CheckIn)
+            .where(CheckIn.client_id.in_(client_ids))
+            .order_by(CheckIn.client_id, CheckIn.local_date)
+        )
+    ]
+    return ENTRY_HEADERS, rows
+
+
+def _flags(session: Session, client_ids: Sequence[int]) -> Table:
+    rows = [
+        [
+            f.client_id,
+            f.first_date,
+            f.last_date,
+            f.kind,
+            f.severity,
+            f.score,
+            f.reasons,
+            f.status,
+            f.assignee.name if f.assignee else None,
+            f.acted_by.name if f.acted_by else None,
+            f.acted_at,
+            f.note,
+        ]
+        for f in session.scalars(
+            select(Flag).where(Flag.client_id.in_(client_ids)).order_by(Flag.client_id, Flag.id)
+        )
+    ]
+    return FLAG_HEADERS, rows
+
+
+def _clients(clients: Iterable[Client]) -> Table:
+    rows = [
+        [
+            c.id,
+            c.name,
+            c.name_kana,
+            c.supporter.name if c.supporter else None,
+            c.backup_supporter.name if c.backup_supporter else None,
+            c.employer.name if c.employer else None,
+            c.hire_date,
+            c.service_start,
+            c.service_end,
+            c.stage,
+            c.disclosure,
+            c.checkin_weekdays,
+            c.status,
+        ]
+        for c in clients
+    ]
+    return CLIENT_HEADERS, rows
+
+
+def client_tables(session: Session, client: Client) -> dict[str, Table]:
+    return {
+        "clients": _clients([client]),
+        "entries": _entries(session, [client.id]),
+        "flags": _flags(session, [client.id]),
+    }
+
+
+def office_tables(session: Session, office: Office) -> dict[str, Table]:
+    clients = list(
+        session.scalars(select(Client).where(Client.office_id == office.id).order_by(Client.id))
+    )
+    ids = [c.id for c in clients]
+    return {
+        "clients": _clients(clients),
+        "entries": _entries(session, ids),
+        "flags": _flags(session, ids),
+    }
+
+
+def to_csv(table: Table) -> bytes:
+    headers, rows = table
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([neutralise(_cell(v)) for v in row])
+    return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Japanese
+
+
+def to_xlsx(tables: dict[str, Table]) -> bytes:
+    wb = Workbook(write_only=True)
+    for name, (headers, rows) in tables.items():
+        ws = wb.create_sheet(title=name)
+        ws.append(headers)
+        for row in rows:
+            ws.append([neutralise(_cell(v)) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def record_export(
+    session: Session, staff: StaffUser, what: str, fmt: str, client_id: int | None = None
+) -> None:
+    audit.record(
+        session,
+        "export",
+        office_id=staff.office_id,
+        actor=staff,
+        client_id=client_id,
+        detail={"what": what, "format": fmt},
+    )
+
+
+# --- import ------------------------------------------------------------------------------
+
+# Column names: English, or the Japanese headings of the template.
+CLIENT_COLUMNS = {
+    "name": "name",
+    "名前": "name",
+    "name_kana": "name_kana",
+    "ふりがな": "name_kana",
+    "supporter_login": "supporter_login",
+    "担当": "supporter_login",
+    "backup_login": "backup_login",
+    "副担当": "backup_login",
+    "employer": "employer",
+    "企業": "employer",
+    "hire_date": "hire_date",
+    "入社日": "hire_date",
+    "service_start": "service_start",
+    "支援開始日": "service_start",
+    "service_end": "service_end",
+    "支援終了日": "service_end",
+    "stage": "stage",
+    "段階": "stage",
+    "disclosure": "disclosure",
+    "開示": "disclosure",
+    "checkin_weekdays": "checkin_weekdays",
+    "曜日": "checkin_weekdays",
+    "reminder_time": "reminder_time",
+    "リマインド": "reminder_time",
+    "channel": "channel_preference",
+    "方法": "channel_preference",
+}
+TEMPLATE_HEADERS = [
+    "名前",
+    "ふりがな",
+    "担当",
+    "副担当",
+    "企業",
+    "入社日",
+    "支援開始日",
+    "支援終了日",
+    "段階",
+    "開示",
+    "曜日",
+    "リマインド",
+    "方法",
+]
+MAX_ROWS = 5000
+
+
+@dataclass
+class RowResult:
+    line: int
+    name: str
+    problems: list[str] = field(default_factory=list)
+    data: client_service.ClientData | None = None
+
+
+@dataclass
+class ImportPreview:
+    rows: list[RowResult]
+    file_problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_problems and all(not r.problems for r in self.rows)
+
+
+def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of a CSV (UTF-8 or Shift_JIS, as Excel writes) or an .xlsx file."""
+    if filename.lower().endswith(".xlsx"):
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many kinds for a broken file
+            raise ValidationError({"file": "Excelファイルとして読めません。"}) from e
+        ws = wb.worksheets[0]
+        all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        wb.close()
+    else:
+        for encoding in ("utf-8-sig", "cp932"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError(
+                {"file": "文字コードが読めません。UTF-8 か Shift_JIS の CSV にしてください。"}
+            )
+        all_rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    all_rows = [r for r in all_rows if any(v not in (None, "") for v in r)]
+    if not all_rows:
+        raise ValidationError({"file": "ファイルが空です。"})
+    header = [str(h or "").strip() for h in all_rows[0]]
+    return header, all_rows[1:]
+
+
+def preview_clients(
+    session: Session, office: Office, filename: str, content: bytes
+) -> ImportPreview:
+    header, rows = read_table(filename, content)
+    unknown = [h for h in header if h and h not in CLIENT_COLUMNS]
+    keys = [CLIENT_COLUMNS.get(h) for h in header]
+    file_problems = []
+    if unknown:
+        file_problems.append(f"知らない列があります: {', '.join(unknown)}")
+    if "name" not in keys:
+        file_problems.append("「名前」(name) の列がありません。")
+    if len(rows) > MAX_ROWS:
+        file_problems.append(f"一度に取り込めるのは{MAX_ROWS}行までです。")
+    if file_problems:
+        return ImportPreview([], file_problems)
+
+    staff = {
+        s.login: s.id
+        for s in session.scalars(
+            select(StaffUser).where(StaffUser.office_id == office.id, StaffUser.active.is_(True))
+        )
+    }
+    employers = {
+        e.name: e.id
+        for e in session.scalars(select(Employer).where(Employer.office_id == office.id))
+    }
+    seen: dict[tuple[str, Any], int] = {}
+    results = []
+    for i, raw in enumerate(rows, start=2):
+        rec = {k: v for k, v in zip(keys, raw, strict=False) if k}
+        rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items()}
+        result = RowResult(i, str(rec.get("name") or ""))
+        for col, target in (
+            ("supporter_login", "supporter_id"),
+            ("backup_login", "backup_supporter_id"),
+        ):
+            login = str(rec.pop(col, "") or "").lower()
+            if login:
+                if login in staff:
+                    rec[target] = str(staff[login])
+                else:
+                    result.problems.append(f"職員「{login}」はこの事業所にいません。")
+        employer = str(rec.pop("employer", "") or "")
+        if employer:
+            if employer in employers:
+                rec["employer_id"] = str(employers[employer])
+            else:
+                result.problems.append(
+                    f"企業「{employer}」が未登録です。先に企業を登録してください。"
+                )
+        if rec.get("checkin_weekdays") in ("", None):
+            rec.pop("checkin_weekdays", None)
+        elif isinstance(rec.get("checkin_weekdays"), int | float):
+            rec["checkin_weekdays"] = str(int(rec["checkin_weekdays"])).zfill(1)
+        try:
+            data = client_service.ClientData.parse(rec)
+            client_service.check(session, office.id, data, client_id=None)
+            key = (data.name, data.hire_date)
+            if key in seen:
+                result.problems.append(f"{seen[key]}行目と同じ利用者です。")
+            seen.setdefault(key, i)
+            result.data = data
+        except ValidationError as e:
+            result.problems.extend(e.errors.values())
+        results.append(result)
+    return ImportPreview(results, [])
+
+
+def import_clients(
+    session: Session, office: Office, preview: ImportPreview, *, actor: StaffUser
+) -> list[Client]:
+    """Save every row of a clean preview, or nothing."""
+    if not preview.ok:
+        raise ValidationError({"file": "問題のある行があるので、取り込みませんでした。"})
+    saved = [
+        client_service.save_client(session, office.id, r.data, actor=actor)
+        for r in preview.rows
+        if r.data is not None
+    ]
+    audit.record(
+        session, "import.clients", office_id=office.id, actor=actor, detail={"rows": len(saved)}
+    )
+    return saved

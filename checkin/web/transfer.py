@@ -1,0 +1,145 @@
+"""Import (clients from CSV/.xlsx, with a preview) and export (CSV/.xlsx, audited)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from checkin.models import Client, Role
+from checkin.services import transfer
+from checkin.services.errors import ValidationError
+from checkin.web import get_db
+from checkin.web.auth import current_staff, staff_required
+
+bp = Blueprint("transfer", __name__)
+MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_LIMITS = {
+    "transfer.import_clients": IMPORT_MAX_BYTES,
+    "transfer.import_confirm": IMPORT_MAX_BYTES * 2,  # base64 of the file
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, filename: str, fmt: str) -> Response:
+    mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    resp = Response(body, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/clients/<int:client_id>/export.<fmt>")
+@staff_required()
+def export_client(client_id: int, fmt: str) -> Response:
+    db = get_db()
+    client = db.get(Client, client_id)
+    staff = current_staff()
+    if client is None or client.office_id != staff.office_id or fmt not in ("csv", "xlsx"):
+        abort(404)
+    tables = transfer.client_tables(db, client)
+    table = request.args.get("table", "entries")
+    if fmt == "csv" and table not in tables:
+        abort(404)
+    transfer.record_export(
+        db, staff, f"client:{table}" if fmt == "csv" else "client", fmt, client_id=client.id
+    )
+    db.commit()
+    if fmt == "csv":
+        return _download(transfer.to_csv(tables[table]), f"client-{client.id}-{table}.csv", fmt)
+    return _download(transfer.to_xlsx(tables), f"client-{client.id}.xlsx", fmt)
+
+
+@bp.get("/export/office.<fmt>")
+@staff_required(*MANAGERS)
+def export_office(fmt: str) -> Response:
+    db = get_db()
+    staff = current_staff()
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    tables = transfer.office_tables(db, staff.office)
+    table = request.args.get("table", "entries")
+    if fmt == "csv" and table not in tables:
+        abort(404)
+    transfer.record_export(db, staff, "office" if fmt == "xlsx" else f"office:{table}", fmt)
+    db.commit()
+    if fmt == "csv":
+        return _download(transfer.to_csv(tables[table]), f"office-{table}.csv", fmt)
+    return _download(transfer.to_xlsx(tables), "office.xlsx", fmt)
+
+
+@bp.get("/clients/import/template.csv")
+@staff_required(*MANAGERS)
+def import_template() -> Response:
+    example = [
+        "山田 花子",
+        "やまだ はなこ",
+        "sato",
+        "",
+        "",
+        "2026-04-01",
+        "2026-10-01",
+        "2029-09-30",
+        "exploration",
+        "open",
+        "01234",
+        "19:00",
+        "web",
+    ]
+    body = transfer.to_csv((transfer.TEMPLATE_HEADERS, [example]))
+    return _download(body, "clients-template.csv", "csv")
+
+
+@bp.route("/clients/import", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def import_clients() -> Any:
+    if request.method == "GET":
+        return render_template("admin/import.html", preview=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("ファイルを選んでください。", "error")
+        return render_template("admin/import.html", preview=None), 400
+    content = upload.read()
+    return _preview(upload.filename, content)
+
+
+def _preview(filename: str, content: bytes) -> Any:
+    db = get_db()
+    try:
+        preview = transfer.preview_clients(db, current_staff().office, filename, content)
+    except ValidationError as e:
+        for msg in e.errors.values():
+            flash(msg, "error")
+        return render_template("admin/import.html", preview=None), 400
+    db.rollback()
+    return render_template(
+        "admin/import.html",
+        preview=preview,
+        filename=filename,
+        payload=base64.b64encode(content).decode() if preview.ok else None,
+    ), (200 if preview.ok else 400)
+
+
+@bp.post("/clients/import/confirm")
+@staff_required(*MANAGERS)
+def import_confirm() -> Any:
+    db = get_db()
+    filename = request.form.get("filename", "upload.csv")
+    try:
+        content = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    staff = current_staff()
+    try:
+        # Checked again from scratch: the database may have changed since the preview.
+        preview = transfer.preview_clients(db, staff.office, filename, content)
+        saved = transfer.import_clients(db, staff.office, preview, actor=staff)
+    except ValidationError:
+        db.rollback()
+        return _preview(filename, content)
+    db.commit()
+    flash(f"{len(saved)}人を取り込みました。", "ok")
+    return redirect(url_for("clients.client_list"), code=303)
