@@ -29,6 +29,8 @@ from werkzeug.serving import make_server
 from checkin.db import make_engine, make_session_factory
 from checkin.migrate import upgrade
 from checkin.models import Base, Client, Office, Role, StaffUser, Stage
+from checkin.services import demo
+from checkin.services.morning import run_all_offices
 from checkin.web import create_app
 
 PASSWORD = "correct horse battery"
@@ -184,6 +186,15 @@ def world(db: Session) -> World:
     db.add_all([a, b, c, o])
     db.commit()
     return World(office, other, manager, sato, suzuki, outsider, a, b, c, o)
+
+
+@pytest.fixture
+def seeded(db: Session) -> demo.DemoResult:
+    """The demo office, with this morning's signals already run."""
+    result = demo.seed_demo(db, now=NOW)
+    run_all_offices(db, now=NOW)
+    db.commit()
+    return result
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

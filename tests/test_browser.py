@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from checkin.models import CheckIn, Flag, FlagStatus
 from checkin.services import demo
 from checkin.services.links import issue_link
-from checkin.services.morning import run_all_offices
 from tests.conftest import NOW
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,14 +59,6 @@ def shots(tmp_path: Path) -> Path:
     out = Path(os.environ.get("CHECKIN_SCREENSHOT_DIR") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-@pytest.fixture
-def seeded(db: Session) -> demo.DemoResult:
-    result = demo.seed_demo(db, now=NOW)
-    run_all_offices(db, now=NOW)
-    db.commit()
-    return result
 
 
 def test_client_checks_in_on_a_phone(

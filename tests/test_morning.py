@@ -151,14 +151,6 @@ def test_each_office_gets_its_own_local_morning(db: Session, world: World) -> No
     assert mornings[world.other_office.id] == date(2026, 6, 9)
 
 
-@pytest.fixture
-def seeded(db: Session) -> demo.DemoResult:
-    result = demo.seed_demo(db, now=NOW)
-    run_all_offices(db, now=NOW)
-    db.commit()
-    return result
-
-
 def test_demo_has_the_promised_shape(db: Session, seeded: demo.DemoResult) -> None:
     assert db.scalar(select(func.count()).select_from(Client)) == 30
     assert len(seeded.logins) == 4  # the service manager and 3 supporters
