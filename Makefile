@@ -26,7 +26,12 @@ demo: install
 	$(BIN)/checkin serve
 
 ## Lint, type-check and run every test (SQLite; set CHECKIN_TEST_DATABASE_URL for PostgreSQL)
-test: install system-deps lint pytest
+test: install system-deps node_modules/axe-core lint pytest
+
+# axe-core (from the npm registry) checks the pages' accessibility in the browser tests.
+node_modules/axe-core: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 test-pg:
 	CHECKIN_TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
@@ -47,7 +52,7 @@ system-deps:
 	fi
 
 ## Refresh the screenshots in docs/screenshots from the browser tests
-screenshots: install system-deps
+screenshots: install system-deps node_modules/axe-core
 	CHECKIN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/test_browser.py
 
 clean:

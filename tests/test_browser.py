@@ -31,6 +31,19 @@ pytestmark = [
     ),
 ]
 PHONE = {"width": 360, "height": 740}  # a small, older Android phone
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical accessibility violations found by axe-core on the page."""
+    assert AXE.exists(), "run `npm ci` (make test does) to install axe-core"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +97,11 @@ def test_client_checks_in_on_a_phone(
         box = page.locator(f"label[for={name}-3]").bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44, (name, box)
     page.screenshot(path=str(shots / "client-checkin-phone.png"), full_page=True)
+    axe_ctx = browser.new_context(viewport=PHONE, bypass_csp=True, locale="ja-JP")
+    axe_page = axe_ctx.new_page()
+    axe_page.goto(f"{live_server}/c/{token}")
+    assert axe_violations(axe_page) == []
+    axe_ctx.close()
 
     # Forgetting a choice: a clear message, the other answers kept, nothing saved.
     page.locator("label[for=mood-2]").tap()
@@ -128,7 +146,10 @@ def test_supporter_triages_the_morning_list(
     browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
 ) -> None:
     supporter = next(login for login, _, role in seeded.logins if role == "supporter")
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    # bypass_csp lets the test inject axe-core; the app itself never runs inline scripts.
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ja-JP", bypass_csp=True
+    )
     page = ctx.new_page()
     page.goto(f"{live_server}/alerts")
     page.fill("#login", supporter)
@@ -144,6 +165,7 @@ def test_supporter_triages_the_morning_list(
     assert all(c.locator("ul.reasons li").count() >= 1 for c in cards.all())
     assert all(c.locator("ol.strip li").count() == 14 for c in cards.all())
     page.screenshot(path=str(shots / "alerts.png"), full_page=True)
+    assert axe_violations(page) == []
 
     first = cards.first
     name = first.locator(".client-name").inner_text()
