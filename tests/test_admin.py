@@ -9,7 +9,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkin.models import AuditEvent, Client, ClientStatus, Employer, Flag, StaffUser
+from checkin.models import (
+    AuditEvent,
+    Client,
+    ClientStatus,
+    Employer,
+    EmployerUser,
+    Flag,
+    StaffUser,
+)
 from checkin.services.flags import upsert_candidates
 from checkin.signals import FlagCandidate, Reason
 from tests.conftest import NOW, TODAY, AuthActions, World
@@ -258,3 +266,30 @@ def test_employers(client: FlaskClient, db: Session, world: World, auth: AuthAct
     assert post(client, auth, "/admin/employers", {"name": "株式会社あおぞら"}).status_code == 400
     assert post(client, auth, "/admin/employers", {"name": "@SUM(1+1)"}).status_code == 400
     assert count(db, Employer) == 1
+
+
+def test_manager_creates_an_employer_account(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    e = Employer(office_id=world.office.id, name="ひかり食品")
+    db.add(e)
+    db.commit()
+    auth.login("kanri")
+    resp = post(
+        client,
+        auth,
+        f"/admin/employers/{e.id}/users",
+        {"name": "上司 一郎", "login": "hikari-boss", "password": "long enough pw"},
+        "/admin/employers",
+    )
+    assert resp.status_code == 303
+    assert "上司 一郎" in client.get("/admin/employers").get_data(as_text=True)
+    # A login already used by staff is refused.
+    post(
+        client,
+        auth,
+        f"/admin/employers/{e.id}/users",
+        {"name": "x", "login": "sato", "password": "long enough pw"},
+        "/admin/employers",
+    )
+    assert count(db, EmployerUser) == 1

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import CheckIn, Flag, FlagStatus
+from checkin.models import CheckIn, Contact, Flag, FlagStatus
 from checkin.services import demo
 from checkin.services.links import issue_link
 from tests.conftest import NOW
@@ -169,7 +169,18 @@ def test_supporter_triages_the_morning_list(
 
     first = cards.first
     name = first.locator(".client-name").inner_text()
-    first.locator("input[name=note]").fill("電話して様子を聞いた")
+    # Record the call that answered the flag, from the list itself.
+    first.locator(".quick-contact summary").click()
+    first.locator(".quick-contact input[name=note]").fill("昼休みに電話。週末は休めたとのこと")
+    first.locator(".quick-contact").get_by_role("button", name="記録する").click()
+    page.wait_for_load_state()
+    assert "連絡を記録しました" in page.content()
+    db.expire_all()
+    call = db.scalars(select(Contact)).one()
+    assert (call.kind.value, call.note) == ("call", "昼休みに電話。週末は休めたとのこと")
+    assert call.flag_id is not None
+    first = page.locator("li.flag").first
+    first.locator("form[action*='/flags/'] input[name=note]").fill("電話して様子を聞いた")
     first.get_by_role("button", name="対応済み").click()
     page.wait_for_load_state()
     assert "対応済みにしました" in page.content()

@@ -6,6 +6,7 @@ from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
 from checkin.models.flag import Flag, FlagStatus, Severity
 from checkin.models.office import Employer, Office, Role, StaffLeave, StaffUser
+from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
 
 __all__ = [
     "NOTE_MAX_CHARS",
@@ -16,8 +17,13 @@ __all__ = [
     "CheckinLink",
     "Client",
     "ClientStatus",
+    "Consent",
+    "ConsentScope",
+    "Contact",
+    "ContactKind",
     "Disclosure",
     "Employer",
+    "EmployerUser",
     "Flag",
     "FlagStatus",
     "Office",

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -50,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
-    from checkin.web import admin, alerts, auth, client_form, clients, transfer
+    from checkin.web import admin, alerts, auth, client_form, clients, employer, transfer
 
     @app.before_request
     def upload_limits() -> None:
@@ -68,6 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(clients.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(transfer.bp)
+    app.register_blueprint(employer.bp)
+
+    @app.template_filter("local")
+    def local_time(value: datetime, zone: str) -> str:
+        return value.astimezone(ZoneInfo(zone)).strftime("%m/%d %H:%M")
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:

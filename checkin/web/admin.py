@@ -17,6 +17,7 @@ from checkin.models import (
     Client,
     ClientStatus,
     Employer,
+    EmployerUser,
     Flag,
     FlagStatus,
     Role,
@@ -24,7 +25,7 @@ from checkin.models import (
     StaffUser,
     Stage,
 )
-from checkin.services import audit
+from checkin.services import audit, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.errors import ValidationError
@@ -352,8 +353,17 @@ def employers() -> Any:
     rows = db.scalars(
         select(Employer).where(Employer.office_id == me.office_id).order_by(Employer.name)
     ).all()
+    accounts: dict[int, list[EmployerUser]] = {}
+    for u in db.scalars(
+        select(EmployerUser).where(EmployerUser.employer_id.in_([e.id for e in rows]))
+    ):
+        accounts.setdefault(u.employer_id, []).append(u)
     return render_template(
-        "admin/employers.html", employers=rows, errors=errors, values=request.form
+        "admin/employers.html",
+        employers=rows,
+        errors=errors,
+        values=request.form,
+        accounts=accounts,
     ), (400 if errors else 200)
 
 
@@ -362,3 +372,30 @@ def leaves_of(staff_ids: list[int]) -> dict[int, list[StaffLeave]]:
     for leave in get_db().scalars(select(StaffLeave).where(StaffLeave.staff_id.in_(staff_ids))):
         out.setdefault(leave.staff_id, []).append(leave)
     return out
+
+
+@bp.post("/admin/employers/<int:employer_id>/users")
+@staff_required(*MANAGERS)
+def employer_user_new(employer_id: int) -> Any:
+    db = get_db()
+    employer = _own(Employer, employer_id)
+    try:
+        support.create_employer_user(
+            db,
+            current_staff(),
+            employer,
+            login=request.form.get("login", ""),
+            name=request.form.get("name", ""),
+            password=request.form.get("password", ""),
+        )
+    except ValidationError as e:
+        db.rollback()
+        for msg in e.errors.values():
+            flash(msg, "error")
+        return redirect(url_for("admin.employers"), code=303)
+    db.commit()
+    flash(
+        f"{employer.name}の方のアカウントを作りました。見られるのは、本人が同意した内容だけです。",
+        "ok",
+    )
+    return redirect(url_for("admin.employers"), code=303)

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from checkin.models import Role, StaffUser
+from checkin.models import EmployerUser, Role, StaffUser
 from checkin.services import audit
 from checkin.services.staff import authenticate
 from checkin.web import get_db
@@ -24,6 +24,8 @@ login_manager.login_message = "ログインしてください。"
 class StaffSessionUser:
     """What Flask-Login keeps: the staff row, re-read from the database on every request."""
 
+    kind = "staff"
+
     def __init__(self, staff: StaffUser) -> None:
         self.staff = staff
         self.is_authenticated = True
@@ -31,8 +33,23 @@ class StaffSessionUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        # The hash prefix ends existing sessions when the password changes.
-        return f"{self.staff.id}:{self.staff.password_hash[-12:]}"
+        # The hash suffix ends existing sessions when the password changes.
+        return f"s:{self.staff.id}:{self.staff.password_hash[-12:]}"
+
+
+class EmployerSessionUser:
+    """A signed-in employer account (boss or HR): sees consented summaries only."""
+
+    kind = "employer"
+
+    def __init__(self, user: EmployerUser) -> None:
+        self.user = user
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"e:{self.user.id}:{self.user.password_hash[-12:]}"
 
 
 def init_app(app: Flask) -> None:
@@ -40,14 +57,23 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> StaffSessionUser | None:
-    sid, _, stamp = user_id.partition(":")
+def load_user(user_id: str) -> StaffSessionUser | EmployerSessionUser | None:
+    kind, _, rest = user_id.partition(":")
+    sid, _, stamp = rest.partition(":")
     if not sid.isdigit():
         return None
-    staff = get_db().get(StaffUser, int(sid))
-    if staff is None or not staff.active or staff.password_hash[-12:] != stamp:
+    row: StaffUser | EmployerUser | None
+    if kind == "s":
+        row = get_db().get(StaffUser, int(sid))
+    elif kind == "e":
+        row = get_db().get(EmployerUser, int(sid))
+    else:
+        return None
+    if row is None or not row.active or row.password_hash[-12:] != stamp:
         return None  # deactivated or password changed: access ends at once
-    return StaffSessionUser(staff)
+    if isinstance(row, StaffUser):
+        return StaffSessionUser(row)
+    return EmployerSessionUser(row)
 
 
 def current_staff() -> StaffUser:
@@ -69,6 +95,8 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not isinstance(current_user._get_current_object(), StaffSessionUser):
+                abort(403)  # an employer account never reaches staff pages
             if roles and current_staff().role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -81,6 +109,8 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
 @bp.get("/")
 def index() -> Response:
     if current_user.is_authenticated:
+        if getattr(current_user, "kind", None) == "employer":
+            return redirect(url_for("employer.home"))
         return redirect(url_for("alerts.alert_list"))
     return redirect(url_for("auth.login"))
 
@@ -102,5 +132,6 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    was_employer = getattr(current_user, "kind", None) == "employer"
     logout_user()
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("employer.login" if was_employer else "auth.login"))

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from checkin.models import Client, Flag
+from checkin.models import (
+    AuditEvent,
+    Client,
+    Consent,
+    Contact,
+    Employer,
+    EmployerUser,
+    Flag,
+    StaffUser,
+)
+from checkin.services import support
 from checkin.services.checkins import entries_for
+from checkin.services.errors import NotFound, ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
-from checkin.web.auth import current_staff, staff_required
+from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("clients", __name__)
 
@@ -55,6 +67,18 @@ def client_detail(client_id: int) -> str:
     flags = db.scalars(
         select(Flag).where(Flag.client_id == client.id).order_by(Flag.id.desc()).limit(20)
     ).all()
+    contacts = db.scalars(
+        select(Contact)
+        .where(Contact.client_id == client.id)
+        .order_by(Contact.occurred_at.desc())
+        .limit(30)
+    ).all()
+    consents = db.scalars(
+        select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc())
+    ).all()
+    employers = db.scalars(
+        select(Employer).where(Employer.office_id == client.office_id).order_by(Employer.name)
+    ).all()
     return render_template(
         "clients/detail.html",
         client=client,
@@ -62,6 +86,11 @@ def client_detail(client_id: int) -> str:
         entries=entries,
         flags=flags,
         link=active_link(db, client),
+        contacts=contacts,
+        consents=consents,
+        employers=employers,
+        contact_kinds=CONTACT_KINDS,
+        scopes=SCOPES,
     )
 
 
@@ -74,3 +103,129 @@ def revoke_link(client_id: int) -> Any:
     db.commit()
     flash("リンクを無効にしました。" if n else "有効なリンクはありません。", "ok")
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
+
+
+CONTACT_KINDS = [
+    ("call", "電話"),
+    ("message", "メッセージ・メール"),
+    ("meeting", "面談 (対面)"),
+    ("video", "面談 (オンライン)"),
+    ("workplace_visit", "職場訪問"),
+    ("employer", "企業への連絡"),
+]
+SCOPES = [
+    ("trend", "気分・疲れ・睡眠の週平均"),
+    ("answer_rate", "記録した日の数"),
+    ("flags", "アラートの件数 (理由は含まない)"),
+    ("notes", "本人のメモ"),
+]
+
+
+@bp.post("/clients/<int:client_id>/contacts")
+@staff_required()
+def add_contact(client_id: int) -> Any:
+    client = _own_client(client_id)
+    db = get_db()
+    current = now()
+    raw_when = request.form.get("occurred_at", "").strip()
+    try:
+        when = (
+            datetime.fromisoformat(raw_when).replace(tzinfo=ZoneInfo(client.office.timezone))
+            if raw_when
+            else current
+        )
+        flag_id = request.form.get("flag_id", type=int)
+        support.record_contact(
+            db,
+            current_staff(),
+            client,
+            kind=request.form.get("kind", ""),
+            occurred_at=when,
+            note=request.form.get("note"),
+            flag_id=flag_id,
+            now=current,
+        )
+    except ValueError:
+        db.rollback()
+        flash("日時の形が正しくありません。", "error")
+    except ValidationError as e:
+        db.rollback()
+        for msg in e.errors.values():
+            flash(msg, "error")
+    else:
+        db.commit()
+        flash("連絡を記録しました。", "ok")
+    back = url_for("clients.client_detail", client_id=client.id)
+    return redirect(local_path(request.form.get("back"), back), code=303)
+
+
+@bp.post("/clients/<int:client_id>/consents")
+@staff_required()
+def add_consent(client_id: int) -> Any:
+    client = _own_client(client_id)
+    db = get_db()
+    recipient = request.form.get("recipient", "")
+    try:
+        support.add_consent(
+            db,
+            current_staff(),
+            client,
+            employer_id=int(recipient) if recipient.isdigit() else None,
+            agency_name=request.form.get("agency_name") if recipient == "agency" else None,
+            scopes=request.form.getlist("scope"),
+            evidence=request.form.get("evidence", ""),
+            now=now(),
+        )
+    except ValidationError as e:
+        db.rollback()
+        for msg in e.errors.values():
+            flash(msg, "error")
+    else:
+        db.commit()
+        flash("同意を記録しました。", "ok")
+    return redirect(url_for("clients.client_detail", client_id=client.id) + "#consents", code=303)
+
+
+@bp.post("/consents/<int:consent_id>/revoke")
+@staff_required()
+def revoke_consent(consent_id: int) -> Any:
+    db = get_db()
+    try:
+        consent = support.revoke_consent(db, current_staff(), consent_id, now=now())
+    except NotFound:
+        abort(404)
+    db.commit()
+    flash("同意を取り消しました。共有はすぐに止まります。", "ok")
+    return redirect(
+        url_for("clients.client_detail", client_id=consent.client_id) + "#consents", code=303
+    )
+
+
+@bp.get("/clients/<int:client_id>/audit")
+@staff_required()
+def client_audit(client_id: int) -> str:
+    client = _own_client(client_id)
+    events = (
+        get_db()
+        .scalars(
+            select(AuditEvent)
+            .where(AuditEvent.client_id == client.id)
+            .order_by(AuditEvent.at.desc())
+            .limit(500)
+        )
+        .all()
+    )
+    db = get_db()
+    staff_ids = {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id}
+    employer_ids = {e.actor_id for e in events if e.actor_type == "employer" and e.actor_id}
+    names = {
+        ("staff", s.id): s.name
+        for s in db.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    }
+    names.update(
+        {
+            ("employer", u.id): f"{u.name} ({u.employer.name})"
+            for u in db.scalars(select(EmployerUser).where(EmployerUser.id.in_(employer_ids)))
+        }
+    )
+    return render_template("clients/audit.html", client=client, events=events, names=names)

@@ -1,0 +1,287 @@
+"""Contact records, consents and what an employer may see (支援の見える化, privacy first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import (
+    CheckIn,
+    Client,
+    ClientStatus,
+    Consent,
+    ConsentScope,
+    Contact,
+    ContactKind,
+    Disclosure,
+    Employer,
+    EmployerUser,
+    Flag,
+    StaffUser,
+)
+from checkin.services import audit
+from checkin.services.errors import NotFound, ValidationError
+
+NOTE_MAX = 2000
+
+
+def record_contact(
+    session: Session,
+    staff: StaffUser,
+    client: Client,
+    *,
+    kind: str,
+    occurred_at: datetime,
+    note: str | None,
+    flag_id: int | None,
+    now: datetime,
+) -> Contact:
+    errors: dict[str, str] = {}
+    try:
+        contact_kind = ContactKind(kind)
+    except ValueError:
+        errors["kind"] = "連絡の種類を選んでください。"
+        contact_kind = ContactKind.CALL
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        errors["note"] = f"メモは{NOTE_MAX}文字までにしてください。"
+    if occurred_at > now + timedelta(minutes=5):
+        errors["occurred_at"] = "未来の日時は記録できません。"
+    if flag_id is not None:
+        flag = session.get(Flag, flag_id)
+        if flag is None or flag.client_id != client.id:
+            errors["flag_id"] = "この利用者のアラートではありません。"
+    if errors:
+        raise ValidationError(errors)
+    contact = Contact(
+        office_id=client.office_id,
+        client_id=client.id,
+        staff_id=staff.id,
+        kind=contact_kind,
+        occurred_at=occurred_at,
+        note=note,
+        flag_id=flag_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(
+        session,
+        "contact.create",
+        office_id=client.office_id,
+        actor=staff,
+        target=contact,
+        client_id=client.id,
+        detail={"kind": contact_kind.value},
+    )
+    return contact
+
+
+def add_consent(
+    session: Session,
+    staff: StaffUser,
+    client: Client,
+    *,
+    employer_id: int | None,
+    agency_name: str | None,
+    scopes: list[str],
+    evidence: str,
+    now: datetime,
+) -> Consent:
+    errors: dict[str, str] = {}
+    valid = [s for s in scopes if s in {c.value for c in ConsentScope}]
+    if not valid or len(valid) != len(scopes):
+        errors["scopes"] = "共有してよい内容を1つ以上選んでください。"
+    evidence = (evidence or "").strip()
+    if not evidence:
+        errors["evidence"] = "同意の根拠 (同意書の番号など) を入れてください。"
+    agency_name = (agency_name or "").strip() or None
+    if employer_id is not None:
+        employer = session.get(Employer, employer_id)
+        if employer is None or employer.office_id != client.office_id:
+            errors["employer_id"] = "この事業所の企業を選んでください。"
+        elif client.disclosure == Disclosure.CLOSED:
+            errors["employer_id"] = "クローズ就労の利用者の情報は、企業には共有できません。"
+    elif agency_name is None:
+        errors["employer_id"] = "共有する相手 (企業か関係機関) を選んでください。"
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        office_id=client.office_id,
+        client_id=client.id,
+        recipient_type="employer" if employer_id is not None else "agency",
+        employer_id=employer_id,
+        agency_name=agency_name if employer_id is None else None,
+        scopes=sorted(valid),
+        evidence=evidence,
+        recorded_by_id=staff.id,
+        recorded_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        "consent.create",
+        office_id=client.office_id,
+        actor=staff,
+        target=consent,
+        client_id=client.id,
+        detail={
+            "scopes": consent.scopes,
+            "employer_id": employer_id,
+            "agency": consent.agency_name,
+        },
+    )
+    return consent
+
+
+def revoke_consent(
+    session: Session, staff: StaffUser, consent_id: int, *, now: datetime
+) -> Consent:
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.office_id != staff.office_id:
+        raise NotFound()
+    if consent.revoked_at is None:
+        consent.revoked_at = now
+        consent.revoked_by_id = staff.id
+        audit.record(
+            session,
+            "consent.revoke",
+            office_id=consent.office_id,
+            actor=staff,
+            target=consent,
+            client_id=consent.client_id,
+        )
+    return consent
+
+
+def employer_scopes(session: Session, user: EmployerUser, client: Client) -> frozenset[str]:
+    """What this employer account may see of this client right now; empty means nothing.
+
+    All must hold: the account is active, the client works for its employer, the client's
+    employment is open (never closed employment), the client is in service, and a
+    consent naming this employer is not revoked.
+    """
+    if not user.active or client.employer_id != user.employer_id:
+        return frozenset()
+    if client.disclosure != Disclosure.OPEN or client.status == ClientStatus.ENDED:
+        return frozenset()
+    scopes: set[str] = set()
+    for consent in session.scalars(
+        select(Consent).where(
+            Consent.client_id == client.id,
+            Consent.employer_id == user.employer_id,
+            Consent.revoked_at.is_(None),
+        )
+    ):
+        scopes.update(consent.scopes)
+    return frozenset(scopes)
+
+
+def employer_clients(session: Session, user: EmployerUser) -> list[tuple[Client, frozenset[str]]]:
+    candidates = session.scalars(
+        select(Client).where(Client.employer_id == user.employer_id).order_by(Client.name)
+    )
+    out = []
+    for client in candidates:
+        scopes = employer_scopes(session, user, client)
+        if scopes:
+            out.append((client, scopes))
+    return out
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    expected: int
+    answered: int
+    mood: float | None
+    fatigue: float | None
+    sleep_hours: float | None
+    flags: int
+    notes: tuple[tuple[date, str], ...]
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self.answered / self.expected if self.expected else None
+
+
+def weekly_summary(session: Session, client: Client, *, today: date, weeks: int = 8) -> list[Week]:
+    """Week-by-week averages (Monday to Sunday) up to yesterday, oldest first."""
+    this_monday = today - timedelta(days=today.weekday())
+    first = this_monday - timedelta(weeks=weeks - 1)
+    entries = session.scalars(
+        select(CheckIn).where(
+            CheckIn.client_id == client.id, CheckIn.local_date >= first, CheckIn.local_date < today
+        )
+    ).all()
+    flags = session.scalars(
+        select(Flag.first_date).where(Flag.client_id == client.id, Flag.first_date >= first)
+    ).all()
+    out = []
+    for w in range(weeks):
+        start = first + timedelta(weeks=w)
+        days = [start + timedelta(days=i) for i in range(7)]
+        expected = sum(1 for d in days if d < today and str(d.weekday()) in client.checkin_weekdays)
+        mine = [e for e in entries if start <= e.local_date < start + timedelta(days=7)]
+
+        def mean(values: list[float]) -> float | None:
+            return round(sum(values) / len(values), 1) if values else None
+
+        out.append(
+            Week(
+                start=start,
+                expected=expected,
+                answered=len(mine),
+                mood=mean([e.mood for e in mine]),
+                fatigue=mean([e.fatigue for e in mine]),
+                sleep_hours=mean([float(e.sleep_hours) for e in mine if e.sleep_hours is not None]),
+                flags=sum(1 for f in flags if start <= f < start + timedelta(days=7)),
+                notes=tuple(
+                    (e.local_date, e.note)
+                    for e in sorted(mine, key=lambda e: e.local_date)
+                    if e.note
+                ),
+            )
+        )
+    return out
+
+
+def create_employer_user(
+    session: Session, staff: StaffUser, employer: Employer, *, login: str, name: str, password: str
+) -> EmployerUser:
+    from checkin.services.staff import LOGIN_RE, MIN_PASSWORD
+
+    errors: dict[str, str] = {}
+    login = login.strip().lower()
+    if not LOGIN_RE.fullmatch(login):
+        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
+    elif session.scalar(
+        select(EmployerUser.id).where(EmployerUser.login == login)
+    ) or session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
+        errors["login"] = "このログインIDはすでに使われています。"
+    if not name.strip():
+        errors["name"] = "名前を入れてください。"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+    if errors:
+        raise ValidationError(errors)
+    user = EmployerUser(employer_id=employer.id, login=login, name=name.strip())
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, "employer_user.create", office_id=employer.office_id, actor=staff, target=user
+    )
+    return user
+
+
+def authenticate_employer(session: Session, login: str, password: str) -> EmployerUser | None:
+    user = session.scalar(select(EmployerUser).where(EmployerUser.login == login.strip().lower()))
+    if user is None or not user.check_password(password) or not user.active:
+        return None
+    return user

@@ -1,0 +1,140 @@
+"""The employer's view: consented weekly summaries of their own employees, nothing else.
+
+Every view and export is written to the audit log. A client without a current consent, or
+in closed employment, answers 403 (not an empty page), so nothing is implied either way.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, cast
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from checkin.models import Client, EmployerUser
+from checkin.services import audit, support
+from checkin.services.transfer import to_csv
+from checkin.timeutil import local_date
+from checkin.web import get_db, now
+from checkin.web.auth import EmployerSessionUser, local_path
+
+bp = Blueprint("employer", __name__, url_prefix="/employer")
+
+
+def current_employer_user() -> EmployerUser:
+    return cast(EmployerSessionUser, current_user).user
+
+
+def employer_required(view: Any) -> Any:
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(current_user._get_current_object(), EmployerSessionUser):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        db = get_db()
+        user = support.authenticate_employer(
+            db, request.form.get("login", ""), request.form.get("password", "")
+        )
+        if user is None:
+            flash("ログインIDかパスワードが違います。", "error")
+            return render_template("employer/login.html"), 401
+        login_user(EmployerSessionUser(user))
+        audit.record(
+            db,
+            "employer.login",
+            office_id=user.employer.office_id,
+            actor_type="employer",
+            actor_id=user.id,
+        )
+        db.commit()
+        return redirect(local_path(request.args.get("next"), url_for("employer.home")))
+    return render_template("employer/login.html")
+
+
+def _view_audit(user: EmployerUser, action: str, client: Client, scopes: frozenset[str]) -> None:
+    audit.record(
+        get_db(),
+        action,
+        office_id=client.office_id,
+        actor_type="employer",
+        actor_id=user.id,
+        client_id=client.id,
+        detail={"scopes": sorted(scopes)},
+    )
+
+
+@bp.get("/")
+@employer_required
+def home() -> str:
+    db = get_db()
+    user = current_employer_user()
+    today = local_date(now(), user.employer.office.timezone)
+    rows = []
+    for client, scopes in support.employer_clients(db, user):
+        weeks = support.weekly_summary(db, client, today=today, weeks=4)
+        rows.append((client, scopes, weeks))
+        _view_audit(user, "employer.view", client, scopes)
+    db.commit()
+    return render_template("employer/home.html", rows=rows, employer=user.employer)
+
+
+@bp.get("/clients/<int:client_id>")
+@employer_required
+def client_view(client_id: int) -> str:
+    db = get_db()
+    user = current_employer_user()
+    client = db.get(Client, client_id)
+    scopes = support.employer_scopes(db, user, client) if client is not None else frozenset()
+    if client is None or not scopes:
+        abort(403)
+    today = local_date(now(), user.employer.office.timezone)
+    weeks = support.weekly_summary(db, client, today=today, weeks=8)
+    _view_audit(user, "employer.view", client, scopes)
+    db.commit()
+    return render_template("employer/client.html", client=client, scopes=scopes, weeks=weeks)
+
+
+@bp.get("/clients/<int:client_id>/summary.csv")
+@employer_required
+def client_csv(client_id: int) -> Response:
+    db = get_db()
+    user = current_employer_user()
+    client = db.get(Client, client_id)
+    scopes = support.employer_scopes(db, user, client) if client is not None else frozenset()
+    if client is None or not scopes:
+        abort(403)
+    today = local_date(now(), user.employer.office.timezone)
+    weeks = support.weekly_summary(db, client, today=today, weeks=12)
+    headers = ["week_start"]
+    for scope, cols in (
+        ("trend", ["mood", "fatigue", "sleep_hours"]),
+        ("answer_rate", ["answered", "expected"]),
+        ("flags", ["flags"]),
+    ):
+        if scope in scopes:
+            headers += cols
+    rows = []
+    for w in weeks:
+        row: list[Any] = [w.start]
+        if "trend" in scopes:
+            row += [w.mood, w.fatigue, w.sleep_hours]
+        if "answer_rate" in scopes:
+            row += [w.answered, w.expected]
+        if "flags" in scopes:
+            row += [w.flags]
+        rows.append(row)
+    _view_audit(user, "employer.export", client, scopes)
+    db.commit()
+    resp = Response(to_csv((headers, rows)), mimetype="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = f'attachment; filename="summary-{client.id}.csv"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
