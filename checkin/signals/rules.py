@@ -35,7 +35,7 @@ def has_crisis_words(note: str | None) -> bool:
 
 def _expected_mask(days: pd.DatetimeIndex, workdays: str) -> np.ndarray:
     wd = {int(c) for c in workdays if c.isdigit()}
-    return np.isin(days.weekday, list(wd))
+    return np.isin(days.day_of_week, list(wd))
 
 
 def compute_flags(entries: pd.DataFrame, clients: pd.DataFrame, today: date) -> list[FlagCandidate]:
