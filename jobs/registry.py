@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from jobs.base import JobContext, TickResult
+from jobs.escalation import escalate_flags
 from jobs.morning import morning_signals
 
 Tick = Callable[[JobContext], TickResult]
@@ -68,6 +69,12 @@ JOBS: tuple[JobSpec, ...] = (
         timedelta(minutes=5),
         morning_signals,
         description="朝のアラート計算 (各事業所の朝の時刻の1時間前から)",
+    ),
+    JobSpec(
+        "flag-escalation",
+        timedelta(minutes=5),
+        escalate_flags,
+        description="未確認アラートをバックアップ担当とサービス管理責任者へ (escalation_hour)",
     ),
 )
 
