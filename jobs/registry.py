@@ -18,6 +18,7 @@ from typing import Any
 from jobs.base import JobContext, TickResult
 from jobs.escalation import escalate_flags
 from jobs.morning import morning_signals
+from jobs.notify import morning_digest, urgent_mail
 
 Tick = Callable[[JobContext], TickResult]
 
@@ -75,6 +76,20 @@ JOBS: tuple[JobSpec, ...] = (
         timedelta(minutes=5),
         escalate_flags,
         description="未確認アラートをバックアップ担当とサービス管理責任者へ (escalation_hour)",
+    ),
+    JobSpec(
+        "morning-digest",
+        timedelta(minutes=5),
+        morning_digest,
+        needs_mail=True,
+        description="支援員への朝のまとめメール (morning_hour)",
+    ),
+    JobSpec(
+        "urgent-mail",
+        timedelta(minutes=1),
+        urgent_mail,
+        needs_mail=True,
+        description="緊急アラートの即時メールと、送れなかったメールの再送",
     ),
 )
 
