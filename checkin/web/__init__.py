@@ -51,13 +51,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.engine"] = engine
 
     csrf.init_app(app)
-    from checkin.web import alerts, auth, client_form, clients
+    from checkin.web import alerts, auth, client_form, clients, ops
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(client_form.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(ops.bp)
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
