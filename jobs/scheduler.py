@@ -17,6 +17,7 @@ from checkin.models import JobState
 from checkin.timeutil import utcnow
 from jobs.base import JobContext, TickResult, short_error
 from jobs.lease import DEFAULT_TTL, Lease
+from jobs.mail import Mailer, MailSettings
 from jobs.registry import JOBS, JobSpec
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ class SchedulerApp:
         self,
         factory: sessionmaker[Session],
         *,
-        mail: object | None = None,
-        mailer: object | None = None,
+        mail: MailSettings | None = None,
+        mailer: Mailer | None = None,
         jobs: Sequence[JobSpec] = JOBS,
         clock: Callable[[], datetime] = utcnow,
         holder: str | None = None,
@@ -54,14 +55,18 @@ class SchedulerApp:
 
     def heartbeat(self) -> bool:
         """Renew (or, on a standby process, try to take) the lease."""
-        return self.lease.acquire(self.clock())
+        try:
+            return self.lease.acquire(self.clock())
+        except Exception:  # e.g. SQLite busy past its timeout: try again next beat
+            log.warning("lease heartbeat failed", exc_info=True)
+            return False
 
     def context(self, now: datetime) -> JobContext:
         return JobContext(
             factory=self.factory,
             now=now,
-            mail=self.mail,  # type: ignore[arg-type]
-            mailer=self.mailer,  # type: ignore[arg-type]
+            mail=self.mail,
+            mailer=self.mailer,
             holder=self.holder,
             still_leader=lambda: self.lease.held(self.clock()),
         )
@@ -124,6 +129,7 @@ class SchedulerApp:
             next_run_time=start,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,
             replace_existing=True,
         )
         for spec in self.jobs:
