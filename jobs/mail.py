@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,7 +73,8 @@ class Mailer:
         try:
             smtp.ehlo()
             if s.starttls:
-                smtp.starttls()
+                # smtplib's default context does not verify the server: ours does.
+                smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if s.user:
                 smtp.login(s.user, s.password or "")

@@ -81,7 +81,7 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -91,7 +91,7 @@ def _free_port() -> int:
 def smtp_server() -> Iterator[tuple[Inbox, MailSettings]]:
     """A real SMTP server (aiosmtpd) on loopback, and mail settings pointing at it."""
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +22,7 @@ from jobs.morning import morning_signals
 from jobs.notify import morning_digest, urgent_mail
 from jobs.scheduler import SchedulerApp
 from tests.conftest import World
-from tests.jobs.conftest import Inbox, add_entry
+from tests.jobs.conftest import Inbox, add_entry, free_port
 from tests.jobs.test_morning_job import DAY, YESTERDAY, tokyo
 
 Smtp = tuple[Inbox, MailSettings]
@@ -236,3 +239,41 @@ def test_a_refusing_server_is_retried_later_and_nothing_is_lost(
     assert len(inbox.messages) == 1
     db.expire_all()
     assert db.get(Notification, note.id).status == NotificationStatus.SENT  # type: ignore[union-attr]
+
+
+def test_the_mailer_logs_in_when_a_user_is_set(
+    db: Session, world: World, make_ctx: Callable[..., JobContext]
+) -> None:
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret")
+
+    inbox = Inbox()
+    port = free_port()
+    # AUTH without TLS is for this loopback test only (STARTTLS is on by default).
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        settings = MailSettings(
+            "127.0.0.1", port, "checkin@office.example", "checkin", "s3cret", starttls=False
+        )
+        with_emails(db, world)
+        upsert_candidates(
+            db, world.office, DAY, [contact_candidate(world.client_a.id, DAY)], now=tokyo(12)
+        )
+        db.commit()
+        res = urgent_mail(make_ctx(tokyo(12, 1), mail=settings, mailer=Mailer(settings)))
+        assert res.counts["mail_sent_urgent"] == 1
+        assert logins == [("checkin", "s3cret")]
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
