@@ -132,14 +132,16 @@ class SchedulerApp:
             misfire_grace_time=None,
             replace_existing=True,
         )
-        for spec in self.jobs:
+        for i, spec in enumerate(self.jobs):
             sched.add_job(
                 self.run_job,
                 IntervalTrigger(seconds=spec.every.total_seconds(), timezone=UTC),
                 args=[spec],
                 id=spec.id,
                 name=spec.description or spec.id,
-                next_run_time=start,
+                # Staggered by a second, in list order: the morning runs before the jobs
+                # that wait for it, at start and (same intervals) ever after.
+                next_run_time=start + timedelta(seconds=i),
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
