@@ -7,7 +7,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from checkin.models import Client, Flag, FlagStatus, Office, Role, Severity, StaffUser
+from checkin.models import (
+    Client,
+    Flag,
+    FlagStatus,
+    Office,
+    Role,
+    Severity,
+    StaffLeave,
+    StaffUser,
+)
 from checkin.services.flags import alert_list
 from jobs import messages
 from jobs.base import JobContext, TickResult, local_now, run_per_office, today_if_past
@@ -37,8 +46,11 @@ def digest_office(session: Session, office: Office, day: date, ctx: JobContext) 
         )
         .order_by(StaffUser.id)
     )
+    away = on_leave(session, office, day)
     queued = 0
     for person in staff:
+        if person.id in away:
+            continue  # their flags went to the backup; no mail into a holiday
         flags = alert_list(session, person)
         if not flags:
             continue  # no "nothing today" mail: silence is the usual case
@@ -81,10 +93,33 @@ def _request_date(flag: Flag) -> str:
     return flag.last_date.isoformat()
 
 
-def urgent_recipients(session: Session, office: Office, flag: Flag) -> list[StaffUser]:
-    """The assigned supporter (the backup while they are away); else the service managers."""
-    for person in (flag.assignee, flag.client.supporter):
-        if person is not None and person.active and person.email and person.office_id == office.id:
+def on_leave(session: Session, office: Office, day: date) -> set[int]:
+    return set(
+        session.scalars(
+            select(StaffLeave.staff_id)
+            .join(StaffUser, StaffUser.id == StaffLeave.staff_id)
+            .where(
+                StaffUser.office_id == office.id,
+                StaffLeave.starts_on <= day,
+                StaffLeave.ends_on >= day,
+            )
+        )
+    )
+
+
+def urgent_recipients(
+    session: Session, office: Office, flag: Flag, away: set[int]
+) -> list[StaffUser]:
+    """The assignee, else the supporter, else the backup, skipping anyone on leave today;
+    if none of them can be mailed, the service managers."""
+    for person in (flag.assignee, flag.client.supporter, flag.client.backup_supporter):
+        if (
+            person is not None
+            and person.id not in away
+            and person.active
+            and person.email
+            and person.office_id == office.id
+        ):
             return [person]
     return list(
         session.scalars(
@@ -112,9 +147,10 @@ def urgent_office(session: Session, office: Office, ctx: JobContext) -> dict[str
         .options(joinedload(Flag.client).joinedload(Client.supporter), joinedload(Flag.assignee))
         .order_by(Flag.id)
     ).unique()
+    away = on_leave(session, office, today)
     queued = 0
     for flag in flags:
-        for person in urgent_recipients(session, office, flag):
+        for person in urgent_recipients(session, office, flag, away):
             mail = messages.urgent_mail(
                 person.name, flag, office.mail_detail, ctx.mail.public_base_url
             )

@@ -11,7 +11,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checkin.models import MailDetail, Notification, NotificationStatus
+from checkin.models import MailDetail, Notification, NotificationStatus, StaffLeave
 from checkin.services.flags import act_on_flag, upsert_candidates
 from checkin.signals import contact_candidate, crisis_candidate
 from jobs.base import JobContext
@@ -277,3 +277,28 @@ def test_the_mailer_logs_in_when_a_user_is_set(
         assert len(inbox.messages) == 1
     finally:
         controller.stop()
+
+
+def test_nobody_is_mailed_on_leave_the_backup_gets_the_urgent_mail(
+    db: Session, world: World, make_ctx: Callable[..., JobContext], smtp_server: Smtp
+) -> None:
+    inbox, _ = smtp_server
+    ctx = mail_ctx(make_ctx, smtp_server)
+    with_emails(db, world)
+    add_entry(db, world.client_c, YESTERDAY, wants_contact=True)  # sato's client, no backup
+    morning_signals(ctx(tokyo(6, 0)))
+    # sato goes on leave after the flags were assigned to him.
+    db.add(StaffLeave(staff_id=world.sato.id, starts_on=DAY, ends_on=DAY))
+    db.commit()
+    flag = upsert_candidates(
+        db, world.office, DAY, [contact_candidate(world.client_a.id, DAY)], now=tokyo(6, 30)
+    ).touched[0]
+    flag.assignee_id = world.sato.id
+    db.commit()
+    morning_digest(ctx(tokyo(7, 0)))
+    urgent_mail(ctx(tokyo(7, 1)))
+    assert inbox.to("sato@office.example") == []
+    # Client A's backup (suzuki) gets A's urgent mail; client C has no backup: the manager.
+    subjects = {(m["To"], m["Subject"]) for m in inbox.messages}
+    assert ("suzuki@office.example", "[checkin] 緊急のアラートがあります") in subjects
+    assert ("kanri@office.example", "[checkin] 緊急のアラートがあります") in subjects
