@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -156,3 +159,24 @@ def test_the_real_blocking_scheduler_runs_the_jobs_and_only_one_of_two_does(
     db.expire_all()
     lease = db.get(SchedulerLease, "scheduler")
     assert lease is not None and lease.expires_at <= shifted_now()
+
+
+def test_two_real_processes_at_once_do_nothing_twice(
+    db: Session, world: World, database_url: str
+) -> None:
+    # Due at any hour of the day (from 00:00 local), so the real clock does not matter.
+    world.office.morning_hour = world.other_office.morning_hour = 1
+    db.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKIN_SMTP")}
+    env["CHECKIN_DATABASE_URL"] = database_url
+    cmd = [sys.executable, "-m", "checkin.cli", "jobs", "run-due"]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    for p, out in zip(procs, outputs, strict=True):
+        # Each either ran the jobs or found the other holding the lease; neither failed.
+        assert ("morning-signals:" in out and p.returncode == 0) or "holds the lease" in out, out
+    runs = done_runs(db, "morning-signals")
+    assert len(runs) == 2 and len(set(runs)) == 2  # one per office, whoever ran it
