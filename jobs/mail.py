@@ -165,6 +165,7 @@ def send_pending(
                 note = session.get(Notification, nid)
                 if note is None or note.status != NotificationStatus.PENDING:
                     continue
+                connecting = smtp is None
                 try:
                     if smtp is None:
                         smtp = mailer.connect()
@@ -181,7 +182,12 @@ def send_pending(
                         note.next_attempt_at = now + timedelta(minutes=2**note.attempts)
                         result.counts["mail_retry_later"] += 1
                     session.commit()
-                    if smtp is not None and isinstance(exc, smtplib.SMTPServerDisconnected):
+                    if connecting:
+                        # The server is unreachable: the rest wait for the next tick instead
+                        # of each waiting for its own timeout now.
+                        result.errors.append(f"SMTP {mailer.settings.host}: {note.error}")
+                        break
+                    if isinstance(exc, smtplib.SMTPServerDisconnected):
                         smtp = None
                     continue
                 note.attempts += 1

@@ -302,3 +302,25 @@ def test_nobody_is_mailed_on_leave_the_backup_gets_the_urgent_mail(
     subjects = {(m["To"], m["Subject"]) for m in inbox.messages}
     assert ("suzuki@office.example", "[checkin] 緊急のアラートがあります") in subjects
     assert ("kanri@office.example", "[checkin] 緊急のアラートがあります") in subjects
+
+
+def test_an_unreachable_server_is_reported_and_the_mails_wait(
+    db: Session, world: World, make_ctx: Callable[..., JobContext]
+) -> None:
+    settings = MailSettings("127.0.0.1", free_port(), "checkin@office.example", starttls=False)
+    with_emails(db, world)
+    upsert_candidates(
+        db,
+        world.office,
+        DAY,
+        [contact_candidate(world.client_a.id, DAY), contact_candidate(world.client_b.id, DAY)],
+        now=tokyo(12),
+    )
+    db.commit()
+    res = urgent_mail(make_ctx(tokyo(12, 1), mail=settings, mailer=Mailer(settings)))
+    assert res.counts["mails_queued"] == 2 and res.counts["mail_retry_later"] == 1
+    assert any(e.startswith("SMTP 127.0.0.1: ConnectionRefusedError") for e in res.errors)
+    db.expire_all()
+    notes = list(db.scalars(select(Notification).order_by(Notification.id)))
+    assert [n.status for n in notes] == [NotificationStatus.PENDING] * 2
+    assert [n.attempts for n in notes] == [1, 0]  # the second did not wait for a timeout
