@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from checkin.db import make_engine, make_session_factory, transaction
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
+from jobs.cli import jobs_group, scheduler_cmd
 
 
 @contextmanager
@@ -99,6 +100,10 @@ def run_signals(day: object) -> None:
             f"office {r.office_id} morning {r.morning}: {r.clients} clients, "
             f"{r.created} new flags, {r.updated} updated"
         )
+
+
+main.add_command(scheduler_cmd)
+main.add_command(jobs_group)
 
 
 def _safe_url(url: str) -> str:

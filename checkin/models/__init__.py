@@ -5,7 +5,15 @@ from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
 from checkin.models.flag import Flag, FlagStatus, Severity
-from checkin.models.office import Employer, Office, Role, StaffLeave, StaffUser
+from checkin.models.jobs import (
+    JobRun,
+    JobState,
+    Notification,
+    NotificationStatus,
+    RunStatus,
+    SchedulerLease,
+)
+from checkin.models.office import Employer, MailDetail, Office, Role, StaffLeave, StaffUser
 from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
 
 __all__ = [
@@ -26,8 +34,15 @@ __all__ = [
     "EmployerUser",
     "Flag",
     "FlagStatus",
+    "JobRun",
+    "JobState",
+    "MailDetail",
+    "Notification",
+    "NotificationStatus",
     "Office",
     "Role",
+    "RunStatus",
+    "SchedulerLease",
     "Severity",
     "StaffLeave",
     "StaffUser",

@@ -6,7 +6,7 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +14,12 @@ from checkin.models.base import Base, Timestamped, str_enum
 
 if TYPE_CHECKING:
     from checkin.models.client import Client
+
+
+class MailDetail(enum.StrEnum):
+    COUNTS = "counts"  # only how many flags of each severity
+    INITIALS = "initials"  # plus the client's masked name (田○ 健○) and the kind of flag
+    NAMES = "names"  # plus the client's full name and the kind of flag
 
 
 class Office(Timestamped, Base):
@@ -24,6 +30,25 @@ class Office(Timestamped, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
     # Local hour at which the morning signals must be ready (jobs/ reads it).
     morning_hour: Mapped[int] = mapped_column(default=7)
+    # Local hour at which flags nobody has acknowledged go to the backup and the manager.
+    escalation_hour: Mapped[int] = mapped_column(default=10, server_default="10")
+    # How much supporters' mails may say about clients: counts, initials or names (never
+    # the reasons): health details stay behind the login.
+    # No CHECK constraint here: adding one to an existing SQLite table means rebuilding it,
+    # which the foreign keys pointing at office forbid; SQLAlchemy validates the values.
+    mail_detail: Mapped[MailDetail] = mapped_column(
+        Enum(
+            MailDetail,
+            name="mail_detail",
+            native_enum=False,
+            create_constraint=False,
+            length=32,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        default=MailDetail.COUNTS,
+        server_default=MailDetail.COUNTS.value,
+    )
 
     staff: Mapped[list[StaffUser]] = relationship(back_populates="office")
     clients: Mapped[list[Client]] = relationship(back_populates="office")

@@ -124,8 +124,9 @@ SEVERITY_ORDER = case(
 def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) -> list[Flag]:
     """Unresolved flags a staff member should see, most urgent first.
 
-    Supporters see flags of their own clients and flags handed to them; service managers
-    and admins may ask for the whole office. Never another office's flags.
+    Supporters see flags of their own clients, flags handed to them and escalated flags of
+    clients they back up; service managers and admins may ask for the whole office. Never
+    another office's flags.
     """
     q = (
         select(Flag)
@@ -138,6 +139,8 @@ def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) ->
             or_(
                 Flag.assignee_id == staff.id,
                 and_(Flag.assignee_id.is_(None), Client.supporter_id == staff.id),
+                # escalated by jobs/ (still unacknowledged at the escalation hour)
+                and_(Flag.escalated_at.is_not(None), Client.backup_supporter_id == staff.id),
             )
         )
     q = q.order_by(

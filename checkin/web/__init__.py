@@ -51,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
-    from checkin.web import admin, alerts, auth, client_form, clients, employer, transfer
+    from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
 
     @app.before_request
     def upload_limits() -> None:
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
+    app.register_blueprint(ops.bp)
 
     @app.template_filter("local")
     def local_time(value: datetime, zone: str) -> str:

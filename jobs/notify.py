@@ -1,0 +1,180 @@
+"""Supporter mails: the morning digest and the immediate mail for urgent flags."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from checkin.models import (
+    Client,
+    Flag,
+    FlagStatus,
+    Office,
+    Role,
+    Severity,
+    StaffLeave,
+    StaffUser,
+)
+from checkin.services.flags import alert_list
+from jobs import messages
+from jobs.base import JobContext, TickResult, local_now, run_per_office, today_if_past
+from jobs.mail import queue, send_pending
+from jobs.morning import morning_done
+
+DIGEST_ID = "morning-digest"
+URGENT_ID = "urgent-mail"
+
+
+def digest_slot(session: Session, office: Office, now: datetime) -> str | None:
+    day = today_if_past(now, office, office.morning_hour, timedelta(0))
+    if day is None or not morning_done(session, office, day):
+        return None  # the digest reports this morning's list: wait until it is computed
+    return day.isoformat()
+
+
+def digest_office(session: Session, office: Office, day: date, ctx: JobContext) -> dict[str, int]:
+    """One mail to each active staff member with an address and a non-empty alert list."""
+    assert ctx.mail is not None
+    staff = session.scalars(
+        select(StaffUser)
+        .where(
+            StaffUser.office_id == office.id,
+            StaffUser.active.is_(True),
+            StaffUser.email.is_not(None),
+        )
+        .order_by(StaffUser.id)
+    )
+    away = on_leave(session, office, day)
+    queued = 0
+    for person in staff:
+        if person.id in away:
+            continue  # their flags went to the backup; no mail into a holiday
+        flags = alert_list(session, person)
+        if not flags:
+            continue  # no "nothing today" mail: silence is the usual case
+        mail = messages.digest_mail(
+            person.name, flags, day, office.mail_detail, ctx.mail.public_base_url
+        )
+        queued += queue(
+            session,
+            kind="digest",
+            dedupe_key=f"digest:{office.id}:{day}:{person.id}",
+            staff=person,
+            subject=mail.subject,
+            body=mail.body,
+            now=ctx.now,
+        )
+    return {"mails_queued": queued}
+
+
+def morning_digest(ctx: JobContext) -> TickResult:
+    if ctx.mail is None:
+        return TickResult()
+
+    def work(session: Session, office: Office, slot: str) -> dict[str, int]:
+        return digest_office(session, office, date.fromisoformat(slot), ctx)
+
+    result = run_per_office(ctx, DIGEST_ID, digest_slot, work)
+    return result.merge(send_pending(ctx.factory, ctx.mailer, ctx.now))
+
+
+def urgent_slot(session: Session, office: Office, now: datetime) -> str | None:
+    return local_now(now, office).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _request_date(flag: Flag) -> str:
+    """The day the client asked (or wrote the words): one mail per request, not per refresh."""
+    for reason in flag.reasons or []:
+        day = (reason.get("values") or {}).get("date")
+        if day:
+            return str(day)
+    return flag.last_date.isoformat()
+
+
+def on_leave(session: Session, office: Office, day: date) -> set[int]:
+    return set(
+        session.scalars(
+            select(StaffLeave.staff_id)
+            .join(StaffUser, StaffUser.id == StaffLeave.staff_id)
+            .where(
+                StaffUser.office_id == office.id,
+                StaffLeave.starts_on <= day,
+                StaffLeave.ends_on >= day,
+            )
+        )
+    )
+
+
+def urgent_recipients(
+    session: Session, office: Office, flag: Flag, away: set[int]
+) -> list[StaffUser]:
+    """The assignee, else the supporter, else the backup, skipping anyone on leave today;
+    if none of them can be mailed, the service managers."""
+    for person in (flag.assignee, flag.client.supporter, flag.client.backup_supporter):
+        if (
+            person is not None
+            and person.id not in away
+            and person.active
+            and person.email
+            and person.office_id == office.id
+        ):
+            return [person]
+    return list(
+        session.scalars(
+            select(StaffUser).where(
+                StaffUser.office_id == office.id,
+                StaffUser.role == Role.SERVICE_MANAGER,
+                StaffUser.active.is_(True),
+                StaffUser.email.is_not(None),
+            )
+        )
+    )
+
+
+def urgent_office(session: Session, office: Office, ctx: JobContext) -> dict[str, int]:
+    assert ctx.mail is not None
+    today = local_now(ctx.now, office).date()
+    flags = session.scalars(
+        select(Flag)
+        .where(
+            Flag.office_id == office.id,
+            Flag.severity == Severity.URGENT,
+            Flag.status == FlagStatus.OPEN,
+            Flag.last_date >= today - timedelta(days=1),  # not last month's, on first start
+        )
+        .options(joinedload(Flag.client).joinedload(Client.supporter), joinedload(Flag.assignee))
+        .order_by(Flag.id)
+    ).unique()
+    away = on_leave(session, office, today)
+    queued = 0
+    for flag in flags:
+        for person in urgent_recipients(session, office, flag, away):
+            mail = messages.urgent_mail(
+                person.name, flag, office.mail_detail, ctx.mail.public_base_url
+            )
+            queued += queue(
+                session,
+                kind="urgent",
+                dedupe_key=f"urgent:{flag.id}:{_request_date(flag)}:{person.id}",
+                staff=person,
+                subject=mail.subject,
+                body=mail.body,
+                now=ctx.now,
+                flag_id=flag.id,
+            )
+    return {"mails_queued": queued}
+
+
+def urgent_mail(ctx: JobContext) -> TickResult:
+    """Every minute: queue a mail for each new urgent flag, then send what is pending
+    (which also retries earlier failures, the digest's included)."""
+    if ctx.mail is None:
+        return TickResult()
+
+    def work(session: Session, office: Office, slot: str) -> dict[str, int]:
+        return urgent_office(session, office, ctx)
+
+    result = run_per_office(ctx, URGENT_ID, urgent_slot, work, record_empty=False)
+    return result.merge(send_pending(ctx.factory, ctx.mailer, ctx.now))
