@@ -193,8 +193,10 @@ def score_method(
     # false alerts per client-month of active mornings
     cl = normalize_clients(clients, cand)
     ms = pd.DatetimeIndex(pd.to_datetime(list(mornings)))
-    af = cl["active_from"].fillna(mstart)
-    client_days = sum(int((ms >= a).sum()) for a in af)
+    af = cl["active_from"].fillna(mstart).to_numpy()
+    at = cl["active_to"].fillna(mend).to_numpy()
+    msv = ms.to_numpy()
+    client_days = int(((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum())
     truth_flag = _is_true(alarms, truth)
     res["alarms"] = float(len(alarms))
     res["false_per_client_month"] = float((~truth_flag).sum()) / max(client_days / 30.0, 1e-9)
@@ -260,3 +262,25 @@ def format_table(table: pd.DataFrame) -> str:
             cells.append("n/a" if pd.isna(v) else fmt.format(v))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def pool(
+    parts: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Several (entries, clients, truth) as one office set with distinct client/supporter ids."""
+    es, cs, ts = [], [], []
+    offset, sup_offset = 0, 0
+    for entries, clients, truth in parts:
+        es.append(entries.assign(client_id=entries["client_id"] + offset))
+        c = clients.assign(client_id=clients["client_id"] + offset)
+        if "supporter_id" in c:
+            c["supporter_id"] = c["supporter_id"] + sup_offset
+            sup_offset = int(c["supporter_id"].max())
+        cs.append(c)
+        ts.append(truth.assign(client_id=truth["client_id"] + offset))
+        offset = int(c["client_id"].max())
+    return (
+        pd.concat(es, ignore_index=True),
+        pd.concat(cs, ignore_index=True),
+        pd.concat(ts, ignore_index=True),
+    )

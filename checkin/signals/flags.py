@@ -212,7 +212,11 @@ def order(cand: pd.DataFrame) -> pd.DataFrame:
     key = cand["severity"].map(SEVERITY_RANK)
     return (
         cand.assign(_k=key)
-        .sort_values(["morning", "_k", "score", "client_id"], ascending=[True, True, False, True])
+        .sort_values(
+            ["morning", "_k", "score", "client_id"],
+            ascending=[True, True, False, True],
+            kind="stable",
+        )
         .drop(columns="_k")
         .reset_index(drop=True)
     )
