@@ -20,7 +20,7 @@ from checkin.signals.backtest import (
     replay,
     write_flags_csv,
 )
-from checkin.signals.evaluate import evaluate_office, format_table, pool
+from checkin.signals.evaluate import evaluate_office, format_table, pool, ranked_method
 from checkin.signals.params import LOOKBACK_DAYS
 
 WARMUP_DAYS = 28  # default --start: four weeks after the first entry, once usuals exist
@@ -147,8 +147,24 @@ def evaluate(
             o = generate_office(n_clients=office_size, days=days, seed=seed + i)
             parts.append((o.entries, o.clients, o.truth))
         entries, clients, truth = pool(parts)
-        extra = _ranked(entries, clients, truth) if ranker else {}
-        table = evaluate_office(entries, clients, truth, _mornings(entries), extra)
+        mornings = _mornings(entries)
+        extra = {}
+        if ranker:
+            train_parts = []
+            for i in range(offices):
+                o = generate_office(n_clients=office_size, days=days, seed=seed + 1000 + i)
+                train_parts.append((o.entries, o.clients, o.truth))
+            train = pool(train_parts)
+            cand, version, metrics = ranked_method(
+                train, entries, clients, mornings, _mornings(train[0])
+            )
+            extra["engine + learned ranking"] = cand
+            click.echo(
+                f"learned ranking {version}, trained on seeds {seed + 1000}-"
+                f"{seed + 1000 + offices - 1}: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+            )
+        table = evaluate_office(entries, clients, truth, mornings, extra)
         click.echo(
             f"\n### Synthetic: {offices} offices x {office_size} clients x {days} days"
             f" (seeds {seed}-{seed + offices - 1}); {_counts(truth)}\n"
@@ -180,10 +196,3 @@ def evaluate(
 def _counts(truth: pd.DataFrame) -> str:
     c = truth["kind"].value_counts()
     return ", ".join(f"{c.get(k, 0)} {k}" for k in ("slow", "sudden", "dropout"))
-
-
-def _ranked(
-    entries: pd.DataFrame, clients: pd.DataFrame, truth: pd.DataFrame
-) -> dict[str, pd.DataFrame]:
-    """Engine + learned ranking: trained on the first half of the mornings, scored on all."""
-    return {}

@@ -284,3 +284,47 @@ def pool(
         pd.concat(cs, ignore_index=True),
         pd.concat(ts, ignore_index=True),
     )
+
+
+def outcomes_from_truth(truth: pd.DataFrame) -> pd.DataFrame:
+    """Outcome labels a supporter would record: sick leave 3 days after a deterioration's
+    peak, "quit" a week into a dropout."""
+    det = truth[truth["kind"] != "dropout"]
+    drop = truth[truth["kind"] == "dropout"]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "client_id": det["client_id"],
+                    "date": det["peak"] + pd.Timedelta(days=3),
+                    "kind": "sick_leave",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "client_id": drop["client_id"],
+                    "date": drop["onset"] + pd.Timedelta(days=7),
+                    "kind": "quit",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def ranked_method(
+    train: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    train_mornings: Sequence[date],
+) -> tuple[pd.DataFrame, str, dict[str, float]]:
+    """Candidates re-ranked by a ranker trained on other offices' outcomes."""
+    from checkin.signals.flags import candidates_for_mornings
+    from checkin.signals.ranker import build_labels, train_ranker
+
+    te, tc, tt = train
+    det_tr = detect(te, tc, train_mornings)
+    ranker = train_ranker(det_tr, build_labels(det_tr, outcomes_from_truth(tt)))
+    _, cand = candidates_for_mornings(entries, clients, mornings, ranker)
+    return cand, ranker.version, ranker.metrics
