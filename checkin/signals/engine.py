@@ -27,6 +27,7 @@ from checkin.signals.params import (
     RECENT_DAYS,
     SCALE_FLOOR,
     STAGE_PARAMS,
+    WEEKDAY_PRIOR,
     WEIGHTS,
     Z_CLIP,
 )
@@ -149,6 +150,21 @@ class Grid:
         return sliding_window_view(arr, LOOKBACK_DAYS, axis=1)[:, self.morning_col - LOOKBACK_DAYS]
 
 
+def _weekday_offsets(dev: np.ndarray, wk: np.ndarray) -> np.ndarray:
+    """(mornings, 7) office-wide mean deviation from the usual by weekday, shrunk to 0
+    when a weekday has few answers. ``dev``: (clients, mornings, days), ``wk``: (mornings,
+    days)."""
+    ok = ~np.isnan(dev)
+    d0 = np.where(ok, dev, 0.0)
+    out = np.zeros((dev.shape[1], 7))
+    for w in range(7):
+        mask = (wk == w)[None, :, :]
+        total = (d0 * mask).sum(axis=(0, 2))
+        count = (ok & mask).sum(axis=(0, 2))
+        out[:, w] = total / (count + WEEKDAY_PRIOR)
+    return out
+
+
 def _stage_array(clients: pd.DataFrame, attr: str) -> np.ndarray:
     table = {s: getattr(p, attr) for s, p in STAGE_PARAMS.items()}
     return clients["stage"].map(table).to_numpy(dtype=np.float64)
@@ -191,6 +207,8 @@ def detect(
     z_sum = np.zeros((n, m, R), dtype=np.float64)
     w_sum = np.zeros((n, m, R), dtype=np.float64)
     recent_vals: dict[str, np.ndarray] = {}
+    # weekday (Monday=0) of each window position, per morning: (mornings, L)
+    wk = (grid.day0.day_of_week + grid.morning_col[:, None] - L + np.arange(L)[None, :]) % 7
     for item in ITEMS:
         win = grid.windows(grid.values[item])
         base, recent = win[..., : L - R], win[..., L - R :]
@@ -206,7 +224,10 @@ def detect(
             n_c > 0, w * np.nan_to_num(spread_c) + (1 - w) * office_spread, office_spread
         )
         spread = np.maximum(spread, SCALE_FLOOR[item])
-        z = DIRECTION[item] * (recent - usual[..., None]) / spread[..., None]
+        # office-wide weekday effect (heavier Mondays...), so a usual Monday dip is not news
+        offset = _weekday_offsets(base - usual[..., None], wk[:, : L - R])
+        recent_adj = recent - np.take_along_axis(offset, wk[:, L - R :], axis=1)[None]
+        z = DIRECTION[item] * (recent_adj - usual[..., None]) / spread[..., None]
         z = np.clip(z, *Z_CLIP)
         ok = ~np.isnan(z)
         z_sum += WEIGHTS[item] * np.where(ok, z, 0.0)
