@@ -12,11 +12,13 @@ Metrics (see docs/signals.md):
   counts only flags newly raised (or escalated) in that span;
 - ``median_delay``: median days from onset to the first such morning (detected events
   only; ``detected`` is the share detected at all before the event ends);
-- ``dropout_3d``: share of dropouts with an alarm within 3 expected days (the client's
+- ``dropout_3d``: share of dropouts flagged within 3 expected days (the client's
   workdays) of the first missed one; ``dropout_median_exp_days``: median expected days;
+  ``dropout_3_missed_answers``: share flagged before the client missed more than 3 of the
+  answers their habit (answer rate on workdays in the 8 weeks before) would have given;
 - ``false_per_client_month``: alarms outside every true event window, per 30 client-days;
 - ``top3_precision``: per supporter and morning, the top 3 open flags by severity and
-  score; share that fall in a true event window.
+  score; share that fall in a true event window (``top1_precision``: the first only).
 """
 
 from __future__ import annotations
@@ -131,10 +133,12 @@ def score_method(
     clients: pd.DataFrame,
     mornings: Sequence[date],
     supporter: pd.Series | None = None,
+    entries: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
     cand = cand[~cand["kind"].isin(HARD)].copy()
     cand["morning"] = pd.to_datetime(cand["morning"])
+    cand_entries = entries if entries is not None else pd.DataFrame({"client_id": [], "date": []})
     cf = cooldown_frame(cand) if len(cand) else cand.assign(status=[], first_date=[])
     alarms = cf[cf["status"] != "ongoing"]
     mstart, mend = pd.Timestamp(min(mornings)), pd.Timestamp(max(mornings))
@@ -174,21 +178,36 @@ def score_method(
     ]
     first_d = j.groupby("index")["morning"].min().reindex(drop.index)
     wd = normalize_clients(clients, cand).set_index("client_id")["workdays"]
-    exp_days = []
+    exp_days: list[float] = []
     firsts = first_d.to_numpy()
+    answered = set(zip(cand_entries["client_id"], cand_entries["date"], strict=True))
+    habit_days: list[float] = []
     for i, row in enumerate(drop.itertuples(index=False)):  # one per dropout event
+        w = [int(c) for c in str(wd.get(row.client_id, "01234"))]
+        onset = pd.Timestamp(str(row.onset))
+        before = pd.date_range(onset - pd.Timedelta(days=LOOKBACK_DAYS), onset, inclusive="left")
+        before = before[np.isin(before.day_of_week, w)]
+        rate = (
+            sum((row.client_id, d) in answered for d in before) / len(before)
+            if len(before)
+            else 1.0
+        )
         f = pd.Timestamp(firsts[i])
         if pd.isna(f):
             exp_days.append(np.nan)
+            habit_days.append(np.nan)
             continue
-        days = pd.date_range(pd.Timestamp(str(row.onset)), f - pd.Timedelta(days=1))
-        w = str(wd.get(row.client_id, "01234"))
-        exp_days.append(float(np.isin(days.day_of_week, [int(c) for c in w]).sum()))
+        days = pd.date_range(onset, f - pd.Timedelta(days=1))
+        n = float(np.isin(days.day_of_week, w).sum())
+        exp_days.append(n)
+        habit_days.append(n * rate)
     exp = pd.Series(exp_days, dtype=float)
+    habit = pd.Series(habit_days, dtype=float)
     res["dropouts"] = float(len(drop))
     res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
     res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
     res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
+    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
 
     # false alerts per client-month of active mornings
     cl = normalize_clients(clients, cand)
@@ -214,11 +233,14 @@ def score_method(
         top = lst.groupby(["morning", "supporter"], sort=False).head(3)
         t = _is_true(top, truth)
         res["top3_precision"] = float(t.mean()) if len(t) else float("nan")
+        t1 = _is_true(lst.groupby(["morning", "supporter"], sort=False).head(1), truth)
+        res["top1_precision"] = float(t1.mean()) if len(t1) else float("nan")
         res["shown_per_supporter_morning"] = float(
             len(top) / max(top.groupby(["morning", "supporter"]).ngroups, 1)
         )
     else:
         res["top3_precision"] = float("nan")
+        res["top1_precision"] = float("nan")
         res["shown_per_supporter_morning"] = 0.0
     return res
 
@@ -249,8 +271,10 @@ def format_table(table: pd.DataFrame) -> str:
         ("median_delay", "median delay (days)", "{:.1f}"),
         ("dropout_3d", "dropouts ≤3 exp. days", "{:.1%}"),
         ("dropout_median_exp_days", "dropout median exp. days", "{:.1f}"),
+        ("dropout_3_missed_answers", "dropouts ≤3 missed usual answers", "{:.1%}"),
         ("false_per_client_month", "false alerts / client-month", "{:.2f}"),
         ("top3_precision", "top-3 precision", "{:.1%}"),
+        ("top1_precision", "top-1 precision", "{:.1%}"),
     ]
     head = "| method | " + " | ".join(c[1] for c in cols) + " |"
     sep = "|---|" + "---|" * len(cols)

@@ -18,6 +18,8 @@ import pandas as pd
 from checkin.signals.engine import ITEMS, detect
 from checkin.signals.params import (
     HIGH_FACTOR,
+    NEW_CLIENT_FACTOR,
+    PRIOR_ENTRIES,
     RECENT_DAYS,
     RULES_VERSION,
     STAGE_PARAMS,
@@ -44,16 +46,25 @@ def _stage_col(det: pd.DataFrame, attr: str) -> np.ndarray:
     return det["stage"].map(table).to_numpy(dtype=np.float64)
 
 
+def effective_h(h: Any, n_own: Any) -> Any:
+    """The stage threshold, raised while the client's usual is mostly the office's."""
+    return h * (1 + NEW_CLIENT_FACTOR * PRIOR_ENTRIES / (n_own + PRIOR_ENTRIES))
+
+
 def decide(det: pd.DataFrame) -> pd.DataFrame:
     """Candidate rows (client, morning, kind, severity, score, det_row) from detector state."""
     if len(det) == 0:
         return pd.DataFrame(
             {c: [] for c in ("client_id", "morning", "kind", "severity", "score", "det_row")}
         )
-    h = _stage_col(det, "h")
+    # While a client's own usual is still mostly the office's, ask for more evidence: up to
+    # (1 + NEW_CLIENT_FACTOR) x h with no own history, x h once the usual is the client's.
+    h = effective_h(_stage_col(det, "h"), det["mood_n_usual"].to_numpy(dtype=np.float64))
     min_bad = _stage_col(det, "min_bad_days")
     alpha = _stage_col(det, "miss_alpha")
     min_silent = _stage_col(det, "min_silent")
+    # an unknown habit (under two weeks of expected days seen) needs a longer silence
+    min_silent = min_silent + np.where(det["habit_expected"].to_numpy() < 10, 2, 0)
     cusum = det["cusum"].to_numpy()
     trend_on = (cusum >= h) & (det["run_bad_days"].to_numpy() >= min_bad)
     trend_on &= det["cusum_without_worst"].to_numpy() >= WITHOUT_WORST_FACTOR * h
@@ -105,20 +116,20 @@ def _f(x: Any) -> float:
 
 
 def trend_reasons(r: Any) -> tuple[Reason, ...]:
-    p = STAGE_PARAMS[str(r.stage)]
+    h = round(float(effective_h(STAGE_PARAMS[str(r.stage)].h, float(r.mood_n_usual))), 2)
     run, bad = int(r.run_days), int(r.run_bad_days)
     out = [
         Reason(
             "trend_accumulated",
             f"ふだんより調子の悪い日が積み重なっています"
             f" (直近{run}日のうち記録{int(r.run_answers)}日、悪い日{bad}日、"
-            f"累積{r.cusum:.1f}/基準{p.h:.1f})",
+            f"累積{r.cusum:.1f}/基準{h:.1f})",
             {
                 "run_days": run,
                 "answers": int(r.run_answers),
                 "bad_days": bad,
                 "cusum": _f(r.cusum),
-                "threshold": p.h,
+                "threshold": h,
             },
         )
     ]
