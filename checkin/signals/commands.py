@@ -196,3 +196,15 @@ def evaluate(
 def _counts(truth: pd.DataFrame) -> str:
     c = truth["kind"].value_counts()
     return ", ".join(f"{c.get(k, 0)} {k}" for k in ("slow", "sudden", "dropout"))
+
+
+@click.group()
+def main() -> None:
+    """The signals' commands; ``python -m checkin.signals.commands`` runs them standalone."""
+
+
+main.add_command(backtest)
+main.add_command(evaluate)
+
+if __name__ == "__main__":
+    main()

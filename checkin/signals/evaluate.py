@@ -17,8 +17,9 @@ Metrics (see docs/signals.md):
   ``dropout_3_missed_answers``: share flagged before the client missed more than 3 of the
   answers their habit (answer rate on workdays in the 8 weeks before) would have given;
 - ``false_per_client_month``: alarms outside every true event window, per 30 client-days;
-- ``top3_precision``: per supporter and morning, the top 3 open flags by severity and
-  score; share that fall in a true event window (``top1_precision``: the first only).
+- ``top3_precision``: per supporter and morning, the top 3 open flags in list order
+  (urgent first, then score); share that fall in a true event window
+  (``top1_precision``: the first only).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pandas as pd
 
 from checkin.signals.cooldown import cooldown_frame
 from checkin.signals.engine import Grid, detect, normalize_clients
-from checkin.signals.flags import SEVERITY_RANK, decide
+from checkin.signals.flags import decide
 from checkin.signals.params import LOOKBACK_DAYS
 
 HARD = ("contact", "crisis")
@@ -225,7 +226,7 @@ def score_method(
         sup = supporter if supporter is not None else pd.Series(1, index=cl["client_id"].to_numpy())
         lst = cf.assign(
             supporter=cf["client_id"].map(sup).fillna(0).to_numpy(),
-            _r=cf["severity"].map(SEVERITY_RANK),
+            _r=(cf["severity"] != "urgent").astype(int),
         )
         lst = lst.sort_values(
             ["morning", "supporter", "_r", "score"], ascending=[True, True, True, False]
@@ -349,6 +350,17 @@ def ranked_method(
 
     te, tc, tt = train
     det_tr = detect(te, tc, train_mornings)
-    ranker = train_ranker(det_tr, build_labels(det_tr, outcomes_from_truth(tt)))
+    cand_tr = decide(det_tr)
+    cand_tr = cand_tr[cand_tr["kind"].isin(["trend", "missing"])]
+    # what supporters would record: outcomes, and each shown flag marked useful or not
+    feedback = pd.DataFrame(
+        {
+            "client_id": cand_tr["client_id"].to_numpy(),
+            "date": pd.to_datetime(cand_tr["morning"]).to_numpy(),
+            "useful": _is_true(cand_tr, tt),
+        }
+    )
+    labels = build_labels(det_tr, outcomes_from_truth(tt), feedback)
+    ranker = train_ranker(det_tr, labels)
     _, cand = candidates_for_mornings(entries, clients, mornings, ranker)
     return cand, ranker.version, ranker.metrics

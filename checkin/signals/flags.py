@@ -46,6 +46,11 @@ def _stage_col(det: pd.DataFrame, attr: str) -> np.ndarray:
     return det["stage"].map(table).to_numpy(dtype=np.float64)
 
 
+def soft_score(surprise: np.ndarray) -> np.ndarray:
+    """40 at the threshold (surprise 1), rising towards 95: below the urgent 100/120."""
+    return 40 + 55 * (1 - np.exp(-np.maximum(surprise - 1, 0) / 1.5))
+
+
 def effective_h(h: Any, n_own: Any) -> Any:
     """The stage threshold, raised while the client's usual is mostly the office's."""
     return h * (1 + NEW_CLIENT_FACTOR * PRIOR_ENTRIES / (n_own + PRIOR_ENTRIES))
@@ -70,7 +75,7 @@ def decide(det: pd.DataFrame) -> pd.DataFrame:
     trend_on &= det["cusum_without_worst"].to_numpy() >= WITHOUT_WORST_FACTOR * h
     trend_on &= det["ewma"].to_numpy() > 0  # still worse than usual lately
     trend_sur = cusum / h
-    trend_score = 40 + 20 * np.minimum(trend_sur, 3.0) + 5 * np.clip(det["ewma"].to_numpy(), 0, 2)
+    trend_score = soft_score(trend_sur)
     trend_high = cusum >= HIGH_FACTOR * h
 
     silent = det["silent_days"].to_numpy()
@@ -78,7 +83,7 @@ def decide(det: pd.DataFrame) -> pd.DataFrame:
     miss_on = (silent >= min_silent) & (prob <= alpha)
     with np.errstate(divide="ignore"):
         miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
-    miss_score = 40 + 20 * np.minimum(miss_sur, 3.0)
+    miss_score = soft_score(miss_sur)
     miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
 
     parts = []
@@ -219,8 +224,12 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
 
 
 def order(cand: pd.DataFrame) -> pd.DataFrame:
-    """Most urgent first: severity, then score (stable, ties by client id)."""
-    key = cand["severity"].map(SEVERITY_RANK)
+    """Most urgent first: urgent flags, then by score (ties by client id).
+
+    The rules' scores rise with their severity; a learned ranker's scores (calibrated
+    risk) may put a "watch" above a "high": that is the re-ranking.
+    """
+    key = (cand["severity"] != "urgent").astype(int)
     return (
         cand.assign(_k=key)
         .sort_values(
