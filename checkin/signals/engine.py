@@ -110,31 +110,36 @@ class Grid:
         self.n_days = int((last - self.day0).days)
         self.morning_col = np.asarray((self.mornings - self.day0).days, dtype=np.int64)
         n = len(clients)
-        e = entries[(entries["date"] >= self.day0) & (entries["date"] < last)]
-        rows = pd.Index(clients["client_id"]).get_indexer(e["client_id"])
-        keep = rows >= 0
-        rows = rows[keep]
-        cols = np.asarray((e["date"].to_numpy()[keep] - self.day0.to_datetime64()), "m8[D]")
-        cols = cols.astype(np.int64)
+        # Select with numpy masks, column by column: copying the whole frame (notes and
+        # all) is the slowest part for 100,000 clients.
+        dates = entries["date"].to_numpy()
+        in_range = (dates >= self.day0.to_datetime64()) & (dates < last.to_datetime64())
+        rows_all = pd.Index(clients["client_id"]).get_indexer(entries["client_id"].to_numpy())
+        sel = np.flatnonzero(in_range & (rows_all >= 0))
+        rows = rows_all[sel]
+        cols = ((dates[sel] - self.day0.to_datetime64()) // np.timedelta64(1, "D")).astype(np.int64)
         shape = (n, self.n_days)
         self.answered = np.zeros(shape, dtype=bool)
         self.answered[rows, cols] = True
         self.values: dict[str, np.ndarray] = {}
         for item in ITEMS:
             arr = np.full(shape, np.nan, dtype=np.float32)
-            if item in e:
-                v = pd.to_numeric(e[item], errors="coerce").to_numpy(dtype=np.float64)[keep]
-                arr[rows, cols] = v
+            if item in entries:
+                col = entries[item].to_numpy()[sel]
+                if col.dtype.kind not in "fiub":
+                    col = pd.to_numeric(pd.Series(col), errors="coerce").to_numpy()
+                arr[rows, cols] = col.astype(np.float64)
             self.values[item] = arr
         self.contact = np.zeros(shape, dtype=bool)
-        if "wants_contact" in e:
-            wc = e["wants_contact"].fillna(False).astype(bool).to_numpy()[keep]
+        if "wants_contact" in entries:
+            wc = entries["wants_contact"].to_numpy()[sel]
+            wc = pd.Series(wc).fillna(False).astype(bool).to_numpy()
             self.contact[rows, cols] = wc
         # Crisis words only matter on the day before a morning: scan just those notes.
         self.crisis = np.zeros(shape, dtype=bool)
-        if "note" in e:
+        if "note" in entries:
             yest = np.isin(cols, self.morning_col - 1)
-            notes = e["note"].to_numpy()[keep][yest]
+            notes = entries["note"].to_numpy()[sel[yest]]
             if len(notes):
                 hit = (
                     pd.Series(notes, dtype=object)
@@ -173,9 +178,9 @@ def _stage_array(clients: pd.DataFrame, attr: str) -> np.ndarray:
 def _expected_days(grid: Grid) -> np.ndarray:
     """Days each client is expected to answer (workday and within the active period)."""
     c = grid.clients
-    wd = np.zeros((len(c), 7), dtype=bool)
-    for d in range(7):
-        wd[:, d] = c["workdays"].str.contains(str(d), regex=False).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(c["workdays"])
+    table = np.array([[str(d) in str(u) for d in range(7)] for u in uniques], dtype=bool)
+    wd = table[codes] if len(uniques) else np.zeros((len(c), 7), dtype=bool)
     days = grid.day0 + pd.to_timedelta(np.arange(grid.n_days), unit="D")
     exp = wd[:, np.asarray(days.day_of_week)]
     day_vals = days.to_numpy()

@@ -33,6 +33,23 @@ if TYPE_CHECKING:
     from checkin.signals.ranker import Ranker
 
 SEVERITY_RANK = {"urgent": 0, "high": 1, "watch": 2}
+# detector columns the reasons are written from
+REASON_COLUMNS = frozenset(
+    [
+        "morning",
+        "stage",
+        "cusum",
+        "run_days",
+        "run_answers",
+        "run_bad_days",
+        "slope",
+        "mood_n_usual",
+        "silent_days",
+        "answer_rate",
+        "last_entry_offset",
+    ]
+    + [f"{i}_{s}" for i in ITEMS for s in ("usual", "run_mean", "run_worse_days")]
+)
 ITEM_JA = {
     "mood": "気分",
     "fatigue": "疲れ",
@@ -199,8 +216,9 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
     if len(cand) == 0:
         return []
     cand = order(cand)
-    rows = det.iloc[cand["det_row"].to_numpy()]
+    rows = det[[c for c in det.columns if c in REASON_COLUMNS]].iloc[cand["det_row"].to_numpy()]
     version = cand.get("model_version")
+    versions = None if version is None else version.astype(str).to_numpy()
     out: list[FlagCandidate] = []
     c: Any
     r: Any
@@ -208,7 +226,7 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
         zip(cand.itertuples(index=False), rows.itertuples(index=False), strict=True)
     ):
         cid = int(c.client_id)
-        mv = RULES_VERSION if version is None else str(version.iloc[i])
+        mv = RULES_VERSION if versions is None else str(versions[i])
         yesterday = (pd.Timestamp(c.morning) - pd.Timedelta(days=1)).date()
         if c.kind == "contact":
             fc = contact_candidate(cid, yesterday)
