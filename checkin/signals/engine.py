@@ -104,7 +104,7 @@ class Grid:
         self, entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]
     ) -> None:
         self.clients = clients
-        self.mornings = pd.DatetimeIndex(sorted({pd.Timestamp(m) for m in mornings}))
+        self.mornings = pd.DatetimeIndex(sorted({pd.Timestamp(m).normalize() for m in mornings}))
         self.day0 = self.mornings[0] - pd.Timedelta(days=LOOKBACK_DAYS)
         last = self.mornings[-1]
         self.n_days = int((last - self.day0).days)

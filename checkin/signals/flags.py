@@ -195,7 +195,7 @@ def missing_reasons(r: Any) -> tuple[Reason, ...]:
         since_txt = f"最後の記録: {jp_date(last)}"
         last_s: str | None = str(last.date())
     else:
-        since_txt = "8週間以上記録がありません"
+        since_txt = "この8週間、記録がありません"
         last_s = None
     return (
         Reason(
@@ -283,7 +283,7 @@ def compute_mornings(
     ranker: Ranker | None = None,
 ) -> dict[date, list[FlagCandidate]]:
     """Flags of each morning (each sees only entries dated before it), in one pass."""
-    mornings = [pd.Timestamp(m).date() for m in mornings]
+    mornings = [pd.Timestamp(m).normalize().date() for m in mornings]
     det, cand = candidates_for_mornings(entries, clients, mornings, ranker)
     result: dict[date, list[FlagCandidate]] = {m: [] for m in mornings}
     if len(cand) == 0:
@@ -307,7 +307,7 @@ def compute_flags(
     ``ranker`` (optional) re-ranks the candidates with a learned model; without it (or when
     it fell back for lack of labels) the rules' scores are used.
     """
-    today_ts = pd.Timestamp(today)
+    today_ts = pd.Timestamp(today).normalize()
     entries = entries[entries["date"] < today_ts]
-    det, cand = candidates_for_mornings(entries, clients, [today], ranker)
+    det, cand = candidates_for_mornings(entries, clients, [today_ts], ranker)
     return to_candidates(det, cand)

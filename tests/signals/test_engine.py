@@ -232,3 +232,16 @@ def test_all_mornings_in_one_pass_equal_the_per_morning_function():
     assert sum(len(v) for v in all_at_once.values()) > 20  # a meaningful comparison
     for m in mornings:
         assert all_at_once[m] == compute_flags(ent, office.clients, m), m
+
+
+def test_a_morning_with_a_time_of_day_is_the_same_morning(entries, clients, history, start):
+    from datetime import datetime
+
+    today = start + timedelta(days=60)
+    ent = pd.concat(
+        [history(1, 60, seed=4), entries(1, [today - timedelta(days=1)], wants_contact=True)]
+    )
+    cl = clients((1, "adjustment"))
+    at_nine = datetime(today.year, today.month, today.day, 9, 30)
+    assert compute_flags(ent, cl, at_nine) == compute_flags(ent, cl, today)
+    assert any(f.kind == "contact" for f in compute_flags(ent, cl, at_nine))
