@@ -251,6 +251,10 @@ def detect(
     cs = np.cumsum(x[..., ::-1], axis=-1)
     run_idx = np.argmax(cs, axis=-1)  # the run of days (ending yesterday) adding up most
     cusum = np.maximum(np.take_along_axis(cs, run_idx[..., None], -1)[..., 0], 0.0)
+    # The same without the per-day cap: how bad the run really is (scores and severity of
+    # a raised flag, never the decision to raise it).
+    raw = np.cumsum(np.where(answered_r, comp - k, 0.0)[..., ::-1], axis=-1)
+    out["cusum_raw"] = np.maximum(raw.max(axis=-1), 0.0)
     out["cusum"] = cusum
     out["run_days"] = np.where(cusum > 0, run_idx + 1, 0)
     worst = np.maximum.accumulate(np.where(answered_r, x, -np.inf)[..., ::-1], axis=-1)

@@ -39,6 +39,7 @@ REASON_COLUMNS = frozenset(
         "morning",
         "stage",
         "cusum",
+        "cusum_raw",
         "run_days",
         "run_answers",
         "run_bad_days",
@@ -91,9 +92,9 @@ def decide(det: pd.DataFrame) -> pd.DataFrame:
     trend_on = (cusum >= h) & (det["run_bad_days"].to_numpy() >= min_bad)
     trend_on &= det["cusum_without_worst"].to_numpy() >= WITHOUT_WORST_FACTOR * h
     trend_on &= det["ewma"].to_numpy() > 0  # still worse than usual lately
-    trend_sur = cusum / h
-    trend_score = soft_score(trend_sur)
-    trend_high = cusum >= HIGH_FACTOR * h
+    severity_evidence = np.maximum(det["cusum_raw"].to_numpy(), cusum)
+    trend_score = soft_score(severity_evidence / h)
+    trend_high = severity_evidence >= HIGH_FACTOR * h
 
     silent = det["silent_days"].to_numpy()
     prob = det["silence_prob"].to_numpy()
@@ -145,12 +146,12 @@ def trend_reasons(r: Any) -> tuple[Reason, ...]:
             "trend_accumulated",
             f"ふだんより調子の悪い日が積み重なっています"
             f" (直近{run}日のうち記録{int(r.run_answers)}日、悪い日{bad}日、"
-            f"累積{r.cusum:.1f}/基準{h:.1f})",
+            f"累積{max(r.cusum_raw, r.cusum):.1f}/基準{h:.1f})",
             {
                 "run_days": run,
                 "answers": int(r.run_answers),
                 "bad_days": bad,
-                "cusum": _f(r.cusum),
+                "cusum": _f(max(r.cusum_raw, r.cusum)),
                 "threshold": h,
             },
         )

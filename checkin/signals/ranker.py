@@ -38,6 +38,7 @@ from checkin.signals.params import RULES_VERSION, STAGES
 OUTCOME_KINDS = ("absence", "sick_leave", "crisis", "quit")
 NUMERIC_FEATURES = [
     "cusum",
+    "cusum_raw",
     "cusum_without_worst",
     "run_days",
     "run_answers",
