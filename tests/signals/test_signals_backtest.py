@@ -162,3 +162,29 @@ def test_bad_files_name_the_file_line_and_column(
     assert "Traceback" not in res.output
     for part in expected:
         assert part in res.output, (part, res.output)
+
+
+def test_backtest_with_a_saved_ranker_and_the_evaluate_command(
+    office_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from checkin.signals.commands import evaluate
+    from checkin.signals.ranker import fallback
+
+    ep, cp = office_files
+    model = tmp_path / "ranker.pkl"
+    fallback("no labels yet").save(model)
+    out = tmp_path / "flags.csv"
+    args = ["--entries", str(ep), "--clients", str(cp), "--out", str(out), "--model", str(model)]
+    res = CliRunner().invoke(backtest, [*args, "--start", "2025-06-01", "--end", "2025-06-30"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) > 0
+
+    res = CliRunner().invoke(
+        evaluate,
+        ["--data", "synthetic", "--offices", "1", "--office-size", "40", "--days", "150"]
+        + ["--no-ranker"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    for method in ("engine (rules-2)", "yesterday mood <= 2", "days since entry >= 3"):
+        assert f"| {method} |" in res.output
