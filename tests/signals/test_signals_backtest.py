@@ -179,10 +179,10 @@ def test_backtest_with_a_saved_ranker_and_the_evaluate_command(
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) > 0
 
+    small = ["--data", "synthetic", "--offices", "1", "--office-size", "40", "--days", "150"]
     res = CliRunner().invoke(
         evaluate,
-        ["--data", "synthetic", "--offices", "1", "--office-size", "40", "--days", "150"]
-        + ["--no-ranker"],
+        [*small, "--no-ranker"],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
