@@ -39,6 +39,7 @@ DIRECTION = {"mood": -1.0, "fatigue": 1.0, "sleep_quality": -1.0, "sleep_hours":
 DEFAULT_USUAL = {"mood": 3.5, "fatigue": 2.5, "sleep_quality": 3.5, "sleep_hours": 6.5}
 DEFAULT_SPREAD = {"mood": 0.7, "fatigue": 0.7, "sleep_quality": 0.7, "sleep_hours": 0.75}
 DEFAULT_ANSWER_RATE = 0.7
+CELLS_PER_PASS = 4_000_000  # client-morning-days per vectorised pass (a few hundred MiB)
 
 
 def normalize_clients(clients: pd.DataFrame | None, entries: pd.DataFrame) -> pd.DataFrame:
@@ -199,10 +200,21 @@ def detect(
     One row per (client, morning) where the client is active that morning; the columns
     are the numbers behind every rule (and the features of the learned ranking).
     """
-    mornings = list(mornings)
+    days = sorted({pd.Timestamp(m).normalize() for m in mornings})
     clients = normalize_clients(clients, entries)
-    if not mornings or len(clients) == 0:
+    if not days or len(clients) == 0:
         return pd.DataFrame()
+    # Bound memory: the window arrays are clients x mornings x 56 days.
+    per_pass = max(1, CELLS_PER_PASS // (len(clients) * LOOKBACK_DAYS))
+    if len(days) > per_pass:
+        parts = [
+            _detect(entries, clients, days[i : i + per_pass]) for i in range(0, len(days), per_pass)
+        ]
+        return pd.concat(parts, ignore_index=True)
+    return _detect(entries, clients, days)
+
+
+def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]) -> pd.DataFrame:
     grid = Grid(entries, clients, mornings)
     n, m = len(clients), len(grid.mornings)
     L, R = LOOKBACK_DAYS, RECENT_DAYS

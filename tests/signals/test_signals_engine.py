@@ -220,7 +220,7 @@ def test_no_flags_outside_the_active_period(entries, clients, start):
     assert compute_flags(ent, cl, start + timedelta(days=3))  # still active that morning
 
 
-def test_all_mornings_in_one_pass_equal_the_per_morning_function():
+def test_all_mornings_in_one_pass_equal_the_per_morning_function(monkeypatch):
     office = generate_office(n_clients=40, days=150, seed=11)
     rng = np.random.default_rng(0)
     base = date(2025, 4, 1)
@@ -232,6 +232,11 @@ def test_all_mornings_in_one_pass_equal_the_per_morning_function():
     assert sum(len(v) for v in all_at_once.values()) > 20  # a meaningful comparison
     for m in mornings:
         assert all_at_once[m] == compute_flags(ent, office.clients, m), m
+    # ... also when memory bounds split the mornings into several passes
+    from checkin.signals import engine
+
+    monkeypatch.setattr(engine, "CELLS_PER_PASS", 40 * engine.LOOKBACK_DAYS * 3)
+    assert compute_mornings(ent, office.clients, mornings) == all_at_once
 
 
 def test_a_morning_with_a_time_of_day_is_the_same_morning(entries, clients, history, start):
