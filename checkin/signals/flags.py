@@ -25,14 +25,18 @@ from checkin.signals.params import (
     STAGE_PARAMS,
     WITHOUT_WORST_FACTOR,
 )
-from checkin.signals.rules import CONTACT_SCORE, CRISIS_SCORE, contact_candidate, crisis_candidate
-from checkin.signals.rules import jp_date as jp_date
+from checkin.signals.rules import (
+    CONTACT_SCORE,
+    CRISIS_SCORE,
+    contact_candidate,
+    crisis_candidate,
+    jp_date,
+)
 from checkin.signals.types import FlagCandidate, Reason
 
 if TYPE_CHECKING:
     from checkin.signals.ranker import Ranker
 
-SEVERITY_RANK = {"urgent": 0, "high": 1, "watch": 2}
 # detector columns the reasons are written from
 REASON_COLUMNS = frozenset(
     [
