@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from checkin.db import make_engine, make_session_factory, transaction
 from checkin.settings import load_settings
+from checkin.signals.commands import backtest, evaluate
 from checkin.timeutil import utcnow
 from jobs.cli import jobs_group, scheduler_cmd
 
@@ -104,6 +105,8 @@ def run_signals(day: object) -> None:
 
 main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
+main.add_command(backtest)
+main.add_command(evaluate)
 
 
 def _safe_url(url: str) -> str:

@@ -89,7 +89,7 @@ def test_a_flag_stays_one_flag_over_several_mornings(db: Session, world: World) 
     assert office is not None
     db.execute(
         CheckIn.__table__.delete().where(  # type: ignore[attr-defined]
-            CheckIn.client_id == world.client_a.id, CheckIn.local_date >= TODAY - timedelta(7)
+            CheckIn.client_id == world.client_a.id, CheckIn.local_date >= TODAY - timedelta(12)
         )
     )
     db.commit()

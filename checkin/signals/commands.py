@@ -1,0 +1,210 @@
+"""Click commands of the signals: ``checkin backtest`` and ``checkin evaluate``.
+
+Register them on the ``checkin`` group with ``cli.add_command(backtest)`` and
+``cli.add_command(evaluate)``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from checkin.signals.backtest import (
+    InputError,
+    read_clients_csv,
+    read_entries_csv,
+    replay,
+    write_flags_csv,
+)
+from checkin.signals.evaluate import evaluate_office, format_table, pool, ranked_method
+from checkin.signals.params import LOOKBACK_DAYS
+
+WARMUP_DAYS = 28  # default --start: four weeks after the first entry, once usuals exist
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _day(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
+@click.command("backtest")
+@click.option("--entries", "entries_path", type=_FILE, required=True, help="ENTRIES.csv")
+@click.option("--clients", "clients_path", type=_FILE, default=None, help="CLIENTS.csv")
+@click.option(
+    "--start",
+    type=_DATE,
+    default=None,
+    help="first morning (default: 28 days after the first entry)",
+)
+@click.option(
+    "--end", type=_DATE, default=None, help="last morning (default: day after the last entry)"
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FLAGS.csv to write",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=_FILE,
+    default=None,
+    help="a learned ranker saved with Ranker.save",
+)
+def backtest(
+    entries_path: Path,
+    clients_path: Path | None,
+    start: datetime | None,
+    end: datetime | None,
+    out_path: Path,
+    model_path: Path | None,
+) -> None:
+    """Replay every morning from START to END and write the flags raised to FLAGS.csv."""
+    t0 = time.perf_counter()
+    try:
+        entries = read_entries_csv(entries_path)
+        clients = read_clients_csv(clients_path) if clients_path else None
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
+    if len(entries) == 0:
+        raise click.ClickException(f"{entries_path.name}: no entries to replay")
+    last = _day(end) or (entries["date"].max() + timedelta(days=1)).date()
+    warmup = (entries["date"].min() + timedelta(days=WARMUP_DAYS)).date()
+    first = _day(start) or min(warmup, last)
+    if last < first:
+        raise click.UsageError(f"--end {last} is before --start {first}")
+    ranker = None
+    if model_path is not None:
+        from checkin.signals.ranker import Ranker
+
+        ranker = Ranker.load(model_path)
+    flags = replay(entries, clients, first, last, ranker)
+    write_flags_csv(flags, out_path)
+    n_clients = entries["client_id"].nunique() if clients is None else len(clients)
+    counts = flags["severity"].value_counts()
+    click.echo(
+        f"Replayed {(last - first).days + 1} mornings ({first}..{last}) for {n_clients} clients:"
+        f" {len(flags)} flags raised (urgent {counts.get('urgent', 0)},"
+        f" high {counts.get('high', 0)}, watch {counts.get('watch', 0)})"
+        f" -> {out_path} in {time.perf_counter() - t0:.2f} s"
+    )
+
+
+def _mornings(entries: pd.DataFrame, warmup: int = LOOKBACK_DAYS) -> list[date]:
+    first = entries["date"].min() + timedelta(days=warmup)
+    last = entries["date"].max() + timedelta(days=1)
+    return [d.date() for d in pd.date_range(first, last, freq="D")]
+
+
+@click.command("evaluate")
+@click.option(
+    "--data",
+    type=click.Choice(["synthetic", "lifesnaps", "all"]),
+    default="all",
+    show_default=True,
+)
+@click.option("--offices", default=5, show_default=True, help="synthetic offices")
+@click.option("--office-size", default=100, show_default=True, help="clients per synthetic office")
+@click.option("--days", default=365, show_default=True, help="days per synthetic office")
+@click.option("--seed", default=100, show_default=True, help="first seed")
+@click.option("--reps", default=5, show_default=True, help="LifeSnaps injection replications")
+@click.option(
+    "--lifesnaps-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="default: <repo>/../shared/data/lifesnaps",
+)
+@click.option(
+    "--ranker/--no-ranker",
+    default=True,
+    show_default=True,
+    help="also evaluate the learned ranking",
+)
+def evaluate(
+    data: str,
+    offices: int,
+    office_size: int,
+    days: int,
+    seed: int,
+    reps: int,
+    lifesnaps_dir: Path | None,
+    ranker: bool,
+) -> None:
+    """Compare the engine with simple baselines on data with known ground truth."""
+    from checkin.signals.synthetic import generate_office
+
+    if data in ("synthetic", "all"):
+        t0 = time.perf_counter()
+        parts = []
+        for i in range(offices):
+            o = generate_office(n_clients=office_size, days=days, seed=seed + i)
+            parts.append((o.entries, o.clients, o.truth))
+        entries, clients, truth = pool(parts)
+        mornings = _mornings(entries)
+        extra = {}
+        if ranker:
+            train_parts = []
+            for i in range(offices):
+                o = generate_office(n_clients=office_size, days=days, seed=seed + 1000 + i)
+                train_parts.append((o.entries, o.clients, o.truth))
+            train = pool(train_parts)
+            cand, version, metrics = ranked_method(
+                train, entries, clients, mornings, _mornings(train[0])
+            )
+            extra["engine + learned ranking"] = cand
+            click.echo(
+                f"learned ranking {version}, trained on seeds {seed + 1000}-"
+                f"{seed + 1000 + offices - 1}: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+            )
+        table = evaluate_office(entries, clients, truth, mornings, extra)
+        click.echo(
+            f"\n### Synthetic: {offices} offices x {office_size} clients x {days} days"
+            f" (seeds {seed}-{seed + offices - 1}); {_counts(truth)}\n"
+        )
+        click.echo(format_table(table))
+        click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
+    if data in ("lifesnaps", "all"):
+        from checkin.signals.lifesnaps import default_data_dir, inject, load_lifesnaps
+
+        t0 = time.perf_counter()
+        directory = lifesnaps_dir or default_data_dir()
+        if not directory.exists():
+            raise click.ClickException(f"LifeSnaps data not found in {directory}")
+        parts = []
+        for r in range(reps):
+            base_e, base_c = load_lifesnaps(directory, seed=seed + r)
+            e, t = inject(base_e, base_c, seed=seed + r)
+            parts.append((e, base_c, t))
+        entries, clients, truth = pool(parts)
+        table = evaluate_office(entries, clients, truth, _mornings(entries, 21))
+        click.echo(
+            f"\n### LifeSnaps: {reps} injection replications (seeds {seed}-{seed + reps - 1})"
+            f" of 71 people; {_counts(truth)}\n"
+        )
+        click.echo(format_table(table))
+        click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
+
+
+def _counts(truth: pd.DataFrame) -> str:
+    c = truth["kind"].value_counts()
+    return ", ".join(f"{c.get(k, 0)} {k}" for k in ("slow", "sudden", "dropout"))
+
+
+@click.group()
+def main() -> None:
+    """The signals' commands; ``python -m checkin.signals.commands`` runs them standalone."""
+
+
+main.add_command(backtest)
+main.add_command(evaluate)
+
+if __name__ == "__main__":
+    main()

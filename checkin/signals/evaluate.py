@@ -1,0 +1,366 @@
+"""Evaluation against ground truth: the engine and simple baselines on the same mornings.
+
+Every method's per-morning candidates go through the same cooldown
+(:func:`checkin.signals.cooldown.cooldown_frame`), so "false alerts" counts alarms (new or
+escalated flags), not mornings a flag stays open. Hard triggers (contact, crisis) are the
+same for every method and are left out of the metrics.
+
+Metrics (see docs/signals.md):
+
+- ``before_peak``: share of deteriorations with a flag on the morning list (raised or still
+  open) on a morning after onset and no later than the peak day; ``before_peak_alarm``
+  counts only flags newly raised (or escalated) in that span;
+- ``median_delay``: median days from onset to the first such morning (detected events
+  only; ``detected`` is the share detected at all before the event ends);
+- ``dropout_3d``: share of dropouts flagged within 3 expected days (the client's
+  workdays) of the first missed one; ``dropout_median_exp_days``: median expected days;
+  ``dropout_3_missed_answers``: share flagged before the client missed more than 3 of the
+  answers their habit (answer rate on workdays in the 8 weeks before) would have given;
+- ``false_per_client_month``: alarms outside every true event window, per 30 client-days;
+- ``top3_precision``: per supporter and morning, the top 3 open flags in list order
+  (urgent first, then score); share that fall in a true event window
+  (``top1_precision``: the first only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from checkin.signals.cooldown import cooldown_frame
+from checkin.signals.engine import Grid, detect, normalize_clients
+from checkin.signals.flags import decide
+from checkin.signals.params import LOOKBACK_DAYS
+
+HARD = ("contact", "crisis")
+TRUE_AFTER_END = 3  # a flag up to 3 days after an event ends still concerns it
+DROPOUT_WINDOW = 30
+
+Method = Callable[[pd.DataFrame, pd.DataFrame, Sequence[date]], pd.DataFrame]
+
+
+def engine_method(
+    entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]
+) -> pd.DataFrame:
+    return decide(detect(entries, clients, mornings))
+
+
+def _plain_mood_stats(
+    entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]
+) -> pd.DataFrame:
+    """Yesterday's mood, its plain z-score against the last 28 days, days since an entry."""
+    clients = normalize_clients(clients, entries)
+    grid = Grid(entries, clients, mornings)
+    mood = grid.windows(grid.values["mood"]).astype(np.float64)
+    hist = mood[..., -29:-1]
+    n = np.sum(~np.isnan(hist), -1)
+    s = np.nansum(hist, -1)
+    mean = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    dev = np.where(np.isnan(hist), 0.0, hist - mean[..., None])
+    var = np.sum(dev * dev, -1) / np.maximum(n - 1, 1)
+    sd = np.maximum(np.sqrt(var), 0.3)
+    y = mood[..., -1]
+    ans = grid.windows(grid.answered)
+    last = np.where(ans.any(-1), LOOKBACK_DAYS - 1 - np.argmax(ans[..., ::-1], -1), -1)
+    m = len(grid.mornings)
+    frame = pd.DataFrame(
+        {
+            "client_id": np.repeat(clients["client_id"].to_numpy(), m),
+            "morning": np.tile(grid.mornings.to_numpy(), len(clients)),
+            "yesterday_mood": y.reshape(-1),
+            "z": np.where(n >= 5, (y - mean) / sd, np.nan).reshape(-1),
+            "days_since": (LOOKBACK_DAYS - last).reshape(-1),
+        }
+    )
+    af = np.repeat(clients["active_from"].to_numpy(), m)
+    mo = frame["morning"].to_numpy()
+    return frame[~(mo < af)].reset_index(drop=True)
+
+
+def _baseline(frame: pd.DataFrame, on: pd.Series, score: pd.Series, kind: str) -> pd.DataFrame:
+    f = frame[on.to_numpy()]
+    return pd.DataFrame(
+        {
+            "client_id": f["client_id"].to_numpy(),
+            "morning": f["morning"].to_numpy(),
+            "kind": kind,
+            "severity": "watch",
+            "score": score[on.to_numpy()].to_numpy(),
+        }
+    )
+
+
+def baseline_methods(
+    entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]
+) -> dict[str, pd.DataFrame]:
+    f = _plain_mood_stats(entries, clients, mornings)
+    return {
+        "yesterday mood <= 2": _baseline(
+            f, f["yesterday_mood"] <= 2, 5 - f["yesterday_mood"], "trend"
+        ),
+        "days since entry >= 3": _baseline(
+            f, f["days_since"] >= 3, f["days_since"].astype(float), "missing"
+        ),
+        "mood z-score <= -2": _baseline(f, f["z"] <= -2, -f["z"], "trend"),
+    }
+
+
+def _windows(truth: pd.DataFrame) -> pd.DataFrame:
+    w = truth.copy()
+    w["w_start"] = w["onset"] + pd.Timedelta(days=1)
+    w["w_end"] = w["end"] + pd.Timedelta(days=TRUE_AFTER_END + 1)
+    return w
+
+
+def _is_true(flags: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """Whether each (client_id, morning) lies in some true event window of its client."""
+    if len(flags) == 0:
+        return np.zeros(0, dtype=bool)
+    w = _windows(truth)
+    f = flags[["client_id", "morning"]].reset_index(drop=True).reset_index()
+    j = f.merge(w[["client_id", "w_start", "w_end"]], on="client_id", how="inner")
+    hit = j[(j["morning"] >= j["w_start"]) & (j["morning"] <= j["w_end"])]["index"].unique()
+    out = np.zeros(len(flags), dtype=bool)
+    out[hit] = True
+    return out
+
+
+def score_method(
+    cand: pd.DataFrame,
+    truth: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    supporter: pd.Series | None = None,
+    entries: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
+    cand = cand[~cand["kind"].isin(HARD)].copy()
+    cand["morning"] = pd.to_datetime(cand["morning"])
+    cand_entries = entries if entries is not None else pd.DataFrame({"client_id": [], "date": []})
+    cf = cooldown_frame(cand) if len(cand) else cand.assign(status=[], first_date=[])
+    alarms = cf[cf["status"] != "ongoing"]
+    mstart, mend = pd.Timestamp(min(mornings)), pd.Timestamp(max(mornings))
+    res: dict[str, float] = {}
+
+    # deteriorations
+    det_t = truth[truth["kind"] != "dropout"]
+    det_t = det_t[(det_t["onset"] >= mstart) & (det_t["peak"] <= mend)]
+
+    def first_after_onset(flags: pd.DataFrame) -> pd.Series:
+        j = det_t.reset_index().merge(flags[["client_id", "morning"]], on="client_id")
+        j = j[(j["morning"] > j["onset"]) & (j["morning"] <= j["end"] + pd.Timedelta(days=1))]
+        return j.groupby("index")["morning"].min().reindex(det_t.index)
+
+    first = first_after_onset(cf)  # on the morning list (new or still open)
+    first_alarm = first_after_onset(alarms)  # raised as a new/escalated alarm
+    delay = (first - det_t["onset"]).dt.days
+    n_ev = max(len(det_t), 1)
+    res["deteriorations"] = float(len(det_t))
+    res["before_peak"] = float((first <= det_t["peak"]).sum()) / n_ev
+    res["before_peak_alarm"] = float((first_alarm <= det_t["peak"]).sum()) / n_ev
+    res["detected"] = float(first.notna().sum()) / n_ev
+    res["median_delay"] = float(delay.median()) if delay.notna().any() else float("nan")
+    for kind in ("slow", "sudden"):
+        sel = det_t["kind"] == kind
+        res[f"before_peak_{kind}"] = float((first[sel] <= det_t["peak"][sel]).sum()) / max(
+            int(sel.sum()), 1
+        )
+
+    # dropouts, delay in expected days (the client's workdays from the first silent day)
+    drop = truth[(truth["kind"] == "dropout") & (truth["onset"] >= mstart)]
+    drop = drop[drop["onset"] <= mend - pd.Timedelta(days=10)]
+    j = drop.reset_index().merge(cf[["client_id", "morning"]], on="client_id")
+    j = j[
+        (j["morning"] > j["onset"])
+        & (j["morning"] <= j["onset"] + pd.Timedelta(days=DROPOUT_WINDOW))
+    ]
+    first_d = j.groupby("index")["morning"].min().reindex(drop.index)
+    wd = normalize_clients(clients, cand).set_index("client_id")["workdays"]
+    exp_days: list[float] = []
+    firsts = first_d.to_numpy()
+    answered = set(zip(cand_entries["client_id"], cand_entries["date"], strict=True))
+    habit_days: list[float] = []
+    for i, row in enumerate(drop.itertuples(index=False)):  # one per dropout event
+        w = [int(c) for c in str(wd.get(row.client_id, "01234"))]
+        onset = pd.Timestamp(str(row.onset))
+        before = pd.date_range(onset - pd.Timedelta(days=LOOKBACK_DAYS), onset, inclusive="left")
+        before = before[np.isin(before.day_of_week, w)]
+        rate = (
+            sum((row.client_id, d) in answered for d in before) / len(before)
+            if len(before)
+            else 1.0
+        )
+        f = pd.Timestamp(firsts[i])
+        if pd.isna(f):
+            exp_days.append(np.nan)
+            habit_days.append(np.nan)
+            continue
+        days = pd.date_range(onset, f - pd.Timedelta(days=1))
+        n = float(np.isin(days.day_of_week, w).sum())
+        exp_days.append(n)
+        habit_days.append(n * rate)
+    exp = pd.Series(exp_days, dtype=float)
+    habit = pd.Series(habit_days, dtype=float)
+    res["dropouts"] = float(len(drop))
+    res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
+    res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
+    res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
+    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
+
+    # false alerts per client-month of active mornings
+    cl = normalize_clients(clients, cand)
+    ms = pd.DatetimeIndex(pd.to_datetime(list(mornings)))
+    af = cl["active_from"].fillna(mstart).to_numpy()
+    at = cl["active_to"].fillna(mend).to_numpy()
+    msv = ms.to_numpy()
+    client_days = int(((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum())
+    truth_flag = _is_true(alarms, truth)
+    res["alarms"] = float(len(alarms))
+    res["false_per_client_month"] = float((~truth_flag).sum()) / max(client_days / 30.0, 1e-9)
+
+    # top-3 precision per supporter-morning over open flags (cf: all candidates)
+    if len(cf):
+        sup = supporter if supporter is not None else pd.Series(1, index=cl["client_id"].to_numpy())
+        lst = cf.assign(
+            supporter=cf["client_id"].map(sup).fillna(0).to_numpy(),
+            _r=(cf["severity"] != "urgent").astype(int),
+        )
+        lst = lst.sort_values(
+            ["morning", "supporter", "_r", "score"], ascending=[True, True, True, False]
+        )
+        top = lst.groupby(["morning", "supporter"], sort=False).head(3)
+        t = _is_true(top, truth)
+        res["top3_precision"] = float(t.mean()) if len(t) else float("nan")
+        t1 = _is_true(lst.groupby(["morning", "supporter"], sort=False).head(1), truth)
+        res["top1_precision"] = float(t1.mean()) if len(t1) else float("nan")
+        res["shown_per_supporter_morning"] = float(
+            len(top) / max(top.groupby(["morning", "supporter"]).ngroups, 1)
+        )
+    else:
+        res["top3_precision"] = float("nan")
+        res["top1_precision"] = float("nan")
+        res["shown_per_supporter_morning"] = 0.0
+    return res
+
+
+def evaluate_office(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    truth: pd.DataFrame,
+    mornings: Sequence[date],
+    extra: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One row of metrics per method (the engine first, then the baselines)."""
+    sup = clients.set_index("client_id")["supporter_id"] if "supporter_id" in clients else None
+    methods = {"engine (rules-2)": engine_method(entries, clients, mornings)}
+    methods.update(extra or {})
+    methods.update(baseline_methods(entries, clients, mornings))
+    rows = {name: score_method(c, truth, clients, mornings, sup) for name, c in methods.items()}
+    return pd.DataFrame(rows).T
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """Markdown table of the main metrics."""
+    cols = [
+        ("before_peak", "flagged before peak", "{:.1%}"),
+        ("before_peak_alarm", "… by a new alarm", "{:.1%}"),
+        ("before_peak_slow", "slow", "{:.1%}"),
+        ("before_peak_sudden", "sudden", "{:.1%}"),
+        ("median_delay", "median delay (days)", "{:.1f}"),
+        ("dropout_3d", "dropouts ≤3 exp. days", "{:.1%}"),
+        ("dropout_median_exp_days", "dropout median exp. days", "{:.1f}"),
+        ("dropout_3_missed_answers", "dropouts ≤3 missed usual answers", "{:.1%}"),
+        ("false_per_client_month", "false alerts / client-month", "{:.2f}"),
+        ("top3_precision", "top-3 precision", "{:.1%}"),
+        ("top1_precision", "top-1 precision", "{:.1%}"),
+    ]
+    head = "| method | " + " | ".join(c[1] for c in cols) + " |"
+    sep = "|---|" + "---|" * len(cols)
+    lines = [head, sep]
+    for name, row in table.iterrows():
+        cells = []
+        for key, _, fmt in cols:
+            v = row.get(key, np.nan)
+            cells.append("n/a" if pd.isna(v) else fmt.format(v))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def pool(
+    parts: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Several (entries, clients, truth) as one office set with distinct client/supporter ids."""
+    es, cs, ts = [], [], []
+    offset, sup_offset = 0, 0
+    for entries, clients, truth in parts:
+        es.append(entries.assign(client_id=entries["client_id"] + offset))
+        c = clients.assign(client_id=clients["client_id"] + offset)
+        if "supporter_id" in c:
+            c["supporter_id"] = c["supporter_id"] + sup_offset
+            sup_offset = int(c["supporter_id"].max())
+        cs.append(c)
+        ts.append(truth.assign(client_id=truth["client_id"] + offset))
+        offset = int(c["client_id"].max())
+    return (
+        pd.concat(es, ignore_index=True),
+        pd.concat(cs, ignore_index=True),
+        pd.concat(ts, ignore_index=True),
+    )
+
+
+def outcomes_from_truth(truth: pd.DataFrame) -> pd.DataFrame:
+    """Outcome labels a supporter would record: sick leave 3 days after a deterioration's
+    peak, "quit" a week into a dropout."""
+    det = truth[truth["kind"] != "dropout"]
+    drop = truth[truth["kind"] == "dropout"]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "client_id": det["client_id"],
+                    "date": det["peak"] + pd.Timedelta(days=3),
+                    "kind": "sick_leave",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "client_id": drop["client_id"],
+                    "date": drop["onset"] + pd.Timedelta(days=7),
+                    "kind": "quit",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def ranked_method(
+    train: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    train_mornings: Sequence[date],
+) -> tuple[pd.DataFrame, str, dict[str, float]]:
+    """Candidates re-ranked by a ranker trained on other offices' outcomes."""
+    from checkin.signals.flags import candidates_for_mornings
+    from checkin.signals.ranker import build_labels, train_ranker
+
+    te, tc, tt = train
+    det_tr = detect(te, tc, train_mornings)
+    cand_tr = decide(det_tr)
+    cand_tr = cand_tr[cand_tr["kind"].isin(["trend", "missing"])]
+    # what supporters would record: outcomes, and each shown flag marked useful or not
+    feedback = pd.DataFrame(
+        {
+            "client_id": cand_tr["client_id"].to_numpy(),
+            "date": pd.to_datetime(cand_tr["morning"]).to_numpy(),
+            "useful": _is_true(cand_tr, tt),
+        }
+    )
+    labels = build_labels(det_tr, outcomes_from_truth(tt), feedback)
+    ranker = train_ranker(det_tr, labels)
+    _, cand = candidates_for_mornings(entries, clients, mornings, ranker)
+    return cand, ranker.version, ranker.metrics

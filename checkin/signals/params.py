@@ -1,0 +1,61 @@
+"""Tunable parameters of the rule engine, by support stage.
+
+Exploration (模索期) is the most sensitive stage, self-driving (自走期) the least: the
+accumulating detector needs more evidence (a higher threshold ``h``, a larger allowance
+``k``, more bad days) and the missed-entry detector a rarer silence (a smaller
+``miss_alpha``, more silent days) as the stage advances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RULES_VERSION = "rules-2.0"
+
+LOOKBACK_DAYS = 56  # each morning looks at the 8 weeks before it, never further
+RECENT_DAYS = 14  # the accumulating detector works on the last 2 weeks ...
+# ... and the client's usual comes from the 6 weeks before those.
+PRIOR_ENTRIES = 6  # entries after which a client's own usual weighs as much as the office's
+
+# Composite "worse than usual" score: weights of the per-item robust z-scores.
+WEIGHTS = {"mood": 0.40, "fatigue": 0.25, "sleep_quality": 0.15, "sleep_hours": 0.20}
+# Floors of the robust spread: on 1-5 answers a client's spread is often tiny.
+SCALE_FLOOR = {"mood": 0.7, "fatigue": 0.7, "sleep_quality": 0.7, "sleep_hours": 0.75}
+Z_CLIP = (-2.0, 3.0)  # per item: one extreme answer cannot decide alone
+# One day's contribution to the accumulated evidence is capped at this share of the stage
+# threshold h, so a single bad day (a bad Monday) can never raise a flag on its own ...
+DAY_CAP_FACTOR = 0.6
+# ... and without its single worst day a run must still hold this share of h.
+WITHOUT_WORST_FACTOR = 0.5
+BAD_DAY_Z = 0.5  # a "bad day": composite at least half a usual spread worse than usual
+EWMA_DECAY = 0.7  # weight of an answer one answered day older
+MISS_PRIOR = 4.0  # pseudo expected days of the office's answer rate in a client's habit
+WEEKDAY_PRIOR = 30.0  # answers after which an office-wide weekday effect is half trusted
+NEW_CLIENT_FACTOR = 1.0  # threshold x (1 + this) for a client with no own usual yet
+HIGH_FACTOR = 3.0  # a trend is "high" once the accumulated evidence is 3 x the threshold
+
+
+@dataclass(frozen=True)
+class StageParams:
+    """Sensitivity of one support stage."""
+
+    k: float  # CUSUM allowance: composite z per day that counts as "normal noise"
+    h: float  # CUSUM decision threshold (watch); HIGH_FACTOR x h is "high"
+    min_bad_days: int  # bad days needed in the accumulated run
+    miss_alpha: float  # flag silence when (1 - answer rate) ** silent_days falls below this
+    min_silent: int  # never flag fewer silent expected days than this
+
+
+# Tuned on synthetic offices (seeds 1-2; the evaluation in docs/signals.md uses others).
+STAGE_PARAMS: dict[str, StageParams] = {
+    "exploration": StageParams(k=0.12, h=0.85, min_bad_days=2, miss_alpha=0.05, min_silent=2),
+    "adjustment": StageParams(k=0.15, h=1.00, min_bad_days=2, miss_alpha=0.03, min_silent=2),
+    "stability": StageParams(k=0.16, h=1.15, min_bad_days=2, miss_alpha=0.02, min_silent=3),
+    "self_driving": StageParams(k=0.2, h=1.6, min_bad_days=3, miss_alpha=0.01, min_silent=4),
+}
+DEFAULT_STAGE = "adjustment"
+STAGES = tuple(STAGE_PARAMS)
+
+
+def stage_params(stage: str | None) -> StageParams:
+    return STAGE_PARAMS.get(str(stage), STAGE_PARAMS[DEFAULT_STAGE])

@@ -1,0 +1,252 @@
+"""Behaviours of the rule engine that supporters rely on."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from checkin.signals import compute_flags, compute_mornings
+from checkin.signals.engine import detect
+from checkin.signals.synthetic import generate_office
+
+
+def _slide(entries, client_id, first_day, n_days, seed=7):
+    """Workday answers sliding from the usual (mood 4) to a peak over ``n_days`` days."""
+    rng = np.random.default_rng(seed)
+    days = [first_day + timedelta(days=i) for i in range(n_days)]
+    frac = np.array([(i + 1) / n_days for i in range(n_days)])
+    keep = np.array([d.weekday() < 5 for d in days])
+    days = [d for d, k in zip(days, keep, strict=True) if k]
+    frac = frac[keep]
+    noise = rng.normal(0, 0.4, len(days))
+    return entries(
+        client_id,
+        days,
+        mood=np.clip(np.rint(4 - 2.2 * frac + noise), 1, 5),
+        fatigue=np.clip(np.rint(2 + 2.2 * frac - noise), 1, 5),
+        sleep_hours=np.round(7 - 1.8 * frac, 1),
+        sleep_quality=np.clip(np.rint(4 - 1.8 * frac), 1, 5),
+    )
+
+
+def _first_flag(flags_by_morning, client_id, kind):
+    for m in sorted(flags_by_morning):
+        if any(f.client_id == client_id and f.kind == kind for f in flags_by_morning[m]):
+            return m
+    return None
+
+
+def test_slow_slide_is_flagged_before_its_peak_and_not_before_onset(
+    entries, clients, history, start
+):
+    onset = start + timedelta(days=56)
+    peak = onset + timedelta(days=20)
+    ent = pd.concat([history(1, 56, seed=1), _slide(entries, 1, onset, 21)])
+    cl = clients((1, "adjustment"))
+    mornings = [start + timedelta(days=i) for i in range(42, 78)]
+    flags = compute_mornings(ent, cl, mornings)
+    first = _first_flag(flags, 1, "trend")
+    assert first is not None
+    assert onset < first <= peak
+    assert (first - onset).days <= 10
+
+
+def test_a_single_bad_monday_is_not_an_alarm_but_three_bad_days_are(
+    entries, clients, history, start
+):
+    monday = start + timedelta(days=56)
+    assert monday.weekday() == 0
+    base = history(1, 70, seed=2)
+    normal = base[base["date"] != pd.Timestamp(monday)]
+    bad = entries(1, [monday], mood=1, fatigue=5, sleep_hours=4.0, sleep_quality=1)
+    cl = clients((1, "exploration"))  # the most sensitive stage
+    mornings = [monday + timedelta(days=i) for i in range(1, 10)]
+    one_bad = compute_mornings(pd.concat([normal, bad]), cl, mornings)
+    assert _first_flag(one_bad, 1, "trend") is None
+
+    days3 = [monday + timedelta(days=i) for i in range(3)]
+    normal3 = base[~base["date"].isin(pd.to_datetime(days3))]
+    three = entries(1, days3, mood=1, fatigue=5, sleep_hours=4.0, sleep_quality=1)
+    three_bad = compute_mornings(pd.concat([normal3, three]), cl, mornings)
+    assert _first_flag(three_bad, 1, "trend") is not None
+
+
+def test_three_days_a_week_answerer_is_not_missing_on_the_fourth(entries, clients, start):
+    # Works Monday-Friday but answers Monday, Wednesday and Friday only, for 12 weeks.
+    days = [start + timedelta(days=i) for i in range(84)]
+    mwf = [d for d in days if d.weekday() in (0, 2, 4)]
+    regular = [d for d in days if d.weekday() < 5]
+    ent = pd.concat([entries(1, mwf), entries(2, regular)])
+    cl = clients((1, "exploration"), (2, "exploration"))
+    mornings = [start + timedelta(days=i) for i in range(56, 85)]
+    flags = compute_mornings(ent, cl, mornings)
+    assert _first_flag(flags, 1, "missing") is None
+    # The same two-day gaps from a regular answerer would be judged differently: its
+    # silence from Tuesday to Thursday is flagged.
+    gap = [d for d in regular if not (d >= start + timedelta(days=71) and d.weekday() in (1, 2, 3))]
+    ent2 = entries(2, gap)
+    flags2 = compute_mornings(ent2, clients((2, "exploration")), mornings)
+    assert _first_flag(flags2, 2, "missing") is not None
+
+
+def test_regular_answerer_going_silent_is_flagged_within_three_expected_days(
+    entries, clients, history, start
+):
+    last = start + timedelta(days=53)  # a Friday; silent from Monday on
+    assert last.weekday() == 4
+    ent = pd.concat([history(1, 54, seed=3), history(2, 70, seed=4), history(3, 70, seed=5)])
+    cl = clients((1, "adjustment"), (2, "adjustment"), (3, "adjustment"))
+    mornings = [last + timedelta(days=i) for i in range(1, 12)]
+    flags = compute_mornings(ent, cl, mornings)
+    first = _first_flag(flags, 1, "missing")
+    assert first is not None
+    expected_days_silent = sum(
+        1 for i in range((first - last).days - 1) if (last + timedelta(days=i + 1)).weekday() < 5
+    )
+    assert expected_days_silent <= 3
+    # Weekends are not expected days: no flag on Saturday, Sunday or Monday morning.
+    assert first > last + timedelta(days=3)
+    reason = next(f for f in flags[first] if f.client_id == 1).reasons[0]
+    assert f"{expected_days_silent}日" in reason.text
+    assert reason.values["expected_days_silent"] == expected_days_silent
+
+
+def test_exploration_stage_is_more_sensitive_than_self_driving(entries, clients, history, start):
+    # The same mild, sustained dip (mood 4 -> 3, a little more tired) for two clients.
+    onset = start + timedelta(days=56)
+    days = [
+        onset + timedelta(days=i) for i in range(14) if (onset + timedelta(days=i)).weekday() < 5
+    ]
+    dip = entries(
+        1, days, mood=[3, 4, 3, 3, 4, 3, 3, 4, 3, 3], fatigue=[3, 2, 3, 2, 3, 3, 2, 3, 3, 3]
+    )
+    ent = pd.concat(
+        [
+            history(1, 56, seed=1),
+            dip,
+            history(1, 56, seed=1).assign(client_id=2),
+            dip.assign(client_id=2),
+        ]
+    )
+    cl = clients((1, "exploration"), (2, "self_driving"))
+    mornings = [onset + timedelta(days=i) for i in range(1, 15)]
+    flags = compute_mornings(ent, cl, mornings)
+
+    def flagged(cid):
+        return [m for m in mornings if any(f.client_id == cid for f in flags[m])]
+
+    assert flagged(1), "exploration should notice a sustained one-point dip"
+    assert len(flagged(1)) > len(flagged(2))
+    assert not flagged(2) or flagged(1)[0] <= flagged(2)[0]
+
+
+def test_reasons_carry_the_numbers(entries, clients, history, start):
+    onset = start + timedelta(days=56)
+    ent = pd.concat([history(1, 56, seed=1), _slide(entries, 1, onset, 21)])
+    flags = compute_flags(ent, clients((1, "adjustment")), onset + timedelta(days=21))
+    trend = [f for f in flags if f.kind == "trend"]
+    assert len(trend) == 1
+    f = trend[0]
+    assert f.severity in ("high", "watch") and f.score > 0 and f.model_version
+    codes = {r.code for r in f.reasons}
+    assert "trend_accumulated" in codes and "mood_worse_than_usual" in codes
+    mood = next(r for r in f.reasons if r.code == "mood_worse_than_usual")
+    m = re.search(r"ふだん(\d\.\d)→最近の平均(\d\.\d)", mood.text)
+    assert m is not None
+    assert float(m.group(1)) == round(mood.values["usual"], 1)
+    assert float(m.group(2)) < float(m.group(1)) - 0.5
+    assert all(re.search(r"\d", r.text) for r in f.reasons)
+
+
+def test_only_entries_before_today_are_used(entries, clients, history, start):
+    today = start + timedelta(days=60)
+    ent = history(1, 60, seed=9)
+    future = entries(
+        1,
+        [today + timedelta(days=i) for i in range(5)],
+        mood=1,
+        fatigue=5,
+        wants_contact=True,
+        note="死にたい",
+    )
+    cl = clients((1, "exploration"))
+    assert compute_flags(pd.concat([ent, future]), cl, today) == compute_flags(ent, cl, today)
+    # ... and the same entries do count the next morning.
+    later = compute_flags(pd.concat([ent, future]), cl, today + timedelta(days=1))
+    assert {f.kind for f in later} >= {"contact", "crisis"}
+
+
+def test_hard_triggers_are_urgent_and_raised_for_yesterday_only(entries, clients, history, start):
+    yesterday = start + timedelta(days=59)
+    ent = pd.concat(
+        [
+            history(1, 59, seed=1),
+            entries(1, [yesterday], wants_contact=True),
+            history(2, 59, seed=2),
+            entries(2, [yesterday], note="もう消えたいと思った"),
+            history(3, 58, seed=3),
+            entries(3, [yesterday - timedelta(days=1)], wants_contact=True),
+        ]
+    )
+    cl = clients((1, "self_driving"), (2, "self_driving"), (3, "self_driving"))
+    flags = compute_flags(ent, cl, yesterday + timedelta(days=1))
+    urgent = {(f.client_id, f.kind) for f in flags if f.severity == "urgent"}
+    assert urgent == {(1, "contact"), (2, "crisis")}
+    assert flags[0].severity == "urgent"  # most urgent first
+
+
+def test_new_client_falls_back_to_the_office_usual(entries, clients, history, start):
+    ent = pd.concat(
+        [history(i, 70, seed=i) for i in range(1, 6)]
+        + [entries(9, [start + timedelta(days=20 + i) for i in range(3)], mood=2)]
+    )
+    cl = clients(*[(i, "adjustment") for i in (1, 2, 3, 4, 5, 9)])
+    det = detect(ent, cl, [start + timedelta(days=50)])
+    usual = dict(zip(det["client_id"], det["mood_usual"], strict=True))
+    n_usual = dict(zip(det["client_id"], det["mood_n_usual"], strict=True))
+    office = float(np.median([usual[i] for i in (1, 2, 3, 4, 5)]))
+    assert 2.0 < usual[9] < office
+    assert n_usual[9] == 3
+
+
+def test_no_flags_outside_the_active_period(entries, clients, start):
+    ent = entries(1, [start + timedelta(days=i) for i in range(10)], wants_contact=True)
+    cl = clients((1, "exploration"))
+    cl["active_to"] = pd.Timestamp(start + timedelta(days=3))
+    assert compute_flags(ent, cl, start + timedelta(days=8)) == []
+    assert compute_flags(ent, cl, start + timedelta(days=3))  # still active that morning
+
+
+def test_all_mornings_in_one_pass_equal_the_per_morning_function(monkeypatch):
+    office = generate_office(n_clients=40, days=150, seed=11)
+    rng = np.random.default_rng(0)
+    base = date(2025, 4, 1)
+    mornings = sorted(base + timedelta(days=int(d)) for d in rng.choice(150, 15, replace=False))
+    mornings.append(base + timedelta(days=149))
+    ent = office.entries.copy()
+    ent.loc[ent.sample(20, random_state=1).index, "wants_contact"] = True
+    all_at_once = compute_mornings(ent, office.clients, mornings)
+    assert sum(len(v) for v in all_at_once.values()) > 20  # a meaningful comparison
+    for m in mornings:
+        assert all_at_once[m] == compute_flags(ent, office.clients, m), m
+    # ... also when memory bounds split the mornings into several passes
+    from checkin.signals import engine
+
+    monkeypatch.setattr(engine, "CELLS_PER_PASS", 40 * engine.LOOKBACK_DAYS * 3)
+    assert compute_mornings(ent, office.clients, mornings) == all_at_once
+
+
+def test_a_morning_with_a_time_of_day_is_the_same_morning(entries, clients, history, start):
+    from datetime import datetime
+
+    today = start + timedelta(days=60)
+    ent = pd.concat(
+        [history(1, 60, seed=4), entries(1, [today - timedelta(days=1)], wants_contact=True)]
+    )
+    cl = clients((1, "adjustment"))
+    at_nine = datetime(today.year, today.month, today.day, 9, 30)
+    assert compute_flags(ent, cl, at_nine) == compute_flags(ent, cl, today)
+    assert any(f.kind == "contact" for f in compute_flags(ent, cl, at_nine))
