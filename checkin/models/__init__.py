@@ -5,6 +5,14 @@ from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
 from checkin.models.flag import Flag, FlagStatus, Severity
+from checkin.models.line import (
+    LineAccount,
+    LineConversation,
+    LineEvent,
+    LineLinkCode,
+    LinePushLog,
+    PushStatus,
+)
 from checkin.models.office import Employer, Office, Role, StaffLeave, StaffUser
 
 __all__ = [
@@ -20,7 +28,13 @@ __all__ = [
     "Employer",
     "Flag",
     "FlagStatus",
+    "LineAccount",
+    "LineConversation",
+    "LineEvent",
+    "LineLinkCode",
+    "LinePushLog",
     "Office",
+    "PushStatus",
     "Role",
     "Severity",
     "StaffLeave",

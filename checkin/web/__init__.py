@@ -59,6 +59,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
 
+    from checkin import bot
+
+    bot.init_app(app)
+
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
         db = g.pop("db", None)
