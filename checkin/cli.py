@@ -92,6 +92,11 @@ def run_signals(day: object) -> None:
         )
 
 
+from checkin.bot.cli import line_remind  # noqa: E402
+
+main.add_command(line_remind)
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
