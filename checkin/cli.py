@@ -92,9 +92,10 @@ def run_signals(day: object) -> None:
         )
 
 
-from checkin.bot.cli import line_remind  # noqa: E402
+from checkin.bot.cli import line_remind, line_richmenu  # noqa: E402
 
 main.add_command(line_remind)
+main.add_command(line_richmenu)
 
 
 def _safe_url(url: str) -> str:

@@ -6,6 +6,10 @@ import os
 
 import click
 
+from checkin.bot.richmenu import line_richmenu
+
+__all__ = ["line_remind", "line_richmenu"]
+
 
 @click.command("line-remind", help="Send due LINE reminders (idempotent; safe to run often).")
 def line_remind() -> None:

@@ -36,6 +36,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    size: int = 0
 
 
 @dataclass
@@ -59,7 +60,8 @@ class StubLine:
     def __call__(self, environ: Any, start_response: Any) -> Any:
         req = Request(environ)
         body = req.get_json(silent=True)
-        self.requests.append(Recorded(req.method, req.path, dict(req.headers), body))
+        size = len(req.get_data())
+        self.requests.append(Recorded(req.method, req.path, dict(req.headers), body, size))
         return self._answer(req, body)(environ, start_response)
 
     def _answer(self, req: Request, body: Any) -> Response:
@@ -86,6 +88,10 @@ class StubLine:
             return js({"type": "limited", "value": self.quota_limit})
         if req.path == "/v2/bot/message/quota/consumption":
             return js({"totalUsage": self.quota_used})
+        if req.path == "/v2/bot/richmenu":
+            return js({"richMenuId": "richmenu-stub-1"})
+        if req.path.startswith(("/v2/bot/richmenu/", "/v2/bot/user/all/richmenu/")):
+            return js({})
         return js({"message": "Not found"}, 404)
 
     def calls(self, path: str) -> list[Recorded]:
