@@ -15,8 +15,8 @@ __all__ = ["line_remind", "line_richmenu"]
 def line_remind() -> None:
     from checkin.bot import DEFAULT_MONTHLY_PUSH_LIMIT, make_messenger
     from checkin.bot.reminders import send_due_reminders
-    from checkin.cli import _factory
-    from checkin.db import transaction
+    from checkin.db import make_engine, make_session_factory, transaction
+    from checkin.settings import load_settings
     from checkin.timeutil import utcnow
 
     config = {k[len("CHECKIN_") :]: v for k, v in os.environ.items() if k.startswith("CHECKIN_")}
@@ -24,8 +24,12 @@ def line_remind() -> None:
     if messenger is None:
         raise click.ClickException("CHECKIN_LINE_CHANNEL_ACCESS_TOKEN is not set")
     limit = int(config.get("LINE_MONTHLY_PUSH_LIMIT") or DEFAULT_MONTHLY_PUSH_LIMIT)
-    with transaction(_factory()) as session:
-        summary = send_due_reminders(
-            session, now=utcnow(), messenger=messenger, monthly_limit=limit
-        )
+    engine = make_engine(load_settings().database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            summary = send_due_reminders(
+                session, now=utcnow(), messenger=messenger, monthly_limit=limit
+            )
+    finally:
+        engine.dispose()  # a scheduler calls this often: leave no connection behind
     click.echo(summary.as_text())

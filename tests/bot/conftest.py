@@ -49,6 +49,8 @@ class StubLine:
     push_status: int = 200  # set to 500 to make pushes fail
     accepted_keys: set[str] = field(default_factory=set)
     url: str = ""
+    reply_gate: threading.Event | None = None  # when set, replies wait for it (a slow LINE)
+    replies_answered: int = 0
 
     def reset(self) -> None:
         self.requests.clear()
@@ -56,6 +58,8 @@ class StubLine:
         self.quota_used = 0
         self.push_status = 200
         self.accepted_keys.clear()
+        self.reply_gate = None
+        self.replies_answered = 0
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         req = Request(environ)
@@ -72,6 +76,9 @@ class StubLine:
             return js({"message": "Authentication failed"}, 401)
         sent = {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
         if req.path == "/v2/bot/message/reply":
+            if self.reply_gate is not None:
+                self.reply_gate.wait(5)
+            self.replies_answered += 1
             return js(sent)
         if req.path == "/v2/bot/message/push":
             key = req.headers.get("X-Line-Retry-Key", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -227,3 +228,17 @@ def test_staff_issue_a_code_on_the_client_page(
     resp = client.post(f"/clients/{world.client_a.id}/line/unlink", data={"csrf_token": token})
     assert resp.status_code == 303
     assert "登録されていません" in line.say(USER, "記録")
+
+
+def test_the_webhook_answers_before_the_reply_is_sent(
+    db: Session, world: World, line: Line, stub: StubLine
+) -> None:
+    stub.reply_gate = threading.Event()  # LINE's reply API hangs until released
+    body = json.dumps({"destination": "Ubot", "events": [text(USER, "こんにちは")]}).encode()
+    resp = line.client.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})
+    assert resp.status_code == 200
+    assert stub.replies_answered == 0  # answered LINE while the reply is still waiting
+    assert count(db, LineEvent) == 1
+    stub.reply_gate.set()
+    line.app.extensions["checkin.line"].replies.drain()
+    assert "登録されていません" in line.last_text()
