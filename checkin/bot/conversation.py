@@ -158,17 +158,18 @@ class Conversation:
             if text in NONE_WORDS:
                 return self._answer("note", "")
             return self._answer("note", raw.strip())
-        if conv.step == "contact":
-            if text in CONTACT_WORDS:
-                return self._answer("contact", "1")
-            if text in NO_CONTACT_WORDS:
-                return self._answer("contact", "0")
-        elif conv.step == "sleep_hours":
+        if conv.step == "contact" and text in CONTACT_WORDS:
+            return self._answer("contact", "1")
+        if conv.step == "contact" and text in NO_CONTACT_WORDS:
+            return self._answer("contact", "0")
+        urgent = self._urgent_words(text)  # typed in the middle of any question
+        if urgent:
+            return [*urgent, *self._ask()]
+        if conv.step == "sleep_hours":
             return self._answer("sleep_hours", text.replace("時間", ""))
-        elif text.isdigit():
+        if text.isdigit() and conv.step != "contact":
             return self._answer(conv.step, text)
-        urgent = self._urgent_words(text)
-        return [*urgent, *self._ask(prefix="ボタンで こたえてください。")]
+        return self._ask(prefix="ボタンで こたえてください。")
 
     def on_postback(self, pb: Postback) -> list[Message]:
         if pb.action == "start":

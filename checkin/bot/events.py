@@ -20,9 +20,15 @@ from linebot.v3.webhooks import (
 from sqlalchemy.orm import Session
 
 from checkin.bot.conversation import HELP, Conversation, Postback
-from checkin.bot.linking import LinkOutcome, account_for, link_with_code, normalize_code
+from checkin.bot.linking import (
+    LinkOutcome,
+    account_for,
+    drop_conversation,
+    link_with_code,
+    normalize_code,
+)
 from checkin.bot.messenger import Message
-from checkin.models import ClientStatus, LineAccount, LineConversation
+from checkin.models import ClientStatus, LineAccount
 from checkin.services import audit
 
 NOT_LINKED = Message(
@@ -57,7 +63,7 @@ def handle_event(session: Session, event: Event, *, now: datetime) -> list[Messa
     if isinstance(event, UnfollowEvent):
         account = account_for(session, user_id, now=now)
         account.unfollowed_at = now
-        _forget_conversation(session, account)
+        drop_conversation(session, account)
         return []
     if isinstance(event, FollowEvent):
         account = account_for(session, user_id, now=now)
@@ -107,11 +113,3 @@ def _link(session: Session, account: LineAccount, code: str, now: datetime) -> l
     if outcome is LinkOutcome.INVALID:
         audit.record(session, "line.link.failed", office_id=None, actor_type="line")
     return [Message(LINK_REPLIES[outcome])]
-
-
-def _forget_conversation(session: Session, account: LineAccount) -> None:
-    from sqlalchemy import select
-
-    conv = session.scalar(select(LineConversation).where(LineConversation.account_id == account.id))
-    if conv is not None:
-        session.delete(conv)

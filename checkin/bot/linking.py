@@ -143,7 +143,7 @@ def link_with_code(
     if previous is not None:  # the client changed phones: the old LINE user stops getting data
         previous.client_id = None
         previous.linked_at = None
-        _drop_conversation(session, previous)
+        drop_conversation(session, previous)
         session.flush()
     row.used_at = now
     row.used_by_id = account.id
@@ -171,14 +171,14 @@ def unlink(
         return False
     account.client_id = None
     account.linked_at = None
-    _drop_conversation(session, account)
+    drop_conversation(session, account)
     audit.record(
         session, "line.unlink", office_id=client.office_id, actor=actor, client_id=client.id
     )
     return True
 
 
-def _drop_conversation(session: Session, account: LineAccount) -> None:
+def drop_conversation(session: Session, account: LineAccount) -> None:
     conv = session.scalar(select(LineConversation).where(LineConversation.account_id == account.id))
     if conv is not None:
         session.delete(conv)

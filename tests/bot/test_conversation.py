@@ -195,3 +195,17 @@ def test_a_linked_client_who_writes_anything_else_gets_help(
     assert "「記録」と 送る" in line.say(USER, "こんにちは")
     assert "記録する" in line.buttons()
     assert "きもち" in line.tap(USER, "記録する")
+
+
+def test_crisis_words_typed_during_any_question_reach_the_supporter(
+    db: Session, world: World, line: Line
+) -> None:
+    linked(db, world, line)
+    line.say(USER, "記録")
+    line.tap(USER, "3 ふつう")
+    line.tap(USER, "3 つかれた")
+    reply = line.say(USER, "もう しにたい")  # at the sleep-hours question
+    assert "0120-279-338" in reply and "何時間" in reply  # help, then the same question
+    assert {f.kind for f in db.scalars(select(Flag))} == {"crisis"}
+    conv = db.scalar(select(LineConversation))
+    assert conv is not None and conv.step == "sleep_hours"
