@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checkin.bot.linking import MAX_FAILED_CODES, issue_code
-from checkin.models import CheckIn, ClientStatus, Flag, LineAccount, LineEvent, LineLinkCode
+from checkin.models import (
+    CheckIn,
+    ClientStatus,
+    Flag,
+    LineAccount,
+    LineConversation,
+    LineEvent,
+    LineLinkCode,
+)
 from tests.bot.conftest import Clock, Line, StubLine, follow, postback, sign, text, unfollow
 from tests.conftest import NOW, AuthActions, World
 
@@ -242,3 +250,27 @@ def test_the_webhook_answers_before_the_reply_is_sent(
     stub.reply_gate.set()
     line.app.extensions["checkin.line"].replies.drain()
     assert "登録されていません" in line.last_text()
+
+
+def test_an_event_that_fails_is_not_stored_so_lines_redelivery_retries_it(
+    db: Session, world: World, line: Line
+) -> None:
+    link(db, world, line)
+    line.say(USER, "記録")
+    conv = db.scalar(select(LineConversation))
+    assert conv is not None
+    # Break the state the way a bug would: the last step with the answers missing.
+    conv.step, conv.answers = "contact", {}
+    db.commit()
+    tap = postback(USER, line.buttons()["やめる"].replace("ci=quit", "ci=ans&s=contact&v=1"))
+    events_before = count(db, LineEvent)
+    assert line.post(tap).status_code == 500
+    assert count(db, LineEvent) == events_before  # not stored: a redelivery will retry
+    db.expire_all()
+    conv.answers = {"mood": "3", "fatigue": "3", "sleep_hours": "7.0", "sleep_quality": "3"}
+    db.commit()
+    redelivered = {**tap, "deliveryContext": {"isRedelivery": True}}
+    assert line.post(redelivered).status_code == 200
+    assert count(db, CheckIn) == 1 and count(db, LineEvent) == events_before + 1
+    stored = db.scalar(select(LineEvent).where(LineEvent.webhook_event_id == tap["webhookEventId"]))
+    assert stored is not None and stored.redelivery is True
