@@ -274,3 +274,21 @@ def test_an_event_that_fails_is_not_stored_so_lines_redelivery_retries_it(
     assert count(db, CheckIn) == 1 and count(db, LineEvent) == events_before + 1
     stored = db.scalar(select(LineEvent).where(LineEvent.webhook_event_id == tap["webhookEventId"]))
     assert stored is not None and stored.redelivery is True
+
+
+def test_old_events_and_abandoned_conversations_are_forgotten(
+    db: Session, world: World, line: Line
+) -> None:
+    from checkin.bot.housekeeping import prune
+
+    link(db, world, line)
+    line.say(USER, "記録")
+    assert count(db, LineEvent) == 2 and count(db, LineConversation) == 1
+    pruned = prune(db, now=NOW + timedelta(days=1))
+    assert (pruned.events, pruned.conversations) == (0, 0)
+    pruned = prune(db, now=NOW + timedelta(days=2, seconds=1))
+    assert (pruned.events, pruned.conversations) == (0, 1)
+    pruned = prune(db, now=NOW + timedelta(days=30, seconds=1))
+    assert (pruned.events, pruned.conversations) == (2, 0)
+    db.commit()
+    assert count(db, LineEvent) == 0 and count(db, LineAccount) == 1
