@@ -9,6 +9,7 @@ official account's "@..." id, for the add-friend link shown to staff).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,21 @@ def make_messenger(config: Any) -> Messenger | None:
     if not token:
         return None
     return LineMessenger(token, config_str(config, "LINE_API_BASE_URL"))
+
+
+def _env_config(environ: Mapping[str, str] | None) -> dict[str, str]:
+    env = os.environ if environ is None else environ
+    return {k.removeprefix("CHECKIN_"): v for k, v in env.items() if k.startswith("CHECKIN_")}
+
+
+def messenger_from_env(environ: Mapping[str, str] | None = None) -> Messenger | None:
+    """The messenger for jobs outside the web app (None without an access token)."""
+    return make_messenger(_env_config(environ))
+
+
+def push_limit_from_env(environ: Mapping[str, str] | None = None) -> int:
+    value = _env_config(environ).get("LINE_MONTHLY_PUSH_LIMIT")
+    return int(value) if value else DEFAULT_MONTHLY_PUSH_LIMIT
 
 
 def init_app(app: Flask) -> None:

@@ -3,8 +3,6 @@ then forget old webhook events and abandoned conversations."""
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from checkin.bot.richmenu import line_richmenu
@@ -14,18 +12,17 @@ __all__ = ["line_remind", "line_richmenu"]
 
 @click.command("line-remind", help="Send due LINE reminders (idempotent; safe to run often).")
 def line_remind() -> None:
-    from checkin.bot import DEFAULT_MONTHLY_PUSH_LIMIT, make_messenger
+    from checkin.bot import messenger_from_env, push_limit_from_env
     from checkin.bot.housekeeping import prune
     from checkin.bot.reminders import send_due_reminders
     from checkin.db import make_engine, make_session_factory, transaction
     from checkin.settings import load_settings
     from checkin.timeutil import utcnow
 
-    config = {k[len("CHECKIN_") :]: v for k, v in os.environ.items() if k.startswith("CHECKIN_")}
-    messenger = make_messenger(config)
+    messenger = messenger_from_env()
     if messenger is None:
         raise click.ClickException("CHECKIN_LINE_CHANNEL_ACCESS_TOKEN is not set")
-    limit = int(config.get("LINE_MONTHLY_PUSH_LIMIT") or DEFAULT_MONTHLY_PUSH_LIMIT)
+    limit = push_limit_from_env()
     engine = make_engine(load_settings().database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
