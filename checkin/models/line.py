@@ -92,6 +92,11 @@ class LineConversation(Base):
 
     account: Mapped[LineAccount] = relationship()
 
+    # Every UPDATE says "WHERE nonce = <the one I read>": of two taps handled at the same
+    # time, the second fails (StaleDataError) instead of overwriting; LINE redelivers it
+    # and it is then answered as a stale button.
+    __mapper_args__ = {"version_id_col": nonce, "version_id_generator": False}  # noqa: RUF012
+
 
 class PushStatus(enum.StrEnum):
     PENDING = "pending"  # about to push (a crash here is retried with the same retry key)

@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from checkin.bot.conversation import Conversation, Postback
 from checkin.bot.linking import issue_code
-from checkin.models import Channel, CheckIn, Flag, LineConversation
+from checkin.models import Channel, CheckIn, Client, Flag, LineAccount, LineConversation
 from tests.bot.conftest import Clock, Line, postback
 from tests.bot.test_webhook import USER, count
 from tests.conftest import NOW, TODAY, World
@@ -209,3 +213,39 @@ def test_crisis_words_typed_during_any_question_reach_the_supporter(
     assert {f.kind for f in db.scalars(select(Flag))} == {"crisis"}
     conv = db.scalar(select(LineConversation))
     assert conv is not None and conv.step == "sleep_hours"
+
+
+def test_two_taps_handled_at_the_same_time_cannot_both_win(
+    db: Session, world: World, line: Line, factory: sessionmaker[Session]
+) -> None:
+    linked(db, world, line)
+    line.say(USER, "記録")
+    account = db.scalar(select(LineAccount))
+    assert account is not None
+    # Two webhook requests read the same question (same nonce) ...
+    first, second = factory(), factory()
+    try:
+        acc1, acc2 = first.get(LineAccount, account.id), second.get(LineAccount, account.id)
+        assert acc1 is not None and acc2 is not None
+        c1 = Conversation(first, acc1, world_client(first, world), NOW)
+        c2 = Conversation(second, acc2, world_client(second, world), NOW)
+        assert c1.conv is not None
+        nonce = c1.conv.nonce
+        c1.on_postback(Postback("ans", "mood", "5", nonce))
+        first.commit()
+        c2.on_postback(Postback("ans", "mood", "1", nonce))
+        with pytest.raises((StaleDataError, OperationalError)):
+            second.commit()  # ... the second one's UPDATE finds the nonce changed
+    finally:
+        second.rollback()
+        first.close()
+        second.close()
+    conv = db.scalar(select(LineConversation))
+    db.refresh(conv)
+    assert conv is not None and conv.answers == {"mood": "5"}
+
+
+def world_client(session: Session, world: World) -> Client:
+    client = session.get(Client, world.client_a.id)
+    assert client is not None
+    return client
