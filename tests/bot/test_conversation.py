@@ -14,8 +14,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from checkin.bot.conversation import Conversation, Postback
 from checkin.bot.linking import issue_code
-from checkin.models import Channel, CheckIn, Client, Flag, LineAccount, LineConversation
-from tests.bot.conftest import Clock, Line, postback
+from checkin.models import (
+    Channel,
+    CheckIn,
+    Client,
+    ClientStatus,
+    Flag,
+    LineAccount,
+    LineConversation,
+)
+from tests.bot.conftest import Clock, Line, event, postback
 from tests.bot.test_webhook import USER, count
 from tests.conftest import NOW, TODAY, World
 
@@ -249,3 +257,28 @@ def world_client(session: Session, world: World) -> Client:
     client = session.get(Client, world.client_a.id)
     assert client is not None
     return client
+
+
+def test_a_client_whose_service_is_paused_is_told_so(db: Session, world: World, line: Line) -> None:
+    linked(db, world, line)
+    world.client_a.status = ClientStatus.PAUSED
+    db.commit()
+    assert "休んでいます" in line.say(USER, "記録")
+    assert count(db, LineConversation) == 0
+
+
+def test_a_sticker_in_the_middle_asks_the_question_again(
+    db: Session, world: World, line: Line
+) -> None:
+    linked(db, world, line)
+    line.say(USER, "記録")
+    sticker = {
+        "id": "9",
+        "type": "sticker",
+        "quoteToken": "q",
+        "packageId": "1",
+        "stickerId": "1",
+        "stickerResourceType": "STATIC",
+    }
+    assert line.post(event("message", USER, message=sticker)).status_code == 200
+    assert "ボタンか 文字で" in line.last_text() and "きもち" in line.last_text()

@@ -292,3 +292,25 @@ def test_old_events_and_abandoned_conversations_are_forgotten(
     assert (pruned.events, pruned.conversations) == (2, 0)
     db.commit()
     assert count(db, LineEvent) == 0 and count(db, LineAccount) == 1
+
+
+def test_without_a_channel_secret_the_webhook_is_unavailable(
+    engine: object, database_url: str, world: World
+) -> None:
+    from checkin.web import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV": "testing",
+            "SECRET_KEY": "x",
+            "ENGINE": engine,
+            "DATABASE_URL": database_url,
+            "LINE_CHANNEL_SECRET": None,
+        }
+    )
+    body = b'{"destination": "U", "events": []}'
+    resp = app.test_client().post(
+        "/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}
+    )
+    assert resp.status_code == 503
