@@ -10,6 +10,7 @@ from datetime import date
 import click
 from sqlalchemy.orm import Session
 
+from checkin.bot.cli import line_remind, line_richmenu
 from checkin.db import make_engine, make_session_factory, transaction
 from checkin.settings import load_settings
 from checkin.signals.commands import backtest, evaluate
@@ -107,6 +108,8 @@ main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)
 main.add_command(evaluate)
+main.add_command(line_remind)
+main.add_command(line_richmenu)
 
 
 def _safe_url(url: str) -> str:

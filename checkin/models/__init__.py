@@ -13,6 +13,14 @@ from checkin.models.jobs import (
     RunStatus,
     SchedulerLease,
 )
+from checkin.models.line import (
+    LineAccount,
+    LineConversation,
+    LineEvent,
+    LineLinkCode,
+    LinePushLog,
+    PushStatus,
+)
 from checkin.models.office import Employer, MailDetail, Office, Role, StaffLeave, StaffUser
 from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
 
@@ -36,10 +44,16 @@ __all__ = [
     "FlagStatus",
     "JobRun",
     "JobState",
+    "LineAccount",
+    "LineConversation",
+    "LineEvent",
+    "LineLinkCode",
+    "LinePushLog",
     "MailDetail",
     "Notification",
     "NotificationStatus",
     "Office",
+    "PushStatus",
     "Role",
     "RunStatus",
     "SchedulerLease",

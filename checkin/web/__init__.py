@@ -76,6 +76,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def local_time(value: datetime, zone: str) -> str:
         return value.astimezone(ZoneInfo(zone)).strftime("%m/%d %H:%M")
 
+    from checkin import bot
+
+    bot.init_app(app)
+
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
         db = g.pop("db", None)

@@ -1,0 +1,98 @@
+"""Staff side of LINE: a link code on the client's page, unlinking, and the notices on the
+alert list (push quota, who could not be reminded)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from checkin.bot import line_state
+from checkin.bot.linking import account_of, issue_code, live_code, unlink
+from checkin.models import Client, Role
+from checkin.web import get_db, now
+from checkin.web.auth import current_staff, staff_required
+
+bp = Blueprint("line_staff", __name__)
+
+
+def _own_client(client_id: int) -> Client:
+    client = get_db().get(Client, client_id)
+    if client is None or client.office_id != current_staff().office_id:
+        abort(404)
+    return client
+
+
+def _local(at: datetime, client: Client) -> str:
+    return at.astimezone(ZoneInfo(client.office.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.post("/clients/<int:client_id>/line/code")
+@staff_required()
+def new_code(client_id: int) -> str:
+    client = _own_client(client_id)
+    db = get_db()
+    code, row = issue_code(db, client, now=now(), actor=current_staff())
+    db.commit()
+    basic_id = line_state().basic_id
+    friend_url = chat_url = None
+    if basic_id:
+        # LINE's URL scheme: add the account / open its chat with the code already typed.
+        friend_url = f"https://line.me/R/ti/p/{quote(basic_id)}"
+        chat_url = f"https://line.me/R/oaMessage/{quote(basic_id)}/?{quote(code)}"
+    # Shown once: only the hash is stored.
+    return render_template(
+        "line/code.html",
+        client=client,
+        code=code,
+        expires_at=_local(row.expires_at, client),
+        friend_url=friend_url,
+        chat_url=chat_url,
+    )
+
+
+@bp.post("/clients/<int:client_id>/line/unlink")
+@staff_required()
+def unlink_line(client_id: int) -> Any:
+    client = _own_client(client_id)
+    db = get_db()
+    done = unlink(db, client, now=now(), actor=current_staff())
+    db.commit()
+    flash("LINEの連携を解除しました。" if done else "LINEは連携されていません。", "ok")
+    return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
+
+
+@bp.app_context_processor
+def line_helpers() -> dict[str, Any]:
+    def line_status(client: Client) -> dict[str, Any]:
+        db = get_db()
+        code = live_code(db, client, now=now())
+        return {
+            "account": account_of(db, client),
+            "code": code,
+            "code_expires": _local(code.expires_at, client) if code else None,
+        }
+
+    def line_notice() -> Any:
+        from checkin.bot.reminders import office_notice
+
+        if not getattr(current_user, "is_authenticated", False):
+            return None
+        staff = current_staff()
+        everyone = request.args.get("all") == "1" and staff.role in (
+            Role.ADMIN,
+            Role.SERVICE_MANAGER,
+        )
+        return office_notice(
+            get_db(),
+            staff,
+            now=now(),
+            monthly_limit=line_state().monthly_push_limit,
+            everyone=everyone,
+        )
+
+    return {"line_status": line_status, "line_notice": line_notice}

@@ -1,0 +1,92 @@
+"""``POST /line/webhook``: verify, store each event once, one conversation step, reply later.
+
+Nothing slow happens before the response: the database work is a few small queries per
+event and the replies go out from a thread pool afterwards (LINE allows 2 seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint
+from flask import request as flask_request
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import Event
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from checkin.bot import line_state
+from checkin.bot.events import handle_event, user_id_of
+from checkin.bot.messenger import Message
+from checkin.models import LineEvent
+from checkin.web import get_db, now
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("line", __name__)
+
+
+@bp.post("/line/webhook")
+def webhook() -> tuple[str, int]:
+    state = line_state()
+    if not state.channel_secret:
+        return "LINE is not configured", 503
+    signature = flask_request.headers.get("X-Line-Signature", "")
+    body = flask_request.get_data(as_text=True)
+    if not signature:
+        return "missing signature", 400
+    try:
+        events = WebhookParser(state.channel_secret).parse(body, signature)
+    except InvalidSignatureError:
+        return "invalid signature", 400
+    except Exception:  # signed but not a webhook body we can read
+        log.warning("unreadable LINE webhook body", exc_info=True)
+        return "bad request", 400
+    db = get_db()
+    failed = 0
+    for event in events if isinstance(events, list) else []:
+        try:
+            messages = _process(db, event)
+        except Exception:
+            db.rollback()
+            failed += 1
+            log.exception("LINE event failed; not stored, so a redelivery retries it")
+            continue
+        token = getattr(event, "reply_token", None)
+        if messages and token:
+            state.replies.submit(token, messages)
+    # A 500 makes LINE redeliver (when redelivery is on); stored events are then skipped.
+    return ("", 500) if failed else ("", 200)
+
+
+def _process(db: Session, event: Event) -> list[Message]:
+    """Store the event and do its step in one transaction; a duplicate does nothing."""
+    t = now()
+    event_id = getattr(event, "webhook_event_id", None)
+    if event_id:
+        seen = db.scalar(select(LineEvent.id).where(LineEvent.webhook_event_id == event_id))
+        if seen is not None:
+            return []
+        ctx = getattr(event, "delivery_context", None)
+        ts = getattr(event, "timestamp", None)
+        db.add(
+            LineEvent(
+                webhook_event_id=str(event_id)[:64],
+                event_type=str(getattr(event, "type", None) or type(event).__name__)[:32],
+                line_user_id=user_id_of(event),
+                occurred_at=datetime.fromtimestamp(ts / 1000, UTC) if ts else None,
+                received_at=t,
+                redelivery=bool(getattr(ctx, "is_redelivery", False)),
+            )
+        )
+        try:
+            db.flush()
+        except IntegrityError:  # the same event, delivered twice at once: the other won
+            db.rollback()
+            return []
+    messages = handle_event(db, event, now=t)
+    db.commit()
+    return messages
