@@ -114,7 +114,7 @@ def _mornings(entries: pd.DataFrame, warmup: int = LOOKBACK_DAYS) -> list[date]:
 @click.option("--office-size", default=100, show_default=True, help="clients per synthetic office")
 @click.option("--days", default=365, show_default=True, help="days per synthetic office")
 @click.option("--seed", default=100, show_default=True, help="first seed")
-@click.option("--reps", default=5, show_default=True, help="LifeSnaps injection replications")
+@click.option("--reps", default=20, show_default=True, help="LifeSnaps injection replications")
 @click.option(
     "--lifesnaps-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

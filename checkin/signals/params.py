@@ -31,7 +31,7 @@ BAD_DAY_Z = 0.5  # a "bad day": composite at least half a usual spread worse tha
 EWMA_DECAY = 0.7  # weight of an answer one answered day older
 MISS_PRIOR = 4.0  # pseudo expected days of the office's answer rate in a client's habit
 WEEKDAY_PRIOR = 30.0  # answers after which an office-wide weekday effect is half trusted
-NEW_CLIENT_FACTOR = 1.0  # threshold x (1 + this) for a client with no own usual yet
+NEW_CLIENT_FACTOR = 1.5  # threshold x (1 + this) for a client with no own usual yet
 HIGH_FACTOR = 3.0  # a trend is "high" once the accumulated evidence is 3 x the threshold
 
 

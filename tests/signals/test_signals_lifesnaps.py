@@ -10,8 +10,9 @@ import pytest
 from checkin.signals.evaluate import evaluate_office
 from checkin.signals.lifesnaps import inject, load_lifesnaps
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "lifesnaps"
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is absent")
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA / "lifesnaps"
+pytestmark = pytest.mark.skipif(not SHARED_DATA.exists(), reason=f"{SHARED_DATA} is absent")
 
 
 @pytest.fixture(scope="module")
