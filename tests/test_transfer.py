@@ -7,6 +7,7 @@ import io
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from http.cookiejar import CookieJar
 from typing import Any
 
@@ -219,3 +220,83 @@ def test_export_respects_office_isolation(
 def test_neutralise(value: str) -> None:
     assert neutralise(value) == "'" + value
     assert neutralise("普通の名前") == "普通の名前"
+
+
+ENTRY_HEADER = "client_id,date,mood,fatigue,sleep_hours,sleep_quality,wants_contact,note"
+
+
+def upload_history(client: FlaskClient, auth: AuthActions, content: bytes) -> Any:
+    return client.post(
+        "/clients/import/history",
+        data={
+            "csrf_token": auth.token("/clients/import/history"),
+            "file": (io.BytesIO(content), "history.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def year_of_entries(client_ids: list[int]) -> bytes:
+    lines = [ENTRY_HEADER]
+    for cid in client_ids:
+        for back in range(365, 0, -1):
+            d = TODAY - timedelta(days=back)
+            if d.weekday() < 5:
+                lines.append(f"{cid},{d},{3 + back % 3 // 2},2,7,3,false,")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_year_of_past_entries_is_imported_all_at_once(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    auth.login("kanri")
+    content = year_of_entries([world.client_a.id, world.client_b.id])
+    resp = upload_history(client, auth, content)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200, html[-1500:]
+    assert "2人" in html and "問題はありません" in html
+    payload = html.split('name="payload" value="')[1].split('"')[0]
+    resp = client.post(
+        "/clients/import/history/confirm",
+        data={
+            "csrf_token": auth.token("/clients/import/history"),
+            "filename": "history.csv",
+            "payload": payload,
+        },
+    )
+    assert resp.status_code == 303
+    db.expire_all()
+    n = db.scalar(select(func.count()).select_from(CheckIn))
+    assert n == content.count(b"\n") - 1
+    assert {c for c in db.scalars(select(CheckIn.channel).distinct())} == {Channel.IMPORT}
+    # Importing the same file again: every row is already there, nothing changes.
+    resp = upload_history(client, auth, content)
+    assert resp.status_code == 400 and "すでにあります" in resp.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(CheckIn)) == n
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["OTHER,2026-05-01,3,2,7,3,false,"], "この事業所の利用者ではありません"),
+        (["A,2026-05-01,,2,7,3,false,"], "取り込みには必要です"),
+        (["A,2026-13-01,3,2,7,3,false,"], "line 3, column 'date'"),
+        (["A,2026-05-01,9,2,7,3,false,"], "line 3, column 'mood'"),
+        (["A,2027-01-01,3,2,7,3,false,"], "未来の日付"),
+        (["A,2026-05-01,3,2,7,3,false,", "A,2026-05-01,4,2,7,3,false,"], "line 4"),
+    ],
+)
+def test_bad_history_rows_are_named_and_nothing_is_saved(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions, rows: list[str], message: str
+) -> None:
+    auth.login("kanri")
+    lines = [
+        r.replace("OTHER", str(world.other_client.id)).replace("A,", f"{world.client_a.id},", 1)
+        for r in rows
+    ]
+    good = f"{world.client_a.id},2026-04-01,3,2,7,3,false,"
+    resp = upload_history(client, auth, ("\n".join([ENTRY_HEADER, good, *lines]) + "\n").encode())
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert message in html.replace("&#39;", "'"), html[-1500:]
+    assert db.scalar(select(func.count()).select_from(CheckIn)) == 0

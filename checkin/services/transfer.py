@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import CheckIn, Client, Employer, Flag, Office, StaffUser
+from checkin.models import NOTE_MAX_CHARS, CheckIn, Client, Employer, Flag, Office, StaffUser
 from checkin.services import audit
 from checkin.services import clients as client_service
 from checkin.services.errors import ValidationError
@@ -392,3 +392,144 @@ def import_clients(
         session, "import.clients", office_id=office.id, actor=actor, detail={"rows": len(saved)}
     )
     return saved
+
+
+# --- past check-ins ----------------------------------------------------------------------
+
+
+@dataclass
+class HistoryPreview:
+    rows: int
+    clients: int
+    first: date | None
+    last: date | None
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.rows > 0
+
+
+MAX_PROBLEMS = 20
+
+
+def _history_frame(
+    session: Session, office: Office, filename: str, content: bytes, today: date
+) -> tuple[Any, list[str]]:
+    """The validated entries of an ENTRIES.csv upload (the backtest's format) and every
+    problem found, each naming its line."""
+    import pathlib
+    import re
+    import tempfile
+
+    import pandas as pd
+
+    from checkin.signals.backtest import InputError, read_entries_csv
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", pathlib.Path(filename).name) or "entries.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / safe
+        path.write_bytes(content)
+        try:
+            frame = read_entries_csv(path, with_lines=True)
+        except InputError as e:
+            return None, [str(e)]
+    problems: list[str] = []
+    own = set(session.scalars(select(Client.id).where(Client.office_id == office.id)))
+    for line, cid in frame.loc[~frame["client_id"].isin(own), ["line", "client_id"]].itertuples(
+        index=False
+    ):
+        problems.append(
+            f"{safe}, line {line}: client_id {cid} はこの事業所の利用者ではありません。"
+        )
+    for col in ("mood", "fatigue"):
+        for line in frame.loc[frame[col].isna(), "line"]:
+            problems.append(f"{safe}, line {line}, column '{col}': 取り込みには必要です。")
+    long_notes = frame["note"].map(lambda n: isinstance(n, str) and len(n) > NOTE_MAX_CHARS)
+    for line in frame.loc[long_notes, "line"]:
+        problems.append(f"{safe}, line {line}, column 'note': {NOTE_MAX_CHARS}文字までです。")
+    for line in frame.loc[frame["date"] > pd.Timestamp(today), "line"]:
+        problems.append(f"{safe}, line {line}, column 'date': 未来の日付です。")
+    mine = frame[frame["client_id"].isin(own)]
+    if len(mine):
+        existing = set(
+            session.execute(
+                select(CheckIn.client_id, CheckIn.local_date).where(
+                    CheckIn.client_id.in_([int(c) for c in mine["client_id"].unique()]),
+                    CheckIn.local_date >= mine["date"].min().date(),
+                    CheckIn.local_date <= mine["date"].max().date(),
+                )
+            )
+        )
+        for line, cid, d in mine[["line", "client_id", "date"]].itertuples(index=False):
+            if (int(cid), d.date()) in existing:
+                problems.append(f"{safe}, line {line}: この日の記録はすでにあります。")
+    return frame, problems
+
+
+def preview_history(
+    session: Session, office: Office, filename: str, content: bytes, *, today: date
+) -> HistoryPreview:
+    frame, problems = _history_frame(session, office, filename, content, today)
+    if frame is None:
+        return HistoryPreview(0, 0, None, None, problems)
+    return HistoryPreview(
+        rows=len(frame),
+        clients=int(frame["client_id"].nunique()),
+        first=frame["date"].min().date() if len(frame) else None,
+        last=frame["date"].max().date() if len(frame) else None,
+        problems=problems[:MAX_PROBLEMS]
+        + (
+            [f"ほかに{len(problems) - MAX_PROBLEMS}件の問題があります。"]
+            if len(problems) > MAX_PROBLEMS
+            else []
+        ),
+    )
+
+
+def import_history(
+    session: Session,
+    office: Office,
+    filename: str,
+    content: bytes,
+    *,
+    today: date,
+    now: datetime,
+    actor: StaffUser,
+) -> int:
+    """Save every entry of a clean file in one transaction, or nothing."""
+    from sqlalchemy import insert
+
+    from checkin.models import Channel
+
+    frame, problems = _history_frame(session, office, filename, content, today)
+    if frame is None or problems:
+        raise ValidationError({"file": "問題のある行があるので、取り込みませんでした。"})
+    rows = [
+        {
+            "client_id": int(r.client_id),
+            "local_date": r.date.date(),
+            "mood": int(r.mood),
+            "fatigue": int(r.fatigue),
+            "sleep_hours": None
+            if r.sleep_hours != r.sleep_hours
+            else round(float(r.sleep_hours), 1),
+            "sleep_quality": None if r.sleep_quality != r.sleep_quality else int(r.sleep_quality),
+            "note": r.note if isinstance(r.note, str) and r.note else None,
+            "wants_contact": bool(r.wants_contact),
+            "channel": Channel.IMPORT,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(CheckIn), rows[start : start + 5000])
+    audit.record(
+        session,
+        "import.checkins",
+        office_id=office.id,
+        actor=actor,
+        detail={"rows": len(rows), "file": filename[:200]},
+    )
+    return len(rows)

@@ -133,8 +133,11 @@ def _date_col(table: _Table, col: str, required: bool) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-def read_entries_csv(path: str | Path) -> pd.DataFrame:
-    """Entries frame (see :mod:`checkin.signals.types`) from ENTRIES.csv, validated."""
+def read_entries_csv(path: str | Path, *, with_lines: bool = False) -> pd.DataFrame:
+    """Entries frame (see :mod:`checkin.signals.types`) from ENTRIES.csv, validated.
+
+    ``with_lines`` adds a ``line`` column (the row's line in the file) for callers that
+    check more rules and must name the line, such as the history import."""
     t = _read(Path(path), ENTRY_COLUMNS)
     out = pd.DataFrame(
         {
@@ -158,6 +161,8 @@ def read_entries_csv(path: str | Path) -> pd.DataFrame:
     out["note"] = t.frame["note"].where(t.frame["note"] != "", None)
     dup = out.duplicated(["client_id", "date"], keep="first")
     _fail(t, dup, "date", "is a second entry for the same client and date")
+    if with_lines:
+        out["line"] = t.frame["_line"].to_numpy()
     return out
 
 

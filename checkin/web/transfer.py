@@ -11,15 +11,19 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from checkin.models import Client, Role
 from checkin.services import transfer
 from checkin.services.errors import ValidationError
-from checkin.web import get_db
+from checkin.timeutil import local_date
+from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
 
 bp = Blueprint("transfer", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
+HISTORY_MAX_BYTES = 20 * 1024 * 1024  # years of entries for a whole office
 UPLOAD_LIMITS = {
     "transfer.import_clients": IMPORT_MAX_BYTES,
     "transfer.import_confirm": IMPORT_MAX_BYTES * 2,  # base64 of the file
+    "transfer.import_history": HISTORY_MAX_BYTES,
+    "transfer.import_history_confirm": HISTORY_MAX_BYTES * 2,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -142,4 +146,56 @@ def import_confirm() -> Any:
         return _preview(filename, content)
     db.commit()
     flash(f"{len(saved)}人を取り込みました。", "ok")
+    return redirect(url_for("clients.client_list"), code=303)
+
+
+def _today() -> Any:
+    return local_date(now(), current_staff().office.timezone)
+
+
+@bp.route("/clients/import/history", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def import_history() -> Any:
+    if request.method == "GET":
+        return render_template("admin/import_history.html", preview=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("ファイルを選んでください。", "error")
+        return render_template("admin/import_history.html", preview=None), 400
+    return _history_preview(upload.filename, upload.read())
+
+
+def _history_preview(filename: str, content: bytes) -> Any:
+    db = get_db()
+    preview = transfer.preview_history(
+        db, current_staff().office, filename, content, today=_today()
+    )
+    db.rollback()
+    return render_template(
+        "admin/import_history.html",
+        preview=preview,
+        filename=filename,
+        payload=base64.b64encode(content).decode() if preview.ok else None,
+    ), (200 if preview.ok else 400)
+
+
+@bp.post("/clients/import/history/confirm")
+@staff_required(*MANAGERS)
+def import_history_confirm() -> Any:
+    db = get_db()
+    filename = request.form.get("filename", "entries.csv")
+    try:
+        content = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    staff = current_staff()
+    try:
+        n = transfer.import_history(
+            db, staff.office, filename, content, today=_today(), now=now(), actor=staff
+        )
+    except ValidationError:
+        db.rollback()
+        return _history_preview(filename, content)
+    db.commit()
+    flash(f"{n}件の記録を取り込みました。", "ok")
     return redirect(url_for("clients.client_list"), code=303)
