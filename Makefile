@@ -53,7 +53,7 @@ system-deps:
 
 ## Refresh the screenshots in docs/screenshots from the browser tests
 screenshots: install system-deps node_modules/axe-core
-	CHECKIN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/test_browser.py
+	CHECKIN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,7 @@ from checkin.models import Base, Client, Office, Role, StaffUser, Stage
 from checkin.services import demo
 from checkin.services.morning import run_all_offices
 from checkin.web import create_app
+from tests.browser_helpers import CHROMIUM
 
 PASSWORD = "correct horse battery"
 # A fixed "now": 2026-06-10 09:00 in Tokyo (a Wednesday).
@@ -195,6 +196,34 @@ def seeded(db: Session) -> demo.DemoResult:
     run_all_offices(db, now=NOW)
     db.commit()
     return result
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("CHECKIN_SCREENSHOT_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

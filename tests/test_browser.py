@@ -5,14 +5,10 @@ Screenshots go to CHECKIN_SCREENSHOT_DIR (``make screenshots`` points it at docs
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,58 +16,10 @@ from sqlalchemy.orm import Session
 from checkin.models import CheckIn, Contact, Flag, FlagStatus
 from checkin.services import demo
 from checkin.services.links import issue_link
+from tests.browser_helpers import BROWSER_MARKS, PHONE, axe_violations
 from tests.conftest import NOW
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason="Debian's chromium is not installed (make test installs it)",
-    ),
-]
-PHONE = {"width": 360, "height": 740}  # a small, older Android phone
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical accessibility violations found by axe-core on the page."""
-    assert AXE.exists(), "run `npm ci` (make test does) to install axe-core"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"][:3]]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    out = Path(os.environ.get("CHECKIN_SCREENSHOT_DIR") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+pytestmark = BROWSER_MARKS
 
 
 def test_client_checks_in_on_a_phone(
