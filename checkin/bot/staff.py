@@ -16,6 +16,7 @@ from checkin.bot.linking import account_of, issue_code, live_code, unlink
 from checkin.models import Client, Role
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.qr import qr_svg
 
 bp = Blueprint("line_staff", __name__)
 
@@ -52,6 +53,7 @@ def new_code(client_id: int) -> str:
         expires_at=_local(row.expires_at, client),
         friend_url=friend_url,
         chat_url=chat_url,
+        qr=qr_svg(chat_url, "LINEで番号を送るためのQRコード") if chat_url else None,
     )
 
 

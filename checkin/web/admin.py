@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 
 from checkin.models import (
@@ -33,6 +31,7 @@ from checkin.services.links import issue_link
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.qr import qr_svg
 
 bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
@@ -304,9 +303,9 @@ def client_card(client_id: int) -> Any:
     token = issue_link(db, client, now=now(), actor=current_staff())
     db.commit()
     url = link_url(token)
-    qr = segno.make(url, error="m")
-    svg = Markup(qr.svg_inline(scale=5, dark="#000", light="#fff", title="記録用リンクのQRコード"))
-    return render_template("admin/card.html", client=client, url=url, qr=svg)
+    return render_template(
+        "admin/card.html", client=client, url=url, qr=qr_svg(url, "記録用リンクのQRコード")
+    )
 
 
 def link_url(token: str) -> str:

@@ -227,6 +227,7 @@ def test_staff_issue_a_code_on_the_client_page(
     m = re.search(r"(\d{4}-\d{4})", html)
     assert m, html
     assert "https://line.me/R/oaMessage/%40checkin-test/?" in html
+    assert '<div class="qr"><svg' in html  # scanned from the client's phone
     assert "つながりました" in line.say(USER, m.group(1))
     page = client.get(f"/clients/{world.client_a.id}").get_data(as_text=True)
     assert "連携済み" in page
