@@ -204,7 +204,7 @@ def measure(url: str, sample: int) -> dict[str, float]:
     with factory() as s:
         office = s.get(Office, 1)
         assert office is not None
-        entries, clients = load_frames(s, office, MORNING)
+        entries, clients = load_frames(s, [office.id], MORNING)
     ids = clients["client_id"].tolist()[:sample]
     t0 = time.perf_counter()
     with factory() as s:

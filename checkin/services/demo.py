@@ -103,8 +103,8 @@ NOTES_BAD = ["朝起きるのがつらい", "ミスをして落ちこんだ", "�
 
 # Scripted clients (index in the 30): what the alert list should show this morning.
 SLOW_SLIDE = (2, 11)  # mood sliding for about 10 days
-SUDDEN_DROP = (19,)  # fell 4 days ago
-FATIGUE_RISE = (24,)  # tiredness climbing, mood holding
+SUDDEN_DROP = (19,)  # fell about a week ago
+FATIGUE_RISE = (24,)  # tiredness climbing and sleep slipping, mood holding
 SILENT = 7  # stopped answering 6 days ago
 ASKS_CONTACT = 15  # ticked 相談したい yesterday
 
@@ -207,11 +207,13 @@ def _entries(
             mood -= (11 - back) * 0.2
             fatigue += (11 - back) * 0.15
             sleep -= (11 - back) * 0.12
-        if i in SUDDEN_DROP and back <= 4:
+        if i in SUDDEN_DROP and back <= 6:
             mood -= 2.0
             sleep -= 1.5
-        if i in FATIGUE_RISE and back <= 8:
-            fatigue += (9 - back) * 0.25
+        if i in FATIGUE_RISE and back <= 10:
+            # tiredness that no longer recovers, and sleep slipping with it
+            fatigue += (11 - back) * 0.22
+            sleep -= (11 - back) * 0.12
         note = None
         if rng.random() < 0.2:
             note = rng.choice(NOTES_BAD if mood < usual_mood - 0.8 else NOTES_GOOD)

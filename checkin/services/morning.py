@@ -1,20 +1,30 @@
-"""The morning signals run: read frames from the database, compute flags, store them."""
+"""The morning signals run: read frames from the database, compute flags, store them.
+
+Offices whose morning falls on the same date are computed together, in batches: one query
+for their clients, one for their entries, one signals pass (office-wide values stay per
+office: the ``office_id`` column) and one batched write. Rows are read straight from the
+driver's cursor: building data frames from ORM rows costs several times the read itself.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.flags import upsert_candidates
-from checkin.signals import CLIENT_COLUMNS, ENTRY_COLUMNS, compute_flags
+from checkin.signals import ENTRY_COLUMNS, compute_flags
 from checkin.timeutil import local_date
 
 HISTORY_DAYS = 70  # enough for the baselines and the longest silence the signals look at
+OFFICES_PER_PASS = 200  # bounds memory; office-wide values never mix across offices
 
 
 @dataclass(frozen=True)
@@ -26,70 +36,101 @@ class MorningResult:
     updated: int
 
 
+def _fetch(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    # The DBAPI cursor's plain tuples: no per-row ORM processing (types are fixed below).
+    # Core execution on the session's connection gives a CursorResult (the ORM path does not).
+    result = session.connection().execute(stmt)
+    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
+
+
 def load_frames(
-    session: Session, office: Office, morning: date
+    session: Session, office_ids: Sequence[int], morning: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Entries before ``morning`` and the active clients of one office, as the signals want."""
-    client_rows = session.execute(
+    """Entries before ``morning`` and the active clients of some offices, as the signals
+    want them (clients carry ``office_id``)."""
+    clients = _fetch(
+        session,
         select(
             Client.id,
+            Client.office_id,
             Client.stage,
             Client.checkin_weekdays,
             func.coalesce(Client.service_start, Client.hire_date),
             Client.service_end,
             Client.created_at,
-        ).where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
-    ).all()
-    clients = pd.DataFrame(
-        [
-            (cid, str(stage), wd, start or created.date(), end)
-            for cid, stage, wd, start, end, created in client_rows
-        ],
-        columns=CLIENT_COLUMNS,
+        ).where(Client.office_id.in_(office_ids), Client.status == ClientStatus.ACTIVE),
+        ["client_id", "office_id", "stage", "workdays", "active_from", "active_to", "created"],
     )
-    clients["active_from"] = pd.to_datetime(clients["active_from"])
+    # A client without a start date is active from the day they were registered.
+    created = pd.to_datetime(clients["created"], utc=True, format="mixed").dt.tz_localize(None)
+    clients["active_from"] = pd.to_datetime(clients["active_from"]).fillna(created.dt.normalize())
     clients["active_to"] = pd.to_datetime(clients["active_to"])
-    rows = session.execute(
+    clients = clients.drop(columns="created")
+    entries = _fetch(
+        session,
         select(
             CheckIn.client_id,
             CheckIn.local_date,
             CheckIn.mood,
             CheckIn.fatigue,
-            CheckIn.sleep_hours,
+            cast(CheckIn.sleep_hours, Float),
             CheckIn.sleep_quality,
             CheckIn.wants_contact,
             CheckIn.note,
         )
         .join(Client, Client.id == CheckIn.client_id)
         .where(
-            Client.office_id == office.id,
+            Client.office_id.in_(office_ids),
             Client.status == ClientStatus.ACTIVE,
             CheckIn.local_date >= morning - timedelta(days=HISTORY_DAYS),
             CheckIn.local_date < morning,
-        )
-    ).all()
-    entries = pd.DataFrame(rows, columns=ENTRY_COLUMNS)
+        ),
+        ENTRY_COLUMNS,
+    )
     entries["date"] = pd.to_datetime(entries["date"])
     entries["sleep_hours"] = pd.to_numeric(entries["sleep_hours"], errors="coerce")
     entries["wants_contact"] = entries["wants_contact"].astype(bool)
     return entries, clients
 
 
+def run_offices_morning(
+    session: Session, offices: Sequence[Office], morning: date, *, now: datetime
+) -> list[MorningResult]:
+    """One signals pass for several offices sharing the same morning date."""
+    by_id = {o.id: o for o in offices}
+    entries, clients = load_frames(session, list(by_id), morning)
+    candidates = compute_flags(entries, clients, morning)
+    office_of = dict(zip(clients["client_id"].tolist(), clients["office_id"].tolist(), strict=True))
+    per_office: dict[int, list[Any]] = defaultdict(list)
+    for cand in candidates:
+        per_office[office_of[cand.client_id]].append(cand)
+    n_clients = clients["office_id"].value_counts().to_dict()
+    results = []
+    for office_id, office in by_id.items():
+        res = upsert_candidates(session, office, morning, per_office.get(office_id, []), now=now)
+        results.append(
+            MorningResult(
+                office_id, morning, int(n_clients.get(office_id, 0)), res.created, res.updated
+            )
+        )
+    return results
+
+
 def run_office_morning(
     session: Session, office: Office, morning: date, *, now: datetime
 ) -> MorningResult:
-    entries, clients = load_frames(session, office, morning)
-    candidates = compute_flags(entries, clients, morning)
-    res = upsert_candidates(session, office, morning, candidates, now=now)
-    return MorningResult(office.id, morning, len(clients), res.created, res.updated)
+    return run_offices_morning(session, [office], morning, now=now)[0]
 
 
 def run_all_offices(
     session: Session, *, now: datetime, morning: date | None = None
 ) -> list[MorningResult]:
     """Each office's morning: ``morning`` if given, else today in the office's time zone."""
-    results = []
+    by_day: dict[date, list[Office]] = defaultdict(list)
     for office in session.scalars(select(Office).order_by(Office.id)):
-        day = morning or local_date(now, office.timezone)
-        results.append(run_office_morning(session, office, day, now=now))
+        by_day[morning or local_date(now, office.timezone)].append(office)
+    results = []
+    for day, offices in by_day.items():
+        for i in range(0, len(offices), OFFICES_PER_PASS):
+            results += run_offices_morning(session, offices[i : i + OFFICES_PER_PASS], day, now=now)
     return results

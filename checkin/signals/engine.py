@@ -58,7 +58,40 @@ def normalize_clients(clients: pd.DataFrame | None, entries: pd.DataFrame) -> pd
         if col not in c:
             c[col] = pd.NaT
         c[col] = pd.to_datetime(c[col])
+    if "office_id" not in c:
+        c["office_id"] = 0  # one office: office-wide values over every client given
     return c
+
+
+def _office_codes(clients: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Each client's office as 0..G-1, so that several offices can share one pass while
+    every office-wide value (fallback usual, weekday effect, answer rate) stays per office."""
+    codes, uniques = pd.factorize(clients["office_id"])
+    return codes.astype(np.intp), max(len(uniques), 1)
+
+
+def _group_nanmedian(
+    values: np.ndarray, codes: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per office (rows of the result), the median over its clients of ``values``
+    (clients, mornings), ignoring NaN, and the count of values; returned per client."""
+    if n_groups == 1:
+        med, n = _nanmedian(values.T)
+        return np.broadcast_to(med, values.shape), np.broadcast_to(n, values.shape)
+    frame = pd.DataFrame(values)
+    grouped = frame.groupby(codes)
+    med = grouped.median().reindex(range(n_groups)).to_numpy(dtype=np.float64)
+    n = grouped.count().reindex(range(n_groups), fill_value=0).to_numpy()
+    return med[codes], n[codes]
+
+
+def _group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per client, the sum of ``values`` (clients, mornings) over the clients of its office."""
+    if n_groups == 1:
+        return np.broadcast_to(values.sum(0), values.shape)
+    total = np.zeros((n_groups, *values.shape[1:]), dtype=np.float64)
+    np.add.at(total, codes, values)
+    return total[codes]
 
 
 def _nanmedian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,18 +189,20 @@ class Grid:
         return sliding_window_view(arr, LOOKBACK_DAYS, axis=1)[:, self.morning_col - LOOKBACK_DAYS]
 
 
-def _weekday_offsets(dev: np.ndarray, wk: np.ndarray) -> np.ndarray:
-    """(mornings, 7) office-wide mean deviation from the usual by weekday, shrunk to 0
-    when a weekday has few answers. ``dev``: (clients, mornings, days), ``wk``: (mornings,
-    days)."""
+def _weekday_offsets(
+    dev: np.ndarray, wk: np.ndarray, codes: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """(clients, mornings, 7): the office-wide mean deviation from the usual by weekday
+    (of each client's office), shrunk to 0 when a weekday has few answers. ``dev``:
+    (clients, mornings, days), ``wk``: (mornings, days)."""
     ok = ~np.isnan(dev)
     d0 = np.where(ok, dev, 0.0)
-    out = np.zeros((dev.shape[1], 7))
+    out = np.zeros((dev.shape[0], dev.shape[1], 7))
     for w in range(7):
         mask = (wk == w)[None, :, :]
-        total = (d0 * mask).sum(axis=(0, 2))
-        count = (ok & mask).sum(axis=(0, 2))
-        out[:, w] = total / (count + WEEKDAY_PRIOR)
+        total = _group_sum((d0 * mask).sum(axis=2), codes, n_groups)
+        count = _group_sum((ok & mask).sum(axis=2).astype(np.float64), codes, n_groups)
+        out[:, :, w] = total / (count + WEEKDAY_PRIOR)
     return out
 
 
@@ -217,6 +252,7 @@ def detect(
 def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]) -> pd.DataFrame:
     grid = Grid(entries, clients, mornings)
     n, m = len(clients), len(grid.mornings)
+    codes, n_groups = _office_codes(clients)
     L, R = LOOKBACK_DAYS, RECENT_DAYS
     out: dict[str, np.ndarray] = {}
 
@@ -231,8 +267,8 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         base, recent = win[..., : L - R], win[..., L - R :]
         med_c, spread_c, n_c = robust_usual(base)
         trusted = n_c >= PRIOR_ENTRIES
-        office_med, n_off = _nanmedian(np.where(trusted, med_c, np.nan).T)
-        office_spread, _ = _nanmedian(np.where(trusted, spread_c, np.nan).T)
+        office_med, n_off = _group_nanmedian(np.where(trusted, med_c, np.nan), codes, n_groups)
+        office_spread, _ = _group_nanmedian(np.where(trusted, spread_c, np.nan), codes, n_groups)
         office_med = np.where(n_off > 0, office_med, DEFAULT_USUAL[item])
         office_spread = np.where(n_off > 0, office_spread, DEFAULT_SPREAD[item])
         w = n_c / (n_c + PRIOR_ENTRIES)
@@ -242,8 +278,9 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         )
         spread = np.maximum(spread, SCALE_FLOOR[item])
         # office-wide weekday effect (heavier Mondays...), so a usual Monday dip is not news
-        offset = _weekday_offsets(base - usual[..., None], wk[:, : L - R])
-        recent_adj = recent - np.take_along_axis(offset, wk[:, L - R :], axis=1)[None]
+        offset = _weekday_offsets(base - usual[..., None], wk[:, : L - R], codes, n_groups)
+        recent_wk = np.broadcast_to(wk[None, :, L - R :], (n, m, R))
+        recent_adj = recent - np.take_along_axis(offset, recent_wk, axis=2)
         z = DIRECTION[item] * (recent_adj - usual[..., None]) / spread[..., None]
         z = np.clip(z, *Z_CLIP)
         ok = ~np.isnan(z)
@@ -319,8 +356,9 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     hab_exp = (exp_w & before).sum(-1)
     hab_ans = (exp_w & ans_w & before).sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tot_e = hab_exp.sum(0)
-        office_rate = np.where(tot_e > 0, hab_ans.sum(0) / np.maximum(tot_e, 1), np.nan)
+        tot_e = _group_sum(hab_exp.astype(np.float64), codes, n_groups)
+        tot_a = _group_sum(hab_ans.astype(np.float64), codes, n_groups)
+        office_rate = np.where(tot_e > 0, tot_a / np.maximum(tot_e, 1), np.nan)
     office_rate = np.where(np.isnan(office_rate), DEFAULT_ANSWER_RATE, office_rate)
     rate = (hab_ans + MISS_PRIOR * office_rate) / (hab_exp + MISS_PRIOR)
     rate = np.clip(rate, 0.02, 0.98)
