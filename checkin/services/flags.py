@@ -54,36 +54,56 @@ def upsert_candidates(
     now: datetime,
     source: str = "morning",
 ) -> UpsertResult:
-    """Store candidates: an unresolved flag of the same client and kind is updated, not
-    duplicated, so running a morning twice (or a wants-contact saved twice) adds nothing."""
-    result = UpsertResult()
+    """Store one office's candidates: an unresolved flag of the same client and kind is
+    updated, not duplicated, so running a morning twice (or a wants-contact saved twice)
+    adds nothing. Candidates for another office's clients are ignored."""
+    return upsert_for_offices(session, [office], morning, candidates, now=now, source=source)[
+        office.id
+    ]
+
+
+def upsert_for_offices(
+    session: Session,
+    offices: Sequence[Office],
+    morning: date,
+    candidates: Sequence[FlagCandidate],
+    *,
+    now: datetime,
+    source: str = "morning",
+) -> dict[int, UpsertResult]:
+    """:func:`upsert_candidates` for several offices at once (a few queries in all)."""
+    results = {o.id: UpsertResult() for o in offices}
     if not candidates:
-        return result
-    client_ids = {c.client_id for c in candidates}
-    clients = {
-        c.id: c
-        for c in session.scalars(
-            select(Client).where(Client.id.in_(client_ids), Client.office_id == office.id)
+        return results
+    client_ids = sorted({c.client_id for c in candidates})
+    clients: dict[int, Client] = {}
+    existing: dict[tuple[int, str], Flag] = {}
+    for chunk in _chunks(client_ids):
+        clients.update(
+            (c.id, c)
+            for c in session.scalars(
+                select(Client).where(Client.id.in_(chunk), Client.office_id.in_(list(results)))
+            )
         )
-    }
-    existing = {
-        (f.client_id, f.kind): f
-        for f in session.scalars(
-            select(Flag).where(Flag.client_id.in_(client_ids), Flag.status != FlagStatus.RESOLVED)
+        existing.update(
+            ((f.client_id, f.kind), f)
+            for f in session.scalars(
+                select(Flag).where(Flag.client_id.in_(chunk), Flag.status != FlagStatus.RESOLVED)
+            )
         )
-    }
     staff_ids = {s for c in clients.values() for s in (c.supporter_id, c.backup_supporter_id) if s}
     away = _on_leave(session, staff_ids, morning)
     for cand in candidates:
         client = clients.get(cand.client_id)
         if client is None:
             continue  # another office's client: never touch
+        result = results[client.office_id]
         severity = Severity(cand.severity)
         reasons = [r.as_dict() for r in cand.reasons]
         flag = existing.get((cand.client_id, cand.kind))
         if flag is None:
             flag = Flag(
-                office_id=office.id,
+                office_id=client.office_id,
                 client_id=client.id,
                 kind=cand.kind,
                 severity=severity,
@@ -113,7 +133,12 @@ def upsert_candidates(
             result.updated += 1
         result.touched.append(flag)
     session.flush()
-    return result
+    return results
+
+
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    # Bound the number of bound parameters per statement (SQLite's limit is 32,766).
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 SEVERITY_ORDER = case(

@@ -19,7 +19,7 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
-from checkin.services.flags import upsert_candidates
+from checkin.services.flags import upsert_for_offices
 from checkin.signals import ENTRY_COLUMNS, compute_flags
 from checkin.timeutil import local_date
 
@@ -97,23 +97,14 @@ def run_offices_morning(
     session: Session, offices: Sequence[Office], morning: date, *, now: datetime
 ) -> list[MorningResult]:
     """One signals pass for several offices sharing the same morning date."""
-    by_id = {o.id: o for o in offices}
-    entries, clients = load_frames(session, list(by_id), morning)
+    entries, clients = load_frames(session, [o.id for o in offices], morning)
     candidates = compute_flags(entries, clients, morning)
-    office_of = dict(zip(clients["client_id"].tolist(), clients["office_id"].tolist(), strict=True))
-    per_office: dict[int, list[Any]] = defaultdict(list)
-    for cand in candidates:
-        per_office[office_of[cand.client_id]].append(cand)
+    stored = upsert_for_offices(session, offices, morning, candidates, now=now)
     n_clients = clients["office_id"].value_counts().to_dict()
-    results = []
-    for office_id, office in by_id.items():
-        res = upsert_candidates(session, office, morning, per_office.get(office_id, []), now=now)
-        results.append(
-            MorningResult(
-                office_id, morning, int(n_clients.get(office_id, 0)), res.created, res.updated
-            )
-        )
-    return results
+    return [
+        MorningResult(oid, morning, int(n_clients.get(oid, 0)), res.created, res.updated)
+        for oid, res in stored.items()
+    ]
 
 
 def run_office_morning(
