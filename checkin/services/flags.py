@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import Client, Flag, FlagStatus, Office, Role, Severity, StaffLeave, StaffUser
@@ -38,11 +39,11 @@ def _on_leave(session: Session, staff_ids: set[int], day: date) -> set[int]:
     )
 
 
-def assignee_for(client: Client, away: set[int]) -> int | None:
+def assignee_for(supporter_id: int | None, backup_id: int | None, away: set[int]) -> int | None:
     """The assigned supporter, or the backup while the supporter is away."""
-    if client.supporter_id is not None and client.supporter_id not in away:
-        return client.supporter_id
-    return client.backup_supporter_id or client.supporter_id
+    if supporter_id is not None and supporter_id not in away:
+        return supporter_id
+    return backup_id or supporter_id
 
 
 def upsert_candidates(
@@ -76,50 +77,56 @@ def upsert_for_offices(
     if not candidates:
         return results
     client_ids = sorted({c.client_id for c in candidates})
-    clients: dict[int, Client] = {}
+    # Only the columns needed, not whole clients: this runs for every flag of a morning.
+    clients: dict[int, tuple[int, int | None, int | None]] = {}
     existing: dict[tuple[int, str], Flag] = {}
     for chunk in _chunks(client_ids):
-        clients.update(
-            (c.id, c)
-            for c in session.scalars(
-                select(Client).where(Client.id.in_(chunk), Client.office_id.in_(list(results)))
-            )
-        )
+        for cid, office_id, sup, backup in session.execute(
+            select(
+                Client.id, Client.office_id, Client.supporter_id, Client.backup_supporter_id
+            ).where(Client.id.in_(chunk), Client.office_id.in_(list(results)))
+        ):
+            clients[cid] = (office_id, sup, backup)
         existing.update(
             ((f.client_id, f.kind), f)
             for f in session.scalars(
                 select(Flag).where(Flag.client_id.in_(chunk), Flag.status != FlagStatus.RESOLVED)
             )
         )
-    staff_ids = {s for c in clients.values() for s in (c.supporter_id, c.backup_supporter_id) if s}
+    staff_ids = {s for _, sup, backup in clients.values() for s in (sup, backup) if s}
     away = _on_leave(session, staff_ids, morning)
+    new_rows: list[dict[str, Any]] = []
+    pending: set[tuple[int, str]] = set()
     for cand in candidates:
-        client = clients.get(cand.client_id)
-        if client is None:
+        if cand.client_id not in clients:
             continue  # another office's client: never touch
-        result = results[client.office_id]
+        office_id, sup, backup = clients[cand.client_id]
+        result = results[office_id]
         severity = Severity(cand.severity)
         reasons = [r.as_dict() for r in cand.reasons]
         flag = existing.get((cand.client_id, cand.kind))
         if flag is None:
-            flag = Flag(
-                office_id=client.office_id,
-                client_id=client.id,
-                kind=cand.kind,
-                severity=severity,
-                score=cand.score,
-                reasons=reasons,
-                first_date=morning,
-                last_date=morning,
-                status=FlagStatus.OPEN,
-                assignee_id=assignee_for(client, away),
-                source=source,
-                model_version=cand.model_version,
-                created_at=now,
-                updated_at=now,
+            if (cand.client_id, cand.kind) in pending:
+                continue  # the same kind twice for a client in one batch: keep the first
+            pending.add((cand.client_id, cand.kind))
+            new_rows.append(
+                {
+                    "office_id": office_id,
+                    "client_id": cand.client_id,
+                    "kind": cand.kind,
+                    "severity": severity,
+                    "score": cand.score,
+                    "reasons": reasons,
+                    "first_date": morning,
+                    "last_date": morning,
+                    "status": FlagStatus.OPEN,
+                    "assignee_id": assignee_for(sup, backup, away),
+                    "source": source,
+                    "model_version": cand.model_version,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            session.add(flag)
-            existing[(cand.client_id, cand.kind)] = flag
             result.created += 1
         elif morning >= flag.last_date:  # a re-run of an older morning changes nothing
             if severity.rank < flag.severity.rank and flag.status == FlagStatus.ACKNOWLEDGED:
@@ -131,7 +138,13 @@ def upsert_for_offices(
             flag.model_version = cand.model_version
             flag.updated_at = now
             result.updated += 1
-        result.touched.append(flag)
+            result.touched.append(flag)
+        else:
+            result.touched.append(flag)
+    if new_rows:
+        # One bulk INSERT ... RETURNING for all new flags (ORM objects come back).
+        for flag in session.scalars(insert(Flag).returning(Flag), new_rows):
+            results[flag.office_id].touched.append(flag)
     session.flush()
     return results
 
