@@ -152,7 +152,8 @@ def _flush(engine: object, rows: list[dict[str, object]]) -> None:
 
 READ_SQL = """
 SELECT checkin.client_id, checkin.local_date, checkin.mood, checkin.fatigue,
-       checkin.sleep_hours, checkin.sleep_quality, checkin.wants_contact, checkin.note
+       checkin.sleep_hours, checkin.sleep_quality, checkin.wants_contact,
+       CASE WHEN checkin.local_date >= {p} THEN checkin.note END
 FROM checkin JOIN client ON client.id = checkin.client_id
 WHERE client.office_id = {p} AND client.status = 'active'
   AND checkin.local_date >= {p} AND checkin.local_date < {p}
@@ -179,7 +180,7 @@ def measure(url: str, sample: int) -> dict[str, float]:
         n = 0
         cur = raw.cursor()
         for office_id in range(1, n_offices + 1):
-            cur.execute(sql, (office_id, start, MORNING))
+            cur.execute(sql, (MORNING - timedelta(days=1), office_id, start, MORNING))
             n += len(cur.fetchall())
         cur.close()
         return n

@@ -181,3 +181,24 @@ def test_demo_alert_list_finds_the_troubled_clients(db: Session, day: int) -> No
 def test_demo_refuses_to_seed_twice(db: Session, seeded: demo.DemoResult) -> None:
     with pytest.raises(RuntimeError):
         demo.seed_demo(db, now=NOW)
+
+
+def test_the_morning_reads_yesterdays_notes_for_crisis_words(db: Session, world: World) -> None:
+    # Entries stored without the save-time check (e.g. imported): the morning still sees
+    # yesterday's words of crisis, and only yesterday's.
+    for back, client in ((1, world.client_a), (3, world.client_b)):
+        db.add(
+            CheckIn(
+                client_id=client.id,
+                local_date=TODAY - timedelta(days=back),
+                mood=2,
+                fatigue=4,
+                note="もう消えたい",
+                channel=Channel.IMPORT,
+            )
+        )
+    db.commit()
+    run_office_morning(db, world.office, TODAY, now=NOW)
+    db.commit()
+    crisis = {f.client_id for f in flags(db) if f.kind == "crisis"}
+    assert crisis == {world.client_a.id}

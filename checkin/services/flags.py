@@ -77,20 +77,25 @@ def upsert_for_offices(
     if not candidates:
         return results
     client_ids = sorted({c.client_id for c in candidates})
-    # Only the columns needed, not whole clients: this runs for every flag of a morning.
+    office_ids = list(results)
+    # A few clients (a check-in saved now): look them up by id. A whole morning: by office,
+    # which keeps statements short (drivers parse thousands of IN placeholders slowly).
+    few = len(client_ids) <= 500
     clients: dict[int, tuple[int, int | None, int | None]] = {}
     existing: dict[tuple[int, str], Flag] = {}
-    for chunk in _chunks(client_ids):
+    for chunk in [client_ids] if few else _chunks(office_ids, 200):
+        where_client = Client.id.in_(chunk) if few else Client.office_id.in_(chunk)
         for cid, office_id, sup, backup in session.execute(
             select(
                 Client.id, Client.office_id, Client.supporter_id, Client.backup_supporter_id
-            ).where(Client.id.in_(chunk), Client.office_id.in_(list(results)))
+            ).where(where_client, Client.office_id.in_(office_ids))
         ):
             clients[cid] = (office_id, sup, backup)
+        where_flag = Flag.client_id.in_(chunk) if few else Flag.office_id.in_(chunk)
         existing.update(
             ((f.client_id, f.kind), f)
             for f in session.scalars(
-                select(Flag).where(Flag.client_id.in_(chunk), Flag.status != FlagStatus.RESOLVED)
+                select(Flag).where(where_flag, Flag.status != FlagStatus.RESOLVED)
             )
         )
     staff_ids = {s for _, sup, backup in clients.values() for s in (sup, backup) if s}

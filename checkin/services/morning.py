@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
@@ -76,7 +76,9 @@ def load_frames(
             cast(CheckIn.sleep_hours, Float),
             CheckIn.sleep_quality,
             CheckIn.wants_contact,
-            CheckIn.note,
+            # Only yesterday's notes are read by the signals (crisis words): older notes
+            # would only cost transfer time.
+            case((CheckIn.local_date >= morning - timedelta(days=1), CheckIn.note), else_=None),
         )
         .join(Client, Client.id == CheckIn.client_id)
         .where(
