@@ -202,3 +202,25 @@ def test_the_morning_reads_yesterdays_notes_for_crisis_words(db: Session, world:
     db.commit()
     crisis = {f.client_id for f in flags(db) if f.kind == "crisis"}
     assert crisis == {world.client_a.id}
+
+
+@pytest.mark.parametrize("few", [500, 1])
+def test_storing_flags_in_bulk_or_one_by_one_gives_the_same(
+    db: Session, world: World, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    from checkin.services import flags as flag_service
+
+    monkeypatch.setattr(flag_service, "FEW_CANDIDATES", few)
+    cands = [
+        FlagCandidate(c.id, "trend", "watch", 40.0, (Reason("x", "t"),))
+        for c in (world.client_a, world.client_b, world.client_c, world.other_client)
+    ]
+    first = flag_service.upsert_for_offices(db, [world.office], TODAY, cands, now=NOW)
+    again = flag_service.upsert_for_offices(db, [world.office], TODAY, cands, now=NOW)
+    db.commit()
+    assert (first[world.office.id].created, again[world.office.id].updated) == (3, 3)
+    stored = flags(db)
+    assert sorted(f.client_id for f in stored) == sorted(
+        [world.client_a.id, world.client_b.id, world.client_c.id]
+    )  # never the other office's client, never twice
+    assert {f.assignee_id for f in stored} == {world.sato.id, world.suzuki.id}
