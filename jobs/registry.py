@@ -1,9 +1,7 @@
 """The job list: one line per job, with a fixed id (APScheduler's job id and JobRun.job_id).
 
-To add a job that takes a session, e.g. the LINE reminders::
-
-    JobSpec("line-reminders", timedelta(minutes=1),
-            session_job(send_due_reminders, messenger=lambda ctx: make_messenger())),
+A job that takes a session can be adapted with :func:`session_job`, e.g.
+``JobSpec("x", timedelta(minutes=1), session_job(fn, messenger=lambda ctx: ...))``.
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from typing import Any
 
 from jobs.base import JobContext, TickResult
 from jobs.escalation import escalate_flags
+from jobs.line import line_reminders_job
 from jobs.morning import morning_signals
 from jobs.notify import morning_digest, urgent_mail
 
@@ -83,6 +82,12 @@ JOBS: tuple[JobSpec, ...] = (
         morning_digest,
         needs_mail=True,
         description="支援員への朝のまとめメール (morning_hour)",
+    ),
+    JobSpec(
+        "line-reminders",
+        timedelta(minutes=1),
+        line_reminders_job(),
+        description="LINEのリマインド (記録がまだの人だけ・月の上限まで) と古いイベントの整理",
     ),
     JobSpec(
         "urgent-mail",

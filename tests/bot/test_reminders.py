@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -256,3 +257,24 @@ def test_the_cli_command_runs(
     assert "sent" in result.output
     result = CliRunner().invoke(main, ["line-remind"], env={"CHECKIN_DATABASE_URL": database_url})
     assert result.exit_code != 0 and "ACCESS_TOKEN" in result.output
+
+
+def test_the_scheduler_job_sends_due_reminders_once(
+    db: Session, factory: Any, world: World, stub: StubLine
+) -> None:
+    from jobs.base import JobContext
+    from jobs.line import line_reminders_job
+    from jobs.registry import job_ids
+    from tests.bot.conftest import TOKEN
+
+    assert "line-reminders" in job_ids()
+    link(db, world.client_a)
+    env = {"CHECKIN_LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "CHECKIN_LINE_API_BASE_URL": stub.url}
+    tick = line_reminders_job(lambda: env)
+    first = tick(JobContext(factory=factory, now=at(WED, 18, 5)))
+    again = tick(JobContext(factory=factory, now=at(WED, 18, 6)))
+    assert first.counts["sent"] == 1 and again.counts["sent"] == 0
+    assert [p.body["to"] for p in stub.pushes] == [user_of(world.client_a)]
+    # Without LINE settings the job does nothing.
+    off = line_reminders_job(lambda: {})(JobContext(factory=factory, now=at(WED, 18, 7)))
+    assert not off.counts and len(stub.pushes) == 1

@@ -68,12 +68,13 @@ def test_without_mail_settings_the_mail_jobs_are_not_scheduled(
     factory: sessionmaker[Session],
 ) -> None:
     off = SchedulerApp(factory)
-    assert [j.id for j in off.jobs] == ["morning-signals", "flag-escalation"]
+    assert [j.id for j in off.jobs] == ["morning-signals", "flag-escalation", "line-reminders"]
     on = SchedulerApp(factory, mail=MailSettings("h", 25, "f"))
     assert [j.id for j in on.jobs] == [
         "morning-signals",
         "flag-escalation",
         "morning-digest",
+        "line-reminders",
         "urgent-mail",
     ]
 

@@ -22,7 +22,13 @@ from tests.jobs.test_morning_job import tokyo
 
 def test_job_ids_are_fixed_and_unique() -> None:
     ids = [j.id for j in JOBS]
-    assert ids == ["morning-signals", "flag-escalation", "morning-digest", "urgent-mail"]
+    assert ids == [
+        "morning-signals",
+        "flag-escalation",
+        "morning-digest",
+        "line-reminders",
+        "urgent-mail",
+    ]
     assert len(set(ids)) == len(ids)
 
 
