@@ -32,29 +32,32 @@ def _local(at: datetime, client: Client) -> str:
     return at.astimezone(ZoneInfo(client.office.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-@bp.post("/clients/<int:client_id>/line/code")
-@staff_required()
-def new_code(client_id: int) -> str:
-    client = _own_client(client_id)
-    db = get_db()
-    code, row = issue_code(db, client, now=now(), actor=current_staff())
-    db.commit()
+def new_code_context(client: Client) -> dict[str, Any]:
+    """Issue a link code for ``client`` and what a page needs to show it (once: only its
+    hash is stored). The caller commits."""
+    code, row = issue_code(get_db(), client, now=now(), actor=current_staff())
     basic_id = line_state().basic_id
     friend_url = chat_url = None
     if basic_id:
         # LINE's URL scheme: add the account / open its chat with the code already typed.
         friend_url = f"https://line.me/R/ti/p/{quote(basic_id)}"
         chat_url = f"https://line.me/R/oaMessage/{quote(basic_id)}/?{quote(code)}"
-    # Shown once: only the hash is stored.
-    return render_template(
-        "line/code.html",
-        client=client,
-        code=code,
-        expires_at=_local(row.expires_at, client),
-        friend_url=friend_url,
-        chat_url=chat_url,
-        qr=qr_svg(chat_url, "LINEで番号を送るためのQRコード") if chat_url else None,
-    )
+    return {
+        "code": code,
+        "expires_at": _local(row.expires_at, client),
+        "friend_url": friend_url,
+        "chat_url": chat_url,
+        "qr": qr_svg(chat_url, "LINEで番号を送るためのQRコード") if chat_url else None,
+    }
+
+
+@bp.post("/clients/<int:client_id>/line/code")
+@staff_required()
+def new_code(client_id: int) -> str:
+    client = _own_client(client_id)
+    context = new_code_context(client)
+    get_db().commit()
+    return render_template("line/code.html", client=client, **context)
 
 
 @bp.post("/clients/<int:client_id>/line/unlink")

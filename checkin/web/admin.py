@@ -11,6 +11,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from checkin.bot import line_state
+from checkin.bot.linking import account_of
+from checkin.bot.staff import new_code_context
 from checkin.models import (
     Client,
     ClientStatus,
@@ -301,10 +304,17 @@ def client_card(client_id: int) -> Any:
         flash("支援中の利用者だけにリンクを渡せます。", "error")
         return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
     token = issue_link(db, client, now=now(), actor=current_staff())
+    line = None
+    if line_state().messenger is not None and account_of(db, client) is None:
+        line = new_code_context(client)  # LINE is connected: the card links it too
     db.commit()
     url = link_url(token)
     return render_template(
-        "admin/card.html", client=client, url=url, qr=qr_svg(url, "記録用リンクのQRコード")
+        "admin/card.html",
+        client=client,
+        url=url,
+        line=line,
+        qr=qr_svg(url, "記録用リンクのQRコード"),
     )
 
 

@@ -315,3 +315,23 @@ def test_without_a_channel_secret_the_webhook_is_unavailable(
         "/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}
     )
     assert resp.status_code == 503
+
+
+def test_the_printed_card_carries_a_line_code_that_links(
+    client: FlaskClient, world: World, auth: AuthActions, line: Line
+) -> None:
+    auth.login("sato")
+    card = client.post(
+        f"/clients/{world.client_a.id}/card",
+        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+    ).get_data(as_text=True)
+    m = re.search(r'id="line-code">(\d{4}-\d{4})<', card)
+    assert m, card[-2000:]
+    assert card.count("<svg") == 2  # the web link's QR and the LINE chat's QR
+    assert "つながりました" in line.say(USER, m.group(1))
+    # Once linked, a new card has no LINE code.
+    again = client.post(
+        f"/clients/{world.client_a.id}/card",
+        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+    ).get_data(as_text=True)
+    assert 'id="line-code"' not in again
