@@ -247,7 +247,11 @@ def year_of_entries(client_ids: list[int]) -> bytes:
 
 
 def test_a_year_of_past_entries_is_imported_all_at_once(
-    client: FlaskClient, db: Session, world: World, auth: AuthActions
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    auth: AuthActions,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     auth.login("kanri")
     content = year_of_entries([world.client_a.id, world.client_b.id])
@@ -256,6 +260,9 @@ def test_a_year_of_past_entries_is_imported_all_at_once(
     assert resp.status_code == 200, html[-1500:]
     assert "2人" in html and "問題はありません" in html
     payload = html.split('name="payload" value="')[1].split('"')[0]
+    from checkin.services import transfer
+
+    monkeypatch.setattr(transfer, "IMPORT_CHUNK", 200)  # show progress on a small file
     resp = client.post(
         "/clients/import/history/confirm",
         data={
@@ -264,7 +271,9 @@ def test_a_year_of_past_entries_is_imported_all_at_once(
             "payload": payload,
         },
     )
-    assert resp.status_code == 303
+    assert resp.status_code == 200 and resp.is_streamed
+    page = resp.get_data(as_text=True)  # the import runs while the page is read
+    assert page.count(" 件</li>") >= 3 and "件の記録を取り込みました" in page
     db.expire_all()
     n = db.scalar(select(func.count()).select_from(CheckIn))
     assert n == content.count(b"\n") - 1

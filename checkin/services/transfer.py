@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -411,6 +411,7 @@ class HistoryPreview:
 
 
 MAX_PROBLEMS = 20
+IMPORT_CHUNK = 5000
 
 
 def _history_frame(
@@ -487,7 +488,7 @@ def preview_history(
     )
 
 
-def import_history(
+def history_rows(
     session: Session,
     office: Office,
     filename: str,
@@ -495,17 +496,14 @@ def import_history(
     *,
     today: date,
     now: datetime,
-    actor: StaffUser,
-) -> int:
-    """Save every entry of a clean file in one transaction, or nothing."""
-    from sqlalchemy import insert
-
+) -> list[dict[str, Any]]:
+    """The rows to insert for a clean ENTRIES.csv upload; ValidationError otherwise."""
     from checkin.models import Channel
 
     frame, problems = _history_frame(session, office, filename, content, today)
     if frame is None or problems:
         raise ValidationError({"file": "問題のある行があるので、取り込みませんでした。"})
-    rows = [
+    return [
         {
             "client_id": int(r.client_id),
             "local_date": r.date.date(),
@@ -523,8 +521,23 @@ def import_history(
         }
         for r in frame.itertuples(index=False)
     ]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(CheckIn), rows[start : start + 5000])
+
+
+def insert_history(
+    session: Session,
+    office: Office,
+    rows: list[dict[str, Any]],
+    *,
+    filename: str,
+    actor: StaffUser,
+) -> Iterator[tuple[int, int]]:
+    """Insert checked rows chunk by chunk, yielding (done, total) after each chunk; the
+    caller commits once at the end, so the import stays all or nothing."""
+    from sqlalchemy import insert
+
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        session.execute(insert(CheckIn), rows[start : start + IMPORT_CHUNK])
+        yield min(start + IMPORT_CHUNK, len(rows)), len(rows)
     audit.record(
         session,
         "import.checkins",
@@ -532,4 +545,20 @@ def import_history(
         actor=actor,
         detail={"rows": len(rows), "file": filename[:200]},
     )
+
+
+def import_history(
+    session: Session,
+    office: Office,
+    filename: str,
+    content: bytes,
+    *,
+    today: date,
+    now: datetime,
+    actor: StaffUser,
+) -> int:
+    """Save every entry of a clean file in one transaction, or nothing."""
+    rows = history_rows(session, office, filename, content, today=today, now=now)
+    for _ in insert_history(session, office, rows, filename=filename, actor=actor):
+        pass
     return len(rows)

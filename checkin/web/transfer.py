@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
 
 from checkin.models import Client, Role
 from checkin.services import transfer
@@ -190,12 +202,25 @@ def import_history_confirm() -> Any:
         abort(400)
     staff = current_staff()
     try:
-        n = transfer.import_history(
-            db, staff.office, filename, content, today=_today(), now=now(), actor=staff
-        )
+        rows = transfer.history_rows(db, staff.office, filename, content, today=_today(), now=now())
     except ValidationError:
         db.rollback()
         return _history_preview(filename, content)
-    db.commit()
-    flash(f"{n}件の記録を取り込みました。", "ok")
-    return redirect(url_for("clients.client_list"), code=303)
+
+    def steps() -> Iterator[str]:
+        # A long import shows its progress as it goes (streamed HTML: no JavaScript needed).
+        try:
+            for done, total in transfer.insert_history(
+                db, staff.office, rows, filename=filename, actor=staff
+            ):
+                yield f"{done:,} / {total:,} 件"
+            db.commit()
+        except Exception:
+            db.rollback()
+            yield "エラーのため取り込みを取り消しました。何も保存していません。"
+            raise
+        yield f"{len(rows):,}件の記録を取り込みました。"
+
+    return Response(
+        stream_with_context(stream_template("admin/import_progress.html", steps=steps()))
+    )
