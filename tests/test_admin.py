@@ -293,3 +293,36 @@ def test_manager_creates_an_employer_account(
         "/admin/employers",
     )
     assert count(db, EmployerUser) == 1
+
+
+def test_roles_can_be_changed_but_admin_only_by_admins(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    auth.login("kanri")  # a service manager
+    assert (
+        post(
+            client,
+            auth,
+            f"/admin/staff/{world.sato.id}/role",
+            {"role": "service_manager"},
+            "/admin/staff",
+        ).status_code
+        == 303
+    )
+    post(client, auth, f"/admin/staff/{world.suzuki.id}/role", {"role": "admin"}, "/admin/staff")
+    db.expire_all()
+    assert db.get(StaffUser, world.sato.id).role.value == "service_manager"  # type: ignore[union-attr]
+    assert db.get(StaffUser, world.suzuki.id).role.value == "supporter"  # type: ignore[union-attr]
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.action == "staff.role")).all()
+    assert actions == ["staff.role"]
+    # The other office's staff cannot be touched.
+    assert (
+        post(
+            client,
+            auth,
+            f"/admin/staff/{world.outsider.id}/role",
+            {"role": "service_manager"},
+            "/admin/staff",
+        ).status_code
+        == 404
+    )

@@ -17,9 +17,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkin.models import AuditEvent, Channel, CheckIn, Client, Employer
+from checkin.models import AuditEvent, Channel, CheckIn, Client, Contact, ContactKind, Employer
 from checkin.services.transfer import TEMPLATE_HEADERS, neutralise
-from tests.conftest import PASSWORD, TODAY, AuthActions, World, csrf_from
+from tests.conftest import NOW, PASSWORD, TODAY, AuthActions, World, csrf_from
 
 HEADER = ",".join(TEMPLATE_HEADERS)
 
@@ -185,6 +185,16 @@ def test_client_export_csv_and_xlsx_are_audited_and_safe(
             channel=Channel.WEB,
         )
     )
+    db.add(
+        Contact(
+            office_id=world.office.id,
+            client_id=world.client_a.id,
+            staff_id=world.sato.id,
+            kind=ContactKind.CALL,
+            occurred_at=NOW,
+            note="電話",
+        )
+    )
     db.commit()
     auth.login("sato")
     resp = client.get(f"/clients/{world.client_a.id}/export.csv")
@@ -194,7 +204,8 @@ def test_client_export_csv_and_xlsx_are_audited_and_safe(
     assert rows[1][2] == "2" and rows[1][7] == "'=1+2"
     resp = client.get(f"/clients/{world.client_a.id}/export.xlsx")
     wb = load_workbook(io.BytesIO(resp.get_data()))
-    assert wb.sheetnames == ["clients", "entries", "flags"]
+    assert wb.sheetnames == ["clients", "entries", "flags", "contacts"]
+    assert [r[2] for r in wb["contacts"].iter_rows(min_row=2, values_only=True)] == ["call"]
     assert wb["entries"].cell(2, 8).value == "'=1+2"
     assert wb["clients"].cell(2, 2).value == world.client_a.name
     exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()

@@ -130,3 +130,24 @@ def add_leave(
         detail={"from": str(starts_on), "to": str(ends_on)},
     )
     return leave
+
+
+def set_role(session: Session, staff: StaffUser, role: Role, *, actor: StaffUser) -> None:
+    """Change a staff member's role. Only an admin grants or removes the admin role, and
+    nobody removes their own admin role (an office must keep someone who can manage it)."""
+    if staff.role == role:
+        return
+    if Role.ADMIN in (role, staff.role) and actor.role != Role.ADMIN:
+        raise ValidationError({"role": "管理者の役割を変えられるのは管理者だけです。"})
+    if staff.id == actor.id and staff.role == Role.ADMIN:
+        raise ValidationError({"role": "自分の管理者の役割は外せません。"})
+    old = staff.role
+    staff.role = role
+    audit.record(
+        session,
+        "staff.role",
+        office_id=staff.office_id,
+        actor=actor,
+        target=staff,
+        detail={"from": old.value, "to": role.value},
+    )

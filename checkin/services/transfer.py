@@ -18,7 +18,16 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import NOTE_MAX_CHARS, CheckIn, Client, Employer, Flag, Office, StaffUser
+from checkin.models import (
+    NOTE_MAX_CHARS,
+    CheckIn,
+    Client,
+    Contact,
+    Employer,
+    Flag,
+    Office,
+    StaffUser,
+)
 from checkin.services import audit
 from checkin.services import clients as client_service
 from checkin.services.errors import ValidationError
@@ -72,6 +81,7 @@ FLAG_HEADERS = [
     "acted_at",
     "note",
 ]
+CONTACT_HEADERS = ["client_id", "occurred_at", "kind", "staff", "note", "flag_id"]
 CLIENT_HEADERS = [
     "client_id",
     "name",
@@ -136,6 +146,18 @@ def _flags(session: Session, client_ids: Sequence[int]) -> Table:
     return FLAG_HEADERS, rows
 
 
+def _contacts(session: Session, client_ids: Sequence[int]) -> Table:
+    rows = [
+        [c.client_id, c.occurred_at, c.kind, c.staff.name, c.note, c.flag_id]
+        for c in session.scalars(
+            select(Contact)
+            .where(Contact.client_id.in_(client_ids))
+            .order_by(Contact.client_id, Contact.occurred_at)
+        )
+    ]
+    return CONTACT_HEADERS, rows
+
+
 def _clients(clients: Iterable[Client]) -> Table:
     rows = [
         [
@@ -163,6 +185,7 @@ def client_tables(session: Session, client: Client) -> dict[str, Table]:
         "clients": _clients([client]),
         "entries": _entries(session, [client.id]),
         "flags": _flags(session, [client.id]),
+        "contacts": _contacts(session, [client.id]),
     }
 
 
@@ -175,6 +198,7 @@ def office_tables(session: Session, office: Office) -> dict[str, Table]:
         "clients": _clients(clients),
         "entries": _entries(session, ids),
         "flags": _flags(session, ids),
+        "contacts": _contacts(session, ids),
     }
 
 

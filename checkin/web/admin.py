@@ -408,3 +408,23 @@ def employer_user_new(employer_id: int) -> Any:
         "ok",
     )
     return redirect(url_for("admin.employers"), code=303)
+
+
+@bp.post("/admin/staff/<int:staff_id>/role")
+@staff_required(*MANAGERS)
+def set_role(staff_id: int) -> Any:
+    db = get_db()
+    target = _own(StaffUser, staff_id)
+    try:
+        role = Role(request.form.get("role", ""))
+        staff_service.set_role(db, target, role, actor=current_staff())
+    except ValueError:
+        flash("役割を選んでください。", "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    except ValidationError as e:
+        db.rollback()
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(url_for("admin.staff_list"), code=303)
+    db.commit()
+    flash(f"{target.name}さんの役割を変えました。", "ok")
+    return redirect(url_for("admin.staff_list"), code=303)
