@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from checkin.bot import line_state
@@ -16,16 +16,10 @@ from checkin.bot.linking import account_of, issue_code, live_code, unlink
 from checkin.models import Client, Role
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.clients import own_client as _own_client
 from checkin.web.qr import qr_svg
 
 bp = Blueprint("line_staff", __name__)
-
-
-def _own_client(client_id: int) -> Client:
-    client = get_db().get(Client, client_id)
-    if client is None or client.office_id != current_staff().office_id:
-        abort(404)
-    return client
 
 
 def _local(at: datetime, client: Client) -> str:

@@ -54,6 +54,28 @@ def check_password_strength(password: str) -> None:
         raise ValidationError({"password": f"パスワードは{MIN_PASSWORD}文字以上にしてください。"})
 
 
+def check_account(session: Session, *, login: str, name: str, password: str) -> str:
+    """Validate a new account's fields (staff or employer: logins are unique across both,
+    so nobody wonders which login page to use). Returns the normalised login."""
+    from checkin.models import EmployerUser
+
+    errors: dict[str, str] = {}
+    login = login.strip().lower()
+    if not LOGIN_RE.fullmatch(login):
+        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
+    elif session.scalar(select(StaffUser.id).where(StaffUser.login == login)) or session.scalar(
+        select(EmployerUser.id).where(EmployerUser.login == login)
+    ):
+        errors["login"] = "このログインIDはすでに使われています。"
+    if not name.strip():
+        errors["name"] = "名前を入れてください。"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+    if errors:
+        raise ValidationError(errors)
+    return login
+
+
 def new_staff(
     session: Session,
     office: Office,
@@ -65,18 +87,7 @@ def new_staff(
     email: str | None,
     actor: StaffUser,
 ) -> StaffUser:
-    errors: dict[str, str] = {}
-    login = login.strip().lower()
-    if not LOGIN_RE.fullmatch(login):
-        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
-    elif session.scalar(select(StaffUser.id).where(StaffUser.login == login)) is not None:
-        errors["login"] = "このログインIDはすでに使われています。"
-    if not name.strip():
-        errors["name"] = "名前を入れてください。"
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
-    if errors:
-        raise ValidationError(errors)
+    login = check_account(session, login=login, name=name, password=password)
     staff = create_staff(
         session,
         office,

@@ -254,22 +254,9 @@ def weekly_summary(session: Session, client: Client, *, today: date, weeks: int 
 def create_employer_user(
     session: Session, staff: StaffUser, employer: Employer, *, login: str, name: str, password: str
 ) -> EmployerUser:
-    from checkin.services.staff import LOGIN_RE, MIN_PASSWORD
+    from checkin.services.staff import check_account
 
-    errors: dict[str, str] = {}
-    login = login.strip().lower()
-    if not LOGIN_RE.fullmatch(login):
-        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
-    elif session.scalar(
-        select(EmployerUser.id).where(EmployerUser.login == login)
-    ) or session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
-        errors["login"] = "このログインIDはすでに使われています。"
-    if not name.strip():
-        errors["name"] = "名前を入れてください。"
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
-    if errors:
-        raise ValidationError(errors)
+    login = check_account(session, login=login, name=name, password=password)
     user = EmployerUser(employer_id=employer.id, login=login, name=name.strip())
     user.set_password(password)
     session.add(user)

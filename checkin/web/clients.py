@@ -31,7 +31,8 @@ from checkin.web.auth import current_staff, local_path, staff_required
 bp = Blueprint("clients", __name__)
 
 
-def _own_client(client_id: int) -> Client:
+def own_client(client_id: int) -> Client:
+    """A client of the signed-in staff member's office, else 404."""
     client = get_db().get(Client, client_id)
     if client is None or client.office_id != current_staff().office_id:
         abort(404)  # another office's client does not exist for this user
@@ -59,7 +60,7 @@ def client_list() -> str:
 @bp.get("/clients/<int:client_id>")
 @staff_required()
 def client_detail(client_id: int) -> str:
-    client = _own_client(client_id)
+    client = own_client(client_id)
     db = get_db()
     today = local_date(now(), client.office.timezone)
     days = [today - timedelta(days=i) for i in range(0, 28)]
@@ -97,7 +98,7 @@ def client_detail(client_id: int) -> str:
 @bp.post("/clients/<int:client_id>/link/revoke")
 @staff_required()
 def revoke_link(client_id: int) -> Any:
-    client = _own_client(client_id)
+    client = own_client(client_id)
     db = get_db()
     n = revoke_links(db, client, now=now(), actor=current_staff())
     db.commit()
@@ -124,7 +125,7 @@ SCOPES = [
 @bp.post("/clients/<int:client_id>/contacts")
 @staff_required()
 def add_contact(client_id: int) -> Any:
-    client = _own_client(client_id)
+    client = own_client(client_id)
     db = get_db()
     current = now()
     raw_when = request.form.get("occurred_at", "").strip()
@@ -162,7 +163,7 @@ def add_contact(client_id: int) -> Any:
 @bp.post("/clients/<int:client_id>/consents")
 @staff_required()
 def add_consent(client_id: int) -> Any:
-    client = _own_client(client_id)
+    client = own_client(client_id)
     db = get_db()
     recipient = request.form.get("recipient", "")
     try:
@@ -204,7 +205,7 @@ def revoke_consent(consent_id: int) -> Any:
 @bp.get("/clients/<int:client_id>/audit")
 @staff_required()
 def client_audit(client_id: int) -> str:
-    client = _own_client(client_id)
+    client = own_client(client_id)
     events = (
         get_db()
         .scalars(

@@ -60,6 +60,16 @@ def login() -> Any:
     return render_template("employer/login.html")
 
 
+def _consented(user: EmployerUser, client_id: int) -> tuple[Client, frozenset[str]]:
+    """The client and the scopes this account may see now; 403 for anything else (never
+    404: an employer must not learn which ids exist)."""
+    client = get_db().get(Client, client_id)
+    scopes = support.employer_scopes(get_db(), user, client) if client is not None else frozenset()
+    if client is None or not scopes:
+        abort(403)
+    return client, scopes
+
+
 def _view_audit(user: EmployerUser, action: str, client: Client, scopes: frozenset[str]) -> None:
     audit.record(
         get_db(),
@@ -92,10 +102,7 @@ def home() -> str:
 def client_view(client_id: int) -> str:
     db = get_db()
     user = current_employer_user()
-    client = db.get(Client, client_id)
-    scopes = support.employer_scopes(db, user, client) if client is not None else frozenset()
-    if client is None or not scopes:
-        abort(403)
+    client, scopes = _consented(user, client_id)
     today = local_date(now(), user.employer.office.timezone)
     weeks = support.weekly_summary(db, client, today=today, weeks=8)
     _view_audit(user, "employer.view", client, scopes)
@@ -108,10 +115,7 @@ def client_view(client_id: int) -> str:
 def client_csv(client_id: int) -> Response:
     db = get_db()
     user = current_employer_user()
-    client = db.get(Client, client_id)
-    scopes = support.employer_scopes(db, user, client) if client is not None else frozenset()
-    if client is None or not scopes:
-        abort(403)
+    client, scopes = _consented(user, client_id)
     today = local_date(now(), user.employer.office.timezone)
     weeks = support.weekly_summary(db, client, today=today, weeks=12)
     headers = ["week_start"]

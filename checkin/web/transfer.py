@@ -122,6 +122,26 @@ def import_clients() -> Any:
     return _preview(upload.filename, content)
 
 
+def _render_preview(template: str, preview: Any, filename: str, content: bytes) -> Any:
+    """A preview page; a clean file is carried to the confirm step inside the form, and is
+    checked again from scratch there (the database may have changed meanwhile)."""
+    return render_template(
+        template,
+        preview=preview,
+        filename=filename,
+        payload=base64.b64encode(content).decode() if preview.ok else None,
+    ), (200 if preview.ok else 400)
+
+
+def _confirmed_upload(default_name: str) -> tuple[str, bytes]:
+    """The file name and content carried by a preview's confirm form."""
+    try:
+        content = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    return request.form.get("filename", default_name), content
+
+
 def _preview(filename: str, content: bytes) -> Any:
     db = get_db()
     try:
@@ -131,26 +151,16 @@ def _preview(filename: str, content: bytes) -> Any:
             flash(msg, "error")
         return render_template("admin/import.html", preview=None), 400
     db.rollback()
-    return render_template(
-        "admin/import.html",
-        preview=preview,
-        filename=filename,
-        payload=base64.b64encode(content).decode() if preview.ok else None,
-    ), (200 if preview.ok else 400)
+    return _render_preview("admin/import.html", preview, filename, content)
 
 
 @bp.post("/clients/import/confirm")
 @staff_required(*MANAGERS)
 def import_confirm() -> Any:
     db = get_db()
-    filename = request.form.get("filename", "upload.csv")
-    try:
-        content = base64.b64decode(request.form.get("payload", ""), validate=True)
-    except (binascii.Error, ValueError):
-        abort(400)
+    filename, content = _confirmed_upload("upload.csv")
     staff = current_staff()
     try:
-        # Checked again from scratch: the database may have changed since the preview.
         preview = transfer.preview_clients(db, staff.office, filename, content)
         saved = transfer.import_clients(db, staff.office, preview, actor=staff)
     except ValidationError:
@@ -183,23 +193,14 @@ def _history_preview(filename: str, content: bytes) -> Any:
         db, current_staff().office, filename, content, today=_today()
     )
     db.rollback()
-    return render_template(
-        "admin/import_history.html",
-        preview=preview,
-        filename=filename,
-        payload=base64.b64encode(content).decode() if preview.ok else None,
-    ), (200 if preview.ok else 400)
+    return _render_preview("admin/import_history.html", preview, filename, content)
 
 
 @bp.post("/clients/import/history/confirm")
 @staff_required(*MANAGERS)
 def import_history_confirm() -> Any:
     db = get_db()
-    filename = request.form.get("filename", "entries.csv")
-    try:
-        content = base64.b64decode(request.form.get("payload", ""), validate=True)
-    except (binascii.Error, ValueError):
-        abort(400)
+    filename, content = _confirmed_upload("entries.csv")
     staff = current_staff()
     try:
         rows = transfer.history_rows(db, staff.office, filename, content, today=_today(), now=now())
