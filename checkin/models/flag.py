@@ -69,6 +69,8 @@ class Flag(Timestamped, Base):
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16), default="morning")  # morning, immediate
     model_version: Mapped[str | None] = mapped_column(String(64))
+    # Off the list until this local date (a supporter's "not before"); worse news reopens it.
+    snoozed_until: Mapped[date | None]
     # Set once when the flag, still unacknowledged at the office's escalation hour, went to
     # the backup supporter and the service manager.
     escalated_at: Mapped[datetime | None]

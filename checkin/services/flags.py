@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, insert, or_, select
@@ -138,8 +138,10 @@ def upsert_for_offices(
             )
             result.created += 1
         elif morning >= flag.last_date:  # a re-run of an older morning changes nothing
-            if severity.rank < flag.severity.rank and flag.status == FlagStatus.ACKNOWLEDGED:
-                flag.status = FlagStatus.OPEN  # it got worse: put it back on the list
+            if severity.rank < flag.severity.rank:
+                flag.snoozed_until = None  # it got worse: put it back on the list
+                if flag.status == FlagStatus.ACKNOWLEDGED:
+                    flag.status = FlagStatus.OPEN
             flag.severity = severity
             flag.score = cand.score
             flag.reasons = reasons
@@ -172,13 +174,31 @@ SEVERITY_ORDER = case(
 )
 
 
-def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) -> list[Flag]:
+@dataclass(frozen=True)
+class AlertFilter:
+    """What the morning list shows: by severity, support stage and (managers) supporter."""
+
+    severity: Severity | None = None
+    stage: str | None = None
+    supporter_id: int | None = None
+    show_snoozed: bool = False
+
+
+def alert_list(
+    session: Session,
+    staff: StaffUser,
+    *,
+    everyone: bool = False,
+    today: date | None = None,
+    filters: AlertFilter | None = None,
+) -> list[Flag]:
     """Unresolved flags a staff member should see, most urgent first.
 
     Supporters see flags of their own clients, flags handed to them and escalated flags of
     clients they back up; service managers and admins may ask for the whole office. Never
-    another office's flags.
+    another office's flags. Flags snoozed past ``today`` are left out unless asked for.
     """
+    f = filters or AlertFilter()
     q = (
         select(Flag)
         .join(Client, Client.id == Flag.client_id)
@@ -194,6 +214,14 @@ def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) ->
                 and_(Flag.escalated_at.is_not(None), Client.backup_supporter_id == staff.id),
             )
         )
+    if today is not None and not f.show_snoozed:
+        q = q.where(or_(Flag.snoozed_until.is_(None), Flag.snoozed_until <= today))
+    if f.severity is not None:
+        q = q.where(Flag.severity == f.severity)
+    if f.stage:
+        q = q.where(Client.stage == f.stage)
+    if f.supporter_id is not None:
+        q = q.where(or_(Flag.assignee_id == f.supporter_id, Client.supporter_id == f.supporter_id))
     q = q.order_by(
         case((Flag.status == FlagStatus.OPEN, 0), else_=1),
         SEVERITY_ORDER,
@@ -201,6 +229,58 @@ def alert_list(session: Session, staff: StaffUser, *, everyone: bool = False) ->
         Flag.id,
     )
     return list(session.scalars(q).unique())
+
+
+MAX_SNOOZE_DAYS = 30
+
+
+def snooze(
+    session: Session, staff: StaffUser, flag_id: int, until: date, *, today: date, now: datetime
+) -> Flag:
+    """Leave a flag off the list until a date (e.g. "they have a hospital visit on Friday;
+    look again on Monday"). A worse signal before then puts it back at once."""
+    flag = get_flag(session, staff, flag_id)
+    if not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
+        raise ValidationError(
+            {"until": f"明日から{MAX_SNOOZE_DAYS}日後までの日付を選んでください。"}
+        )
+    if flag.severity == Severity.URGENT:
+        raise ValidationError({"until": "緊急のアラートは先送りできません。"})
+    flag.snoozed_until = until
+    flag.updated_at = now
+    audit.record(
+        session,
+        "flag.snooze",
+        office_id=staff.office_id,
+        actor=staff,
+        target=flag,
+        client_id=flag.client_id,
+        detail={"until": str(until)},
+    )
+    return flag
+
+
+def hand_over(
+    session: Session, staff: StaffUser, flag_id: int, to_staff_id: int, *, now: datetime
+) -> Flag:
+    """Give a flag to a colleague of the same office (it appears on their list)."""
+    flag = get_flag(session, staff, flag_id)
+    colleague = session.get(StaffUser, to_staff_id)
+    if colleague is None or colleague.office_id != staff.office_id or not colleague.active:
+        raise ValidationError({"to": "この事業所の、利用中の職員を選んでください。"})
+    old = flag.assignee_id
+    flag.assignee_id = colleague.id
+    flag.updated_at = now
+    audit.record(
+        session,
+        "flag.hand_over",
+        office_id=staff.office_id,
+        actor=staff,
+        target=flag,
+        client_id=flag.client_id,
+        detail={"from": old, "to": colleague.id},
+    )
+    return flag
 
 
 def get_flag(session: Session, staff: StaffUser, flag_id: int) -> Flag:

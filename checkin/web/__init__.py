@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
     app.register_blueprint(ops.bp)
+
+    app.jinja_env.globals["timedelta"] = timedelta
 
     @app.template_filter("local")
     def local_time(value: datetime, zone: str) -> str:

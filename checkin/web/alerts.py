@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from checkin.models import Role
+from checkin.models import Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
 from checkin.services.errors import NotFound, ValidationError
-from checkin.services.flags import act_on_flag
+from checkin.services.flags import (
+    MAX_SNOOZE_DAYS,
+    AlertFilter,
+    act_on_flag,
+    hand_over,
+    snooze,
+)
 from checkin.services.flags import alert_list as list_flags
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
@@ -21,17 +28,39 @@ bp = Blueprint("alerts", __name__)
 STRIP_DAYS = 14
 
 
+def _filters(staff: StaffUser) -> AlertFilter:
+    args = request.args
+    severity = args.get("severity")
+    stage = args.get("stage")
+    supporter = args.get("supporter", type=int)
+    return AlertFilter(
+        severity=Severity(severity) if severity in {s.value for s in Severity} else None,
+        stage=stage if stage in {s.value for s in Stage} else None,
+        supporter_id=supporter if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) else None,
+        show_snoozed=args.get("snoozed") == "1",
+    )
+
+
+def _colleagues(staff: StaffUser) -> list[StaffUser]:
+    return list(
+        get_db().scalars(
+            select(StaffUser)
+            .where(StaffUser.office_id == staff.office_id, StaffUser.active.is_(True))
+            .order_by(StaffUser.name)
+        )
+    )
+
+
 @bp.get("/alerts")
 @staff_required()
 def alert_list() -> str:
     staff = current_staff()
     db = get_db()
-    everyone = request.args.get("all") == "1" and staff.role in (
-        Role.ADMIN,
-        Role.SERVICE_MANAGER,
-    )
-    flags = list_flags(db, staff, everyone=everyone)
+    manager = staff.role in (Role.ADMIN, Role.SERVICE_MANAGER)
+    everyone = request.args.get("all") == "1" and manager
     today = local_date(now(), staff.office.timezone)
+    filters = _filters(staff)
+    flags = list_flags(db, staff, everyone=everyone, today=today, filters=filters)
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
     entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], days[-1])
     return render_template(
@@ -40,9 +69,78 @@ def alert_list() -> str:
         days=days,
         entries=entries,
         everyone=everyone,
-        can_see_all=staff.role in (Role.ADMIN, Role.SERVICE_MANAGER),
+        can_see_all=manager,
         today=today,
+        filters=filters,
+        colleagues=_colleagues(staff),
+        snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
     )
+
+
+def _back() -> str:
+    return local_path(request.form.get("back"), url_for("alerts.alert_list"))
+
+
+@bp.post("/flags/<int:flag_id>/snooze")
+@staff_required()
+def snooze_flag(flag_id: int) -> Any:
+    db = get_db()
+    staff = current_staff()
+    try:
+        until = date.fromisoformat(request.form.get("until", ""))
+        snooze(db, staff, flag_id, until, today=local_date(now(), staff.office.timezone), now=now())
+    except NotFound:
+        abort(404)
+    except ValueError:
+        flash("日付を選んでください。", "error")
+        return redirect(_back(), code=303)
+    except ValidationError as e:
+        db.rollback()
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(_back(), code=303)
+    db.commit()
+    flash(
+        f"{until.month}月{until.day}日まで一覧から外しました。悪化したときはすぐに戻ります。", "ok"
+    )
+    return redirect(_back(), code=303)
+
+
+@bp.post("/flags/<int:flag_id>/hand-over")
+@staff_required()
+def hand_over_flag(flag_id: int) -> Any:
+    db = get_db()
+    try:
+        flag = hand_over(db, current_staff(), flag_id, request.form.get("to", 0, int), now=now())
+    except NotFound:
+        abort(404)
+    except ValidationError as e:
+        db.rollback()
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(_back(), code=303)
+    db.commit()
+    flash(f"{flag.assignee.name if flag.assignee else ''}さんに引き継ぎました。", "ok")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/flags/bulk-acknowledge")
+@staff_required()
+def bulk_acknowledge() -> Any:
+    db = get_db()
+    staff = current_staff()
+    ids = [int(i) for i in request.form.getlist("flag_id") if i.isdigit()]
+    try:
+        for flag_id in ids:
+            act_on_flag(db, staff, flag_id, "acknowledge", None, now=now())
+    except NotFound:
+        db.rollback()
+        abort(404)  # one of them is not this office's: nothing is changed
+    except ValidationError as e:
+        db.rollback()
+        flash(" ".join(e.errors.values()), "error")
+        return redirect(_back(), code=303)
+    db.commit()
+    flash(f"{len(ids)}件を確認済みにしました。" if ids else "アラートを選んでください。", "ok")
+    return redirect(_back(), code=303)
 
 
 @bp.post("/flags/<int:flag_id>/<action>")
@@ -60,4 +158,4 @@ def act(flag_id: int, action: str) -> Any:
         return redirect(url_for("alerts.alert_list"), code=303)
     db.commit()
     flash("確認済みにしました。" if action == "acknowledge" else "対応済みにしました。", "ok")
-    return redirect(local_path(request.form.get("back"), url_for("alerts.alert_list")), code=303)
+    return redirect(_back(), code=303)
