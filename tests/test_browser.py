@@ -124,7 +124,7 @@ def test_supporter_triages_the_morning_list(
     page.wait_for_load_state()
     assert "連絡を記録しました" in page.content()
     db.expire_all()
-    call = db.scalars(select(Contact)).one()
+    call = db.scalars(select(Contact).where(Contact.note == "昼休みに電話。週末は休めたとのこと")).one()
     assert (call.kind.value, call.note) == ("call", "昼休みに電話。週末は休めたとのこと")
     assert call.flag_id is not None
     first = page.locator("li.flag").first
@@ -164,4 +164,25 @@ def test_the_check_in_page_keeps_working_after_midnight(
         .order_by(CheckIn.local_date.desc())
     ).first()
     assert days == (NOW + timedelta(days=1)).date()
+    ctx.close()
+
+
+def test_service_manager_sees_the_office_overview(
+    browser: Any, live_server: str, seeded: demo.DemoResult, shots: Path
+) -> None:
+    manager = next(login for login, _, role in seeded.logins if role == "service_manager")
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ja-JP", bypass_csp=True
+    )
+    page = ctx.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#login", manager)
+    page.fill("#password", seeded.password)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("link", name="事業所", exact=True).click()
+    page.wait_for_url("**/overview")
+    assert page.locator("#clients tbody tr").count() == 30
+    assert page.locator("#supporters tbody tr").count() == 3
+    page.screenshot(path=str(shots / "overview.png"), full_page=True)
+    assert axe_violations(page) == []
     ctx.close()

@@ -224,3 +224,14 @@ def test_storing_flags_in_bulk_or_one_by_one_gives_the_same(
         [world.client_a.id, world.client_b.id, world.client_c.id]
     )  # never the other office's client, never twice
     assert {f.assignee_id for f in stored} == {world.sato.id, world.suzuki.id}
+
+
+def test_demo_records_monthly_meetings_with_a_few_overdue(db: Session) -> None:
+    from checkin.services.overview import office_overview
+
+    result = demo.seed_demo(db, now=NOW)
+    db.commit()
+    ov = office_overview(db, result.office, today=TODAY, no_contact_days=30)
+    overdue = {r.client.name for r in ov.without_contact()}
+    clients = list(db.scalars(select(Client).order_by(Client.id)))
+    assert overdue == {clients[i].name for i in demo.OVERDUE}

@@ -14,6 +14,8 @@ from checkin.models import (
     Channel,
     CheckIn,
     Client,
+    Contact,
+    ContactKind,
     Disclosure,
     Employer,
     Office,
@@ -173,8 +175,10 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7) -> DemoResult:
         clients.append(client)
     session.flush()
 
+    contacts_rng = random.Random(seed + 1)  # its own stream: entries stay as they were
     for i, client in enumerate(clients):
         _entries(session, client, i, rng, today, now)
+        _contacts(session, client, i, contacts_rng, now)
     token = issue_link(session, clients[0], now=now, actor=admin)
     session.flush()
     logins = [(s.login, s.name, s.role.value) for s in [admin, *supporters]]
@@ -197,7 +201,9 @@ def _entries(
         if i == SILENT and back <= 6:
             continue
         # The scripted clients answer reliably in their bad days, so the demo is readable.
-        scripted = i in SLOW_SLIDE + SUDDEN_DROP + FATIGUE_RISE and back <= 12
+        scripted = (i in SLOW_SLIDE + SUDDEN_DROP + FATIGUE_RISE and back <= 12) or (
+            i == ASKS_CONTACT and back == 1
+        )
         if not scripted and rng.random() > adherence:
             continue
         mood = usual_mood + rng.gauss(0, 0.55) - (0.35 if day.weekday() == 0 else 0)
@@ -236,6 +242,43 @@ def _entries(
             )
         )
     session.add_all(rows)
+
+
+OVERDUE = (5, 13, 27)  # no meeting for over a month: the overview should show them
+
+
+def _contacts(session: Session, client: Client, i: int, rng: random.Random, now: datetime) -> None:
+    """A monthly meeting (the legal minimum) and the odd call, as an office records them."""
+    assert client.supporter_id is not None
+    months = (0, 1, 2) if i not in OVERDUE else (2,)
+    for m in months:
+        kind = ContactKind.MEETING if rng.random() < 0.8 else ContactKind.VIDEO
+        when = now - timedelta(days=30 * m + rng.randint(3, 25))
+        session.add(
+            Contact(
+                office_id=client.office_id,
+                client_id=client.id,
+                staff_id=client.supporter_id,
+                kind=kind,
+                occurred_at=when,
+                note="月1回の面談",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if i not in OVERDUE and rng.random() < 0.5:
+        session.add(
+            Contact(
+                office_id=client.office_id,
+                client_id=client.id,
+                staff_id=client.supporter_id,
+                kind=ContactKind.CALL,
+                occurred_at=now - timedelta(days=rng.randint(1, 20)),
+                note="仕事の様子を電話で確認",
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 def _clamp(x: float) -> int:

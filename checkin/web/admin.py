@@ -31,6 +31,7 @@ from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
+from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
@@ -428,3 +429,15 @@ def set_role(staff_id: int) -> Any:
     db.commit()
     flash(f"{target.name}さんの役割を変えました。", "ok")
     return redirect(url_for("admin.staff_list"), code=303)
+
+
+@bp.get("/overview")
+@staff_required(*MANAGERS)
+def overview() -> str:
+    staff = current_staff()
+    days = request.args.get("days", 30, type=int)
+    days = min(max(days, 7), 180)
+    ov = office_overview(
+        get_db(), staff.office, today=local_date(now(), staff.office.timezone), no_contact_days=days
+    )
+    return render_template("admin/overview.html", ov=ov)
