@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 
 from checkin.db import make_engine, make_session_factory
+from checkin.services.errors import ValidationError
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
 
@@ -129,6 +130,14 @@ def now() -> datetime:
 
     clock = current_app.config.get("CLOCK")
     return clock() if clock is not None else utcnow()
+
+
+def flash_errors(error: ValidationError) -> None:
+    """Show each of a validation error's plain-language messages on the next page."""
+    from flask import flash
+
+    for message in error.errors.values():
+        flash(message, "error")
 
 
 def get_db() -> Session:

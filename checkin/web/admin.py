@@ -33,7 +33,7 @@ from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import get_db, now
+from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.qr import qr_svg
 
@@ -120,7 +120,7 @@ def deactivate(staff_id: int) -> Any:
     try:
         staff_service.deactivate(db, target, actor=current_staff())
     except ValidationError as e:
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
     flash(f"{target.name}さんのアカウントを停止しました。担当の利用者を引き継いでください。", "ok")
@@ -137,7 +137,7 @@ def reset_password(staff_id: int) -> Any:
             db, target, request.form.get("password", ""), actor=current_staff()
         )
     except ValidationError as e:
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
     flash(f"{target.name}さんのパスワードを変えました。", "ok")
@@ -157,7 +157,7 @@ def add_leave(staff_id: int) -> Any:
         flash("休みの期間を 2026-04-01 の形で入れてください。", "error")
         return redirect(url_for("admin.staff_list"), code=303)
     except ValidationError as e:
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
     flash(f"{target.name}さんの休みを登録しました。その間のアラートは副担当に届きます。", "ok")
@@ -182,7 +182,7 @@ def reassign() -> Any:
             )
         except ValidationError as e:
             db.rollback()
-            flash(" ".join(e.errors.values()), "error")
+            flash_errors(e)
         else:
             db.commit()
             flash(f"{n}人の担当を変えました。", "ok")
@@ -400,8 +400,7 @@ def employer_user_new(employer_id: int) -> Any:
         )
     except ValidationError as e:
         db.rollback()
-        for msg in e.errors.values():
-            flash(msg, "error")
+        flash_errors(e)
         return redirect(url_for("admin.employers"), code=303)
     db.commit()
     flash(
@@ -424,7 +423,7 @@ def set_role(staff_id: int) -> Any:
         return redirect(url_for("admin.staff_list"), code=303)
     except ValidationError as e:
         db.rollback()
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
     flash(f"{target.name}さんの役割を変えました。", "ok")

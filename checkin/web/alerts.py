@@ -20,7 +20,7 @@ from checkin.services.flags import (
 )
 from checkin.services.flags import alert_list as list_flags
 from checkin.timeutil import local_date
-from checkin.web import get_db, now
+from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("alerts", __name__)
@@ -96,7 +96,7 @@ def snooze_flag(flag_id: int) -> Any:
         return redirect(_back(), code=303)
     except ValidationError as e:
         db.rollback()
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
     flash(
@@ -115,7 +115,7 @@ def hand_over_flag(flag_id: int) -> Any:
         abort(404)
     except ValidationError as e:
         db.rollback()
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
     flash(f"{flag.assignee.name if flag.assignee else ''}さんに引き継ぎました。", "ok")
@@ -136,7 +136,7 @@ def bulk_acknowledge() -> Any:
         abort(404)  # one of them is not this office's: nothing is changed
     except ValidationError as e:
         db.rollback()
-        flash(" ".join(e.errors.values()), "error")
+        flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
     flash(f"{len(ids)}件を確認済みにしました。" if ids else "アラートを選んでください。", "ok")
@@ -153,8 +153,7 @@ def act(flag_id: int, action: str) -> Any:
         abort(404)
     except ValidationError as e:
         db.rollback()
-        for msg in e.errors.values():
-            flash(msg, "error")
+        flash_errors(e)
         return redirect(url_for("alerts.alert_list"), code=303)
     db.commit()
     flash("確認済みにしました。" if action == "acknowledge" else "対応済みにしました。", "ok")

@@ -25,7 +25,7 @@ from checkin.services.checkins import entries_for
 from checkin.services.errors import NotFound, ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
-from checkin.web import get_db, now
+from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("clients", __name__)
@@ -151,8 +151,7 @@ def add_contact(client_id: int) -> Any:
         flash("日時の形が正しくありません。", "error")
     except ValidationError as e:
         db.rollback()
-        for msg in e.errors.values():
-            flash(msg, "error")
+        flash_errors(e)
     else:
         db.commit()
         flash("連絡を記録しました。", "ok")
@@ -179,8 +178,7 @@ def add_consent(client_id: int) -> Any:
         )
     except ValidationError as e:
         db.rollback()
-        for msg in e.errors.values():
-            flash(msg, "error")
+        flash_errors(e)
     else:
         db.commit()
         flash("同意を記録しました。", "ok")

@@ -24,7 +24,7 @@ from checkin.models import Client, Role
 from checkin.services import transfer
 from checkin.services.errors import ValidationError
 from checkin.timeutil import local_date
-from checkin.web import get_db, now
+from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, staff_required
 
 bp = Blueprint("transfer", __name__)
@@ -147,8 +147,7 @@ def _preview(filename: str, content: bytes) -> Any:
     try:
         preview = transfer.preview_clients(db, current_staff().office, filename, content)
     except ValidationError as e:
-        for msg in e.errors.values():
-            flash(msg, "error")
+        flash_errors(e)
         return render_template("admin/import.html", preview=None), 400
     db.rollback()
     return _render_preview("admin/import.html", preview, filename, content)
