@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -326,3 +327,26 @@ def test_roles_can_be_changed_but_admin_only_by_admins(
         ).status_code
         == 404
     )
+
+
+def test_registered_leave_is_shown_on_the_staff_page(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    auth.login("kanri")
+    for start, end in (
+        (TODAY + timedelta(days=2), TODAY + timedelta(days=5)),
+        (TODAY - timedelta(days=20), TODAY - timedelta(days=10)),
+    ):
+        resp = post(
+            client,
+            auth,
+            f"/admin/staff/{world.sato.id}/leave",
+            {"starts_on": start.isoformat(), "ends_on": end.isoformat()},
+            "/admin/staff",
+        )
+        assert resp.status_code == 303
+    html = client.get("/admin/staff").get_data(as_text=True)
+    upcoming = TODAY + timedelta(days=2)
+    assert f"休み {upcoming.month}/{upcoming.day}〜" in html
+    past = TODAY - timedelta(days=20)
+    assert f"休み {past.month}/{past.day}〜" not in html  # a leave that has ended is not news

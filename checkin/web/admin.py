@@ -109,6 +109,7 @@ def staff_list() -> Any:
         errors=errors,
         values=request.form,
         leaves=leaves_of([s.id for s in staff]),
+        today=local_date(now(), me.office.timezone),
     ), (400 if errors else 200)
 
 
