@@ -36,6 +36,14 @@ def create_staff(
     return staff
 
 
+def office_staff(session: Session, office_id: int, *, active_only: bool = True) -> list[StaffUser]:
+    """An office's staff by name (the active ones unless asked otherwise)."""
+    q = select(StaffUser).where(StaffUser.office_id == office_id)
+    if active_only:
+        q = q.where(StaffUser.active.is_(True))
+    return list(session.scalars(q.order_by(StaffUser.name)))
+
+
 def authenticate(session: Session, login: str, password: str) -> StaffUser | None:
     staff = session.scalar(select(StaffUser).where(StaffUser.login == login.strip().lower()))
     if staff is None:

@@ -54,10 +54,7 @@ ROLES = [
 
 
 def _office_staff(active_only: bool = True) -> list[StaffUser]:
-    q = select(StaffUser).where(StaffUser.office_id == current_staff().office_id)
-    if active_only:
-        q = q.where(StaffUser.active.is_(True))
-    return list(get_db().scalars(q.order_by(StaffUser.name)))
+    return staff_service.office_staff(get_db(), current_staff().office_id, active_only=active_only)
 
 
 def _own(model: Any, ident: int) -> Any:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from checkin.models import Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
@@ -19,6 +18,7 @@ from checkin.services.flags import (
     snooze,
 )
 from checkin.services.flags import alert_list as list_flags
+from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
 from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, local_path, staff_required
@@ -38,16 +38,6 @@ def _filters(staff: StaffUser) -> AlertFilter:
         stage=stage if stage in {s.value for s in Stage} else None,
         supporter_id=supporter if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) else None,
         show_snoozed=args.get("snoozed") == "1",
-    )
-
-
-def _colleagues(staff: StaffUser) -> list[StaffUser]:
-    return list(
-        get_db().scalars(
-            select(StaffUser)
-            .where(StaffUser.office_id == staff.office_id, StaffUser.active.is_(True))
-            .order_by(StaffUser.name)
-        )
     )
 
 
@@ -72,7 +62,7 @@ def alert_list() -> str:
         can_see_all=manager,
         today=today,
         filters=filters,
-        colleagues=_colleagues(staff),
+        colleagues=office_staff(db, staff.office_id),
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
     )
 
