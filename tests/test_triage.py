@@ -147,3 +147,17 @@ def test_bulk_acknowledge_is_all_or_nothing_within_the_office(
     assert resp.status_code == 303
     db.expire_all()
     assert {db.get(Flag, i).status for i in (a.id, c.id)} == {FlagStatus.ACKNOWLEDGED}  # type: ignore[union-attr]
+
+
+def test_a_refused_action_returns_to_the_same_filtered_list(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    flag = raise_flag(db, world, world.client_a, "high", "高いほう")
+    auth.login("sato")
+    resp = client.post(
+        f"/flags/{flag.id}/resolve",
+        data={"csrf_token": auth.token(), "note": "x" * 501, "back": "/alerts?severity=high"},
+    )
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/alerts?severity=high")
+    db.expire_all()
+    assert db.get(Flag, flag.id).status == FlagStatus.OPEN  # type: ignore[union-attr]

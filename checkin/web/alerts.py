@@ -144,7 +144,7 @@ def act(flag_id: int, action: str) -> Any:
     except ValidationError as e:
         db.rollback()
         flash_errors(e)
-        return redirect(url_for("alerts.alert_list"), code=303)
+        return redirect(_back(), code=303)
     db.commit()
     flash("確認済みにしました。" if action == "acknowledge" else "対応済みにしました。", "ok")
     return redirect(_back(), code=303)
