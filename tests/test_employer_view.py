@@ -242,3 +242,15 @@ def test_a_supporter_records_a_call_linked_to_nothing_else(
     )
     db.expire_all()
     assert len(db.scalars(select(Contact)).all()) == 1
+
+
+def test_weekly_answer_rate_counts_expected_days_only(
+    db: Session, world: World, employer: Employer
+) -> None:
+    # The fixture has client_a answering every day, weekends included: a week reads 5 / 5,
+    # never 7 / 5.
+    weeks = support.weekly_summary(db, world.client_a, today=TODAY, weeks=2)
+    full = weeks[0]
+    assert (full.answered, full.expected) == (5, 5)
+    assert full.answer_rate == 1.0
+    assert all(w.answered <= w.expected for w in weeks)

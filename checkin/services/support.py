@@ -236,7 +236,11 @@ def weekly_summary(session: Session, client: Client, *, today: date, weeks: int 
             Week(
                 start=start,
                 expected=expected,
-                answered=len(mine),
+                # Answers on the client's expected days only, so the rate never exceeds 100 %
+                # (a Saturday check-in still counts in the averages).
+                answered=sum(
+                    1 for e in mine if str(e.local_date.weekday()) in client.checkin_weekdays
+                ),
                 mood=mean([e.mood for e in mine]),
                 fatigue=mean([e.fatigue for e in mine]),
                 sleep_hours=mean([float(e.sleep_hours) for e in mine if e.sleep_hours is not None]),
