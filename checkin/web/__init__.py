@@ -109,6 +109,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             message="ページの有効期限が切れました。ページを開きなおして、もう一度送ってください。",
         ), 400
 
+    @app.errorhandler(403)
+    def forbidden(_e: Any) -> tuple[str, int]:
+        return render_template(
+            "error.html",
+            title="このページは表示できません",
+            message="このアカウントには、このページを見る権限がありません。"
+            "本人の同意や共有の範囲については、支援事業所にお問い合わせください。",
+        ), 403
+
     @app.errorhandler(404)
     def not_found(_e: Any) -> tuple[str, int]:
         return render_template(
