@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.engine import make_url
 
 from checkin.db import make_engine, make_session_factory
@@ -50,11 +50,8 @@ def reset_database(url: str) -> None:
     admin.dispose()
 
 
-def populate(url: str, clients: int, days: int, seed: int = 1) -> None:
-    reset_database(url)
-    upgrade(url)
-    engine = make_engine(url)
-    rng = random.Random(seed)
+def insert_people(engine: Engine, clients: int, rng: random.Random) -> None:
+    """Offices of OFFICE_SIZE clients, one supporter each (also used by bench/pages.py)."""
     n_offices = max(1, clients // OFFICE_SIZE)
     now = NOW
     with engine.begin() as conn:
@@ -109,6 +106,15 @@ def populate(url: str, clients: int, days: int, seed: int = 1) -> None:
                 for c in range(clients)
             ],
         )
+
+
+def populate(url: str, clients: int, days: int, seed: int = 1) -> None:
+    reset_database(url)
+    upgrade(url)
+    engine = make_engine(url)
+    rng = random.Random(seed)
+    now = NOW
+    insert_people(engine, clients, rng)
     rows = []
     batch = 200_000
     for c in range(clients):
