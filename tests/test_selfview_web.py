@@ -229,6 +229,8 @@ def test_one_query_for_the_entries_of_the_period(
     with statements(app) as seen:
         html = page(client, f"/c/{token}/me")
     assert "この1週間、まいにち 記録できました。" in html
+    assert html.count('<span class="sr">') == 3 * 24 and "きろく なし" not in html
+    assert len(html.encode()) < 30_000  # every cell of the four weeks filled
     on_checkin = [s for s in seen if re.search(r"\bFROM checkin\b", s)]
     assert len(on_checkin) == 1, on_checkin
     assert len([s for s in seen if s.startswith("SELECT")]) <= 4, seen
