@@ -12,6 +12,7 @@ from checkin.models import Channel, CheckIn, Client
 from checkin.services.checkins import CheckinInput, record_checkin
 from checkin.services.errors import ValidationError
 from checkin.services.links import client_for_token
+from checkin.services.selfview import Lead, load_selfview
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 
@@ -108,13 +109,27 @@ def checkin(token: str) -> Any:
 
 @bp.get("/c/<token>/done")
 def done(token: str) -> str:
+    return _render_selfview("checkin/done.html", token, urgent=request.args.get("u") == "1")
+
+
+@bp.get("/c/<token>/me")
+def me(token: str) -> str:
+    """これまでの きろく: the client's own last weeks, reachable any time with their link."""
+    return _render_selfview("checkin/me.html", token, urgent=False)
+
+
+def _render_selfview(template: str, token: str, *, urgent: bool) -> str:
+    db = get_db()
     client = _client_or_404(token)
-    get_db().commit()
-    return render_template(
-        "checkin/done.html",
+    view = load_selfview(db, client, local_date(now(), client.office.timezone))
+    html = render_template(
+        template,
         client=client,
         token=token,
-        urgent=request.args.get("u") == "1",
-        recent=list(reversed(_last_entries(client, 7))),
-        labels=dict(MOOD),
+        urgent=urgent,
+        view=view,
+        Lead=Lead,
+        labels={name: dict(options) for name, options in CHOICES.items()},
     )
+    db.commit()  # last_used_at; after rendering, so that nothing is loaded twice
+    return html
