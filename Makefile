@@ -62,7 +62,7 @@ POT := $(VENV)/messages.pot
 PO := checkin/translations/en/LC_MESSAGES/messages.po
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file \
-		--sort-by-file --no-wrap --project=checkin -o $(POT) checkin
+		--sort-by-file --no-wrap --project=checkin -o $(POT) .
 	@if [ -f $(PO) ]; then \
 		$(BIN)/pybabel update -i $(POT) -d checkin/translations -l en \
 			--no-fuzzy-matching --ignore-obsolete --no-wrap; \

@@ -72,7 +72,7 @@ def test_every_marked_string_in_the_code_is_in_the_catalogue() -> None:
     found = {
         msg if isinstance(msg, str) else msg[0]
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
-            ROOT / "checkin", method_map, options_map, keywords=keywords
+            ROOT, method_map, options_map, keywords=keywords
         )
     }
     known = {msgid for msgid, _s, _f in catalogue()}
@@ -282,3 +282,52 @@ def test_outside_a_request_messages_stay_japanese() -> None:
     with pytest.raises(ValidationError) as e:
         CheckinInput.from_form({**GOOD, "mood": ""}, today=TODAY)
     assert str(e.value.errors["mood"]) == "きょうの きもちを えらんでください。"
+
+
+def test_the_office_pages_of_a_service_manager_in_english(
+    client: FlaskClient, db: Session, seeded: demo.DemoResult
+) -> None:
+    manager = next(login for login, _, role in seeded.logins if role == "service_manager")
+    english(client)
+    AuthActions(client).login(manager, seeded.password)
+    someone = seeded.link_client.id
+    data = user_data(db)
+    pages = [
+        "/alerts?all=1",
+        "/overview",
+        "/clients",
+        "/clients/new",
+        f"/clients/{someone}/edit",
+        f"/clients/{someone}/audit",
+        "/admin/staff",
+        "/admin/reassign",
+        "/admin/employers",
+        "/clients/import",
+        "/clients/import/history",
+        "/ops/jobs",
+    ]
+    for path in pages:
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        assert_no_japanese(resp.get_data(as_text=True), data)
+
+
+def test_the_printable_card_and_an_employer_client_page_in_english(
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    employer: Employer,  # noqa: F811 (fixture)
+) -> None:
+    english(client)
+    AuthActions(client).login("kanri")
+    card = client.post(
+        f"/clients/{world.client_a.id}/card", data={"csrf_token": AuthActions(client).token()}
+    )
+    assert card.status_code == 200
+    assert "Check-in card for" in card.get_data(as_text=True)
+    assert_no_japanese(card.get_data(as_text=True), user_data(db))
+    client.post("/logout", data={"csrf_token": AuthActions(client).token()})
+    employer_login(client)
+    html = client.get(f"/employer/clients/{world.client_a.id}").get_data(as_text=True)
+    assert "Week by week" in html
+    assert_no_japanese(html, user_data(db))
