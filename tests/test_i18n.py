@@ -254,7 +254,9 @@ def test_the_switch_is_a_plain_link_that_sets_a_cookie_and_returns(
     ],
 )
 def test_accept_language_without_a_cookie(client: FlaskClient, header: str, lang: str) -> None:
-    html = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    resp = client.get("/login", headers={"Accept-Language": header})
+    assert {"Accept-Language", "Cookie"} <= set(resp.vary)  # caches keep languages apart
+    html = resp.get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
     assert ("Staff login" in html) == (lang == "en")
 

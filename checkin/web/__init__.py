@@ -36,8 +36,8 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 def select_locale() -> str:
     """The request's language: the cookie, then Accept-Language, then Japanese."""
-    if not has_request_context():
-        return DEFAULT_LANGUAGE  # jobs, CLI and mails stay Japanese
+    if not has_request_context() or request.blueprint == "line":
+        return DEFAULT_LANGUAGE  # jobs, CLI, mails and the LINE conversation stay Japanese
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
@@ -151,6 +151,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(resp: Any) -> Any:
+        if request.endpoint != "static":
+            resp.vary.update(("Accept-Language", "Cookie"))  # the language depends on both
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         # Client links carry their token in the path: never leak it in a Referer.
