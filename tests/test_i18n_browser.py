@@ -47,7 +47,7 @@ def test_an_english_browser_gets_english_and_can_switch_to_japanese(
 
 
 def test_a_client_switches_language_on_the_phone_without_javascript(
-    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
 ) -> None:
     token = issue_link(db, seeded.link_client, now=NOW)
     db.commit()
@@ -59,6 +59,13 @@ def test_a_client_switches_language_on_the_phone_without_javascript(
     page.wait_for_url(f"**/c/{token}")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("legend").first.inner_text() == "How do you feel today?"
+    # The longer English labels still fit a small phone, as comfortable tap targets.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for name in ("mood", "fatigue", "sleep_quality"):
+        for v in range(1, 6):
+            box = page.locator(f"label[for={name}-{v}]").bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44, (name, v, box)
+    page.screenshot(path=str(shots / "client-checkin-phone-en.png"), full_page=True)
     for name in ("mood", "fatigue", "sleep_quality"):
         page.locator(f"label[for={name}-3]").click()
     page.fill("#sleep_hours", "7")
