@@ -28,6 +28,7 @@ from checkin.models import (
     Employer,
     EmployerUser,
     Flag,
+    FlagStatus,
     Office,
     StaffUser,
 )
@@ -49,21 +50,31 @@ QUOTES_JAPANESE = {"「名前」(name) の列がありません。"}
 GOOD = {"mood": "4", "fatigue": "2", "sleep_hours": "6.5", "sleep_quality": "4", "day": "today"}
 
 
-def catalogue() -> list[tuple[str, str, bool]]:
+def catalogue() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(msgid, its English string(s): two for a plural, fuzzy) for each message."""
     with PO.open("rb") as f:
         cat = read_po(f)
-    return [(str(m.id), str(m.string), m.fuzzy) for m in cat if m.id]
+    out = []
+    for m in cat:
+        if not m.id:
+            continue
+        msgid = m.id if isinstance(m.id, str) else m.id[0]
+        strings = (m.string,) if isinstance(m.string, str) else tuple(m.string)
+        out.append((msgid, strings, m.fuzzy))
+    return out
 
 
 def test_every_message_has_an_english_translation() -> None:
     messages = catalogue()
     assert len(messages) > 300
-    for msgid, msgstr, fuzzy in messages:
+    assert any(len(strings) == 2 for _id, strings, _f in messages)  # plurals are checked too
+    for msgid, strings, fuzzy in messages:
         assert not fuzzy, msgid
-        assert msgstr.strip(), f"no English for {msgid!r}"
-        # The same placeholders, or the page would raise (or lose a value) in English.
-        assert sorted(PLACEHOLDER.findall(msgstr)) == sorted(PLACEHOLDER.findall(msgid)), msgid
-        assert msgid in QUOTES_JAPANESE or not JAPANESE.search(msgstr), msgstr
+        for msgstr in strings:
+            assert msgstr.strip(), f"no English for {msgid!r}"
+            # The same placeholders, or the page would raise (or lose a value) in English.
+            assert sorted(PLACEHOLDER.findall(msgstr)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+            assert msgid in QUOTES_JAPANESE or not JAPANESE.search(msgstr), msgstr
 
 
 def test_every_marked_string_in_the_code_is_in_the_catalogue() -> None:
@@ -195,6 +206,16 @@ def test_alert_list_and_client_page_in_english(
     assert 'class="card flag' in html and "Record a contact" in html
     data = user_data(db)
     assert_no_japanese(html, data)
+
+    # One alert marked as seen: English has a singular.
+    one = db.scalars(select(Flag).where(Flag.status == FlagStatus.OPEN)).first()
+    assert one is not None
+    done = client.post(
+        "/flags/bulk-acknowledge",
+        data={"flag_id": str(one.id), "back": "/alerts", "csrf_token": csrf_from(html)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 alert marked as seen." in done
 
     flag = db.scalars(select(Flag).where(Flag.client_id == seeded.link_client.id)).first()
     client_id = flag.client_id if flag is not None else seeded.link_client.id

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from checkin.bot import line_state
@@ -197,7 +198,9 @@ def reassign() -> Any:
             flash_errors(e)
         else:
             db.commit()
-            flash(_("%(n)d人の担当を変えました。", n=n), "ok")
+            flash(
+                ngettext("%(num)d人の担当を変えました。", "%(num)d人の担当を変えました。", n), "ok"
+            )
         return redirect(url_for("admin.reassign", from_id=from_id), code=303)
     q = (
         select(Client)

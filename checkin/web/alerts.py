@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from checkin.models import Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
@@ -138,7 +139,9 @@ def bulk_acknowledge() -> Any:
         return redirect(_back(), code=303)
     db.commit()
     flash(
-        _("%(n)d件を確認済みにしました。", n=len(ids)) if ids else _("アラートを選んでください。"),
+        ngettext("%(num)d件を確認済みにしました。", "%(num)d件を確認済みにしました。", len(ids))
+        if ids
+        else _("アラートを選んでください。"),
         "ok",
     )
     return redirect(_back(), code=303)

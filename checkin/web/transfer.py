@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from checkin.models import Client, Role
 from checkin.services import transfer
@@ -167,7 +168,7 @@ def import_confirm() -> Any:
         db.rollback()
         return _preview(filename, content)
     db.commit()
-    flash(_("%(n)d人を取り込みました。", n=len(saved)), "ok")
+    flash(ngettext("%(num)d人を取り込みました。", "%(num)d人を取り込みました。", len(saved)), "ok")
     return redirect(url_for("clients.client_list"), code=303)
 
 
