@@ -303,6 +303,15 @@ def test_an_unknown_language_is_not_found(client: FlaskClient) -> None:
     assert client.get("/lang/fr?next=/login").status_code == 404
 
 
+def test_error_pages_in_english(client: FlaskClient) -> None:
+    english(client)
+    resp = client.get("/c/no-such-link")
+    assert resp.status_code == 404
+    html = resp.get_data(as_text=True)
+    assert "Page not found" in html
+    assert_no_japanese(html, [])
+
+
 def test_outside_a_request_messages_stay_japanese() -> None:
     # Jobs, the CLI and LINE's texts have no reader's language: the source text is used.
     with pytest.raises(ValidationError) as e:
