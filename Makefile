@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-pg lint pytest screenshots system-deps install clean
+.PHONY: demo test test-pg lint pytest screenshots system-deps install clean messages
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,22 @@ system-deps:
 ## Refresh the screenshots in docs/screenshots from the browser tests
 screenshots: install system-deps node_modules/axe-core
 	CHECKIN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser
+
+## Extract the strings to translate (babel.cfg) into the English catalogue, then compile it.
+## Translate the new empty msgstr in checkin/translations/en/LC_MESSAGES/messages.po and run
+## it again; the compiled .mo is committed (a test checks it matches the .po).
+POT := $(VENV)/messages.pot
+PO := checkin/translations/en/LC_MESSAGES/messages.po
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file \
+		--sort-by-file --no-wrap --project=checkin -o $(POT) .
+	@if [ -f $(PO) ]; then \
+		$(BIN)/pybabel update -i $(POT) -d checkin/translations -l en \
+			--no-fuzzy-matching --ignore-obsolete --no-wrap; \
+	else \
+		$(BIN)/pybabel init -i $(POT) -d checkin/translations -l en --no-wrap; \
+	fi
+	$(BIN)/pybabel compile -d checkin/translations -l en --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,13 @@ from jobs.line import line_reminders_job
 from jobs.morning import morning_signals
 from jobs.notify import morning_digest, urgent_mail
 
+
+def N_(text: str) -> str:
+    """Marks a description for translation (``make messages``); /ops/jobs shows it in the
+    reader's language, the CLI as it is."""
+    return text
+
+
 Tick = Callable[[JobContext], TickResult]
 
 
@@ -68,33 +75,33 @@ JOBS: tuple[JobSpec, ...] = (
         "morning-signals",
         timedelta(minutes=5),
         morning_signals,
-        description="朝のアラート計算 (各事業所の朝の時刻の1時間前から)",
+        description=N_("朝のアラート計算 (各事業所の朝の時刻の1時間前から)"),
     ),
     JobSpec(
         "flag-escalation",
         timedelta(minutes=5),
         escalate_flags,
-        description="未確認アラートをバックアップ担当とサービス管理責任者へ (escalation_hour)",
+        description=N_("未確認アラートをバックアップ担当とサービス管理責任者へ (escalation_hour)"),
     ),
     JobSpec(
         "morning-digest",
         timedelta(minutes=5),
         morning_digest,
         needs_mail=True,
-        description="支援員への朝のまとめメール (morning_hour)",
+        description=N_("支援員への朝のまとめメール (morning_hour)"),
     ),
     JobSpec(
         "line-reminders",
         timedelta(minutes=1),
         line_reminders_job(),
-        description="LINEのリマインド (記録がまだの人だけ・月の上限まで) と古いイベントの整理",
+        description=N_("LINEのリマインド (記録がまだの人だけ・月の上限まで) と古いイベントの整理"),
     ),
     JobSpec(
         "urgent-mail",
         timedelta(minutes=1),
         urgent_mail,
         needs_mail=True,
-        description="緊急アラートの即時メールと、送れなかったメールの再送",
+        description=N_("緊急アラートの即時メールと、送れなかったメールの再送"),
     ),
 )
 

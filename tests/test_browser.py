@@ -149,7 +149,7 @@ def test_the_check_in_page_keeps_working_after_midnight(
     # A form opened late and sent after midnight is saved for the new day, not lost.
     token = issue_link(db, seeded.link_client, now=NOW)
     db.commit()
-    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="ja-JP")
     page = ctx.new_page()
     page.goto(f"{live_server}/c/{token}")
     app.config["CLOCK"] = lambda: NOW + timedelta(days=1)

@@ -34,6 +34,7 @@ from checkin.models import (
     StaffUser,
 )
 from checkin.services import flags as flag_service
+from checkin.services.errors import _l
 from checkin.signals import FlagCandidate, Reason
 
 REMINDER = "reminder"
@@ -302,9 +303,9 @@ def send_due_reminders(
 # -- what staff see ---------------------------------------------------------------------------
 
 NOT_REMINDED_LABELS = {
-    PushStatus.QUOTA: "今月の送信上限",
-    PushStatus.BLOCKED: "LINEをブロック中",
-    PushStatus.FAILED: "LINEへの送信エラー",
+    PushStatus.QUOTA: _l("今月の送信上限"),
+    PushStatus.BLOCKED: _l("LINEをブロック中"),
+    PushStatus.FAILED: _l("LINEへの送信エラー"),
 }
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkin.bot import line_state
@@ -41,7 +42,7 @@ def new_code_context(client: Client) -> dict[str, Any]:
         "expires_at": _local(row.expires_at, client),
         "friend_url": friend_url,
         "chat_url": chat_url,
-        "qr": qr_svg(chat_url, "LINEで番号を送るためのQRコード") if chat_url else None,
+        "qr": qr_svg(chat_url, _("LINEで番号を送るためのQRコード")) if chat_url else None,
     }
 
 
@@ -61,7 +62,7 @@ def unlink_line(client_id: int) -> Any:
     db = get_db()
     done = unlink(db, client, now=now(), actor=current_staff())
     db.commit()
-    flash("LINEの連携を解除しました。" if done else "LINEは連携されていません。", "ok")
+    flash(_("LINEの連携を解除しました。") if done else _("LINEは連携されていません。"), "ok")
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
 
 

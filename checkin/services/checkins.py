@@ -12,18 +12,18 @@ from sqlalchemy.orm import Session
 
 from checkin.models import NOTE_MAX_CHARS, Channel, CheckIn, Client, Flag, FlagStatus
 from checkin.services import flags as flag_service
-from checkin.services.errors import ValidationError
+from checkin.services.errors import ValidationError, _l
 from checkin.signals import contact_candidate, crisis_candidate, has_crisis_words
 from checkin.timeutil import local_date
 
 # Messages are for clients: short, plain Japanese (やさしい日本語).
 MSG = {
-    "mood": "きょうの きもちを えらんでください。",
-    "fatigue": "つかれぐあいを えらんでください。",
-    "sleep_hours": "ねた時間を 0から24の あいだで 入れてください。",
-    "sleep_quality": "よく ねむれたかを えらんでください。",
-    "note": f"メモは {NOTE_MAX_CHARS}文字までに してください。",
-    "local_date": "きょうか きのうの分だけ 記録できます。",
+    "mood": _l("きょうの きもちを えらんでください。"),
+    "fatigue": _l("つかれぐあいを えらんでください。"),
+    "sleep_hours": _l("ねた時間を 0から24の あいだで 入れてください。"),
+    "sleep_quality": _l("よく ねむれたかを えらんでください。"),
+    "note": _l("メモは %(n)d文字までに してください。", n=NOTE_MAX_CHARS),
+    "local_date": _l("きょうか きのうの分だけ 記録できます。"),
 }
 
 
@@ -106,7 +106,7 @@ def validate(data: CheckinInput, *, today: date, channel: Channel) -> date:
     if channel != Channel.IMPORT and day not in (today, today - timedelta(days=1)):
         errors["local_date"] = MSG["local_date"]
     if channel == Channel.IMPORT and day > today:
-        errors["local_date"] = "未来の日付は取り込めません。"
+        errors["local_date"] = _l("未来の日付は取り込めません。")
     if errors:
         raise ValidationError(errors)
     return day

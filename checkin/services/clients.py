@@ -22,7 +22,7 @@ from checkin.models import (
     Stage,
 )
 from checkin.services import audit
-from checkin.services.errors import ValidationError
+from checkin.services.errors import ValidationError, _l
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -74,12 +74,12 @@ class ClientData:
             value = str(raw.get(key) or "").strip()
             if not value:
                 if required:
-                    errors[key] = f"{label}を入れてください。"
+                    errors[key] = _l("%(label)sを入れてください。", label=label)
                 return None
             if len(value) > limit:
-                errors[key] = f"{label}は{limit}文字までです。"
+                errors[key] = _l("%(label)sは%(n)d文字までです。", label=label, n=limit)
             elif looks_like_formula(value):
-                errors[key] = f"{label}の先頭に = + - @ は使えません。"
+                errors[key] = _l("%(label)sの先頭に = + - @ は使えません。", label=label)
             return value
 
         def day(key: str, label: str) -> date | None:
@@ -93,7 +93,7 @@ class ClientData:
             try:
                 return date.fromisoformat(value.replace("/", "-"))
             except ValueError:
-                errors[key] = f"{label}は 2026-04-01 の形で入れてください。"
+                errors[key] = _l("%(label)sは 2026-04-01 の形で入れてください。", label=label)
                 return None
 
         def ident(key: str) -> int | None:
@@ -101,7 +101,7 @@ class ClientData:
             if not value:
                 return None
             if not value.isdigit():
-                errors[key] = "選びなおしてください。"
+                errors[key] = _l("選びなおしてください。")
                 return None
             return int(value)
 
@@ -112,11 +112,11 @@ class ClientData:
             try:
                 return enum(value)
             except ValueError:
-                errors[key] = f"{label}が正しくありません。"
+                errors[key] = _l("%(label)sが正しくありません。", label=label)
                 return default
 
-        name = text("name", "名前", required=True)
-        kana = text("name_kana", "ふりがな")
+        name = text("name", _l("名前"), required=True)
+        kana = text("name_kana", _l("ふりがな"))
         raw_weekdays = raw.get("checkin_weekdays")  # None (not given): Monday to Friday
         weekdays = "01234" if raw_weekdays is None else str(raw_weekdays).strip()
         if (
@@ -124,7 +124,7 @@ class ClientData:
             or any(c not in "0123456" for c in weekdays)
             or len(set(weekdays)) != len(weekdays)
         ):
-            errors["checkin_weekdays"] = (
+            errors["checkin_weekdays"] = _l(
                 "記録する曜日は 月=0 … 日=6 の数字で入れてください (例 01234)。"
             )
         reminder: time | None = None
@@ -133,23 +133,23 @@ class ClientData:
             try:
                 reminder = time.fromisoformat(rt)
             except ValueError:
-                errors["reminder_time"] = "リマインドの時刻は 19:00 の形で入れてください。"
+                errors["reminder_time"] = _l("リマインドの時刻は 19:00 の形で入れてください。")
         data = cls(
             name=name or "",
             name_kana=kana,
             supporter_id=ident("supporter_id"),
             backup_supporter_id=ident("backup_supporter_id"),
             employer_id=ident("employer_id"),
-            hire_date=day("hire_date", "入社日"),
-            service_start=day("service_start", "支援開始日"),
-            service_end=day("service_end", "支援終了日"),
-            stage=choice("stage", Stage, Stage.EXPLORATION, "支援の段階"),
+            hire_date=day("hire_date", _l("入社日")),
+            service_start=day("service_start", _l("支援開始日")),
+            service_end=day("service_end", _l("支援終了日")),
+            stage=choice("stage", Stage, Stage.EXPLORATION, _l("支援の段階")),
             disclosure=choice(
-                "disclosure", Disclosure, Disclosure.OPEN, "開示 (オープン/クローズ)"
+                "disclosure", Disclosure, Disclosure.OPEN, _l("開示 (オープン/クローズ)")
             ),
             checkin_weekdays="".join(sorted(weekdays)) if "checkin_weekdays" not in errors else "",
             reminder_time=reminder,
-            channel_preference=choice("channel_preference", Channel, Channel.WEB, "記録の方法"),
+            channel_preference=choice("channel_preference", Channel, Channel.WEB, _l("記録の方法")),
         )
         if errors:
             raise ValidationError(errors)
@@ -175,29 +175,29 @@ def check(session: Session, office_id: int, data: ClientData, *, client_id: int 
             continue
         s = staff.get(sid)
         if s is None or s.office_id != office_id:
-            errors[key] = "この事業所の職員を選んでください。"
+            errors[key] = _l("この事業所の職員を選んでください。")
         elif not s.active:
-            errors[key] = f"{s.name}さんのアカウントは停止中です。"
+            errors[key] = _l("%(name)sさんのアカウントは停止中です。", name=s.name)
     if data.supporter_id and data.supporter_id == data.backup_supporter_id:
-        errors["backup_supporter_id"] = "副担当は担当と別の職員にしてください。"
+        errors["backup_supporter_id"] = _l("副担当は担当と別の職員にしてください。")
     if data.employer_id is not None:
         employer = session.get(Employer, data.employer_id)
         if employer is None or employer.office_id != office_id:
-            errors["employer_id"] = "この事業所に登録した企業を選んでください。"
+            errors["employer_id"] = _l("この事業所に登録した企業を選んでください。")
     if data.service_start and data.service_end:
         if data.service_end < data.service_start:
-            errors["service_end"] = "支援終了日が支援開始日より前になっています。"
+            errors["service_end"] = _l("支援終了日が支援開始日より前になっています。")
         elif (data.service_end - data.service_start).days > MAX_SERVICE_DAYS:
-            errors["service_end"] = "就労定着支援の期間は最長3年です。"
+            errors["service_end"] = _l("就労定着支援の期間は最長3年です。")
     if data.hire_date and data.service_start and data.service_start < data.hire_date:
-        errors["service_start"] = "支援開始日が入社日より前になっています。"
+        errors["service_start"] = _l("支援開始日が入社日より前になっています。")
     dup = select(Client.id).where(Client.office_id == office_id, Client.name == data.name)
     if data.hire_date is not None:
         dup = dup.where(Client.hire_date == data.hire_date)
     if client_id is not None:
         dup = dup.where(Client.id != client_id)
     if data.name and session.scalar(dup.limit(1)) is not None:
-        errors["name"] = "同じ名前 (と入社日) の利用者がすでに登録されています。"
+        errors["name"] = _l("同じ名前 (と入社日) の利用者がすでに登録されています。")
     if errors:
         raise ValidationError(errors)
 
@@ -268,7 +268,7 @@ def reassign(
     """Move several clients to another supporter (e.g. when a colleague leaves)."""
     new = session.get(StaffUser, supporter_id)
     if new is None or new.office_id != office_id or not new.active:
-        raise ValidationError({"supporter_id": "この事業所の、利用中の職員を選んでください。"})
+        raise ValidationError({"supporter_id": _l("この事業所の、利用中の職員を選んでください。")})
     clients = session.scalars(
         select(Client).where(Client.office_id == office_id, Client.id.in_(client_ids))
     ).all()

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from flask_babel import lazy_gettext
+
+
+def _l(message: str, **variables: Any) -> str:
+    """A message for people, translated when it is shown (the reader's language, Japanese
+    outside a web request). Marked for extraction (``make messages``); the lazy string
+    behaves as a ``str``."""
+    return cast(str, lazy_gettext(message, **variables))
+
 
 class ValidationError(Exception):
     """Bad input: field name -> plain-language message. Nothing was saved."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import Client, Flag, FlagStatus, Office, Role, Severity, StaffLeave, StaffUser
 from checkin.services import audit
-from checkin.services.errors import NotFound, ValidationError
+from checkin.services.errors import NotFound, ValidationError, _l
 from checkin.signals import FlagCandidate
 
 FLAG_NOTE_MAX = 500
@@ -242,10 +242,10 @@ def snooze(
     flag = get_flag(session, staff, flag_id)
     if not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
         raise ValidationError(
-            {"until": f"明日から{MAX_SNOOZE_DAYS}日後までの日付を選んでください。"}
+            {"until": _l("明日から%(n)d日後までの日付を選んでください。", n=MAX_SNOOZE_DAYS)}
         )
     if flag.severity == Severity.URGENT:
-        raise ValidationError({"until": "緊急のアラートは先送りできません。"})
+        raise ValidationError({"until": _l("緊急のアラートは先送りできません。")})
     flag.snoozed_until = until
     flag.updated_at = now
     audit.record(
@@ -267,7 +267,7 @@ def hand_over(
     flag = get_flag(session, staff, flag_id)
     colleague = session.get(StaffUser, to_staff_id)
     if colleague is None or colleague.office_id != staff.office_id or not colleague.active:
-        raise ValidationError({"to": "この事業所の、利用中の職員を選んでください。"})
+        raise ValidationError({"to": _l("この事業所の、利用中の職員を選んでください。")})
     old = flag.assignee_id
     flag.assignee_id = colleague.id
     flag.updated_at = now
@@ -303,12 +303,12 @@ def act_on_flag(
     flag = get_flag(session, staff, flag_id)
     note = (note or "").strip() or None
     if note is not None and len(note) > FLAG_NOTE_MAX:
-        raise ValidationError({"note": f"メモは{FLAG_NOTE_MAX}文字までにしてください。"})
+        raise ValidationError({"note": _l("メモは%(n)d文字までにしてください。", n=FLAG_NOTE_MAX)})
     target = {"acknowledge": FlagStatus.ACKNOWLEDGED, "resolve": FlagStatus.RESOLVED}.get(action)
     if target is None:
-        raise ValidationError({"action": "不明な操作です。"})
+        raise ValidationError({"action": _l("不明な操作です。")})
     if flag.status == FlagStatus.RESOLVED:
-        raise ValidationError({"action": "このフラグはすでに対応済みです。"})
+        raise ValidationError({"action": _l("このフラグはすでに対応済みです。")})
     flag.status = target
     flag.acted_by_id = staff.id
     flag.acted_at = now

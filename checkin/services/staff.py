@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from checkin.models import Office, Role, StaffLeave, StaffUser
 from checkin.services import audit
-from checkin.services.errors import ValidationError
+from checkin.services.errors import ValidationError, _l
 
 LOGIN_RE = re.compile(r"[a-z0-9._-]{3,40}")
 
@@ -59,7 +59,9 @@ MIN_PASSWORD = 10
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationError({"password": f"パスワードは{MIN_PASSWORD}文字以上にしてください。"})
+        raise ValidationError(
+            {"password": _l("パスワードは%(n)d文字以上にしてください。", n=MIN_PASSWORD)}
+        )
 
 
 def check_account(session: Session, *, login: str, name: str, password: str) -> str:
@@ -70,15 +72,15 @@ def check_account(session: Session, *, login: str, name: str, password: str) -> 
     errors: dict[str, str] = {}
     login = login.strip().lower()
     if not LOGIN_RE.fullmatch(login):
-        errors["login"] = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
+        errors["login"] = _l("ログインIDは半角英数字と . _ - で3〜40文字にしてください。")
     elif session.scalar(select(StaffUser.id).where(StaffUser.login == login)) or session.scalar(
         select(EmployerUser.id).where(EmployerUser.login == login)
     ):
-        errors["login"] = "このログインIDはすでに使われています。"
+        errors["login"] = _l("このログインIDはすでに使われています。")
     if not name.strip():
-        errors["name"] = "名前を入れてください。"
+        errors["name"] = _l("名前を入れてください。")
     if len(password) < MIN_PASSWORD:
-        errors["password"] = f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+        errors["password"] = _l("パスワードは%(n)d文字以上にしてください。", n=MIN_PASSWORD)
     if errors:
         raise ValidationError(errors)
     return login
@@ -120,7 +122,7 @@ def new_staff(
 def deactivate(session: Session, staff: StaffUser, *, actor: StaffUser) -> None:
     """Access ends at once (sessions are checked on every request); records stay."""
     if staff.id == actor.id:
-        raise ValidationError({"staff": "自分のアカウントは停止できません。"})
+        raise ValidationError({"staff": _l("自分のアカウントは停止できません。")})
     staff.active = False
     audit.record(session, "staff.deactivate", office_id=staff.office_id, actor=actor, target=staff)
 
@@ -137,7 +139,7 @@ def add_leave(
     session: Session, staff: StaffUser, starts_on: date, ends_on: date, *, actor: StaffUser
 ) -> StaffLeave:
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "終わりの日が始まりの日より前になっています。"})
+        raise ValidationError({"ends_on": _l("終わりの日が始まりの日より前になっています。")})
     leave = StaffLeave(staff_id=staff.id, starts_on=starts_on, ends_on=ends_on)
     session.add(leave)
     audit.record(
@@ -157,9 +159,9 @@ def set_role(session: Session, staff: StaffUser, role: Role, *, actor: StaffUser
     if staff.role == role:
         return
     if Role.ADMIN in (role, staff.role) and actor.role != Role.ADMIN:
-        raise ValidationError({"role": "管理者の役割を変えられるのは管理者だけです。"})
+        raise ValidationError({"role": _l("管理者の役割を変えられるのは管理者だけです。")})
     if staff.id == actor.id and staff.role == Role.ADMIN:
-        raise ValidationError({"role": "自分の管理者の役割は外せません。"})
+        raise ValidationError({"role": _l("自分の管理者の役割は外せません。")})
     old = staff.role
     staff.role = role
     audit.record(

@@ -23,7 +23,7 @@ from checkin.models import (
     StaffUser,
 )
 from checkin.services import audit
-from checkin.services.errors import NotFound, ValidationError
+from checkin.services.errors import NotFound, ValidationError, _l
 
 NOTE_MAX = 2000
 
@@ -43,17 +43,17 @@ def record_contact(
     try:
         contact_kind = ContactKind(kind)
     except ValueError:
-        errors["kind"] = "連絡の種類を選んでください。"
+        errors["kind"] = _l("連絡の種類を選んでください。")
         contact_kind = ContactKind.CALL
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
-        errors["note"] = f"メモは{NOTE_MAX}文字までにしてください。"
+        errors["note"] = _l("メモは%(n)d文字までにしてください。", n=NOTE_MAX)
     if occurred_at > now + timedelta(minutes=5):
-        errors["occurred_at"] = "未来の日時は記録できません。"
+        errors["occurred_at"] = _l("未来の日時は記録できません。")
     if flag_id is not None:
         flag = session.get(Flag, flag_id)
         if flag is None or flag.client_id != client.id:
-            errors["flag_id"] = "この利用者のアラートではありません。"
+            errors["flag_id"] = _l("この利用者のアラートではありません。")
     if errors:
         raise ValidationError(errors)
     contact = Contact(
@@ -95,19 +95,19 @@ def add_consent(
     errors: dict[str, str] = {}
     valid = [s for s in scopes if s in {c.value for c in ConsentScope}]
     if not valid or len(valid) != len(scopes):
-        errors["scopes"] = "共有してよい内容を1つ以上選んでください。"
+        errors["scopes"] = _l("共有してよい内容を1つ以上選んでください。")
     evidence = (evidence or "").strip()
     if not evidence:
-        errors["evidence"] = "同意の根拠 (同意書の番号など) を入れてください。"
+        errors["evidence"] = _l("同意の根拠 (同意書の番号など) を入れてください。")
     agency_name = (agency_name or "").strip() or None
     if employer_id is not None:
         employer = session.get(Employer, employer_id)
         if employer is None or employer.office_id != client.office_id:
-            errors["employer_id"] = "この事業所の企業を選んでください。"
+            errors["employer_id"] = _l("この事業所の企業を選んでください。")
         elif client.disclosure == Disclosure.CLOSED:
-            errors["employer_id"] = "クローズ就労の利用者の情報は、企業には共有できません。"
+            errors["employer_id"] = _l("クローズ就労の利用者の情報は、企業には共有できません。")
     elif agency_name is None:
-        errors["employer_id"] = "共有する相手 (企業か関係機関) を選んでください。"
+        errors["employer_id"] = _l("共有する相手 (企業か関係機関) を選んでください。")
     if errors:
         raise ValidationError(errors)
     consent = Consent(

@@ -30,7 +30,7 @@ from checkin.models import (
 )
 from checkin.services import audit
 from checkin.services import clients as client_service
-from checkin.services.errors import ValidationError
+from checkin.services.errors import ValidationError, _l
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -310,7 +310,7 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[Any]
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as e:  # openpyxl raises many kinds for a broken file
-            raise ValidationError({"file": "Excelファイルとして読めません。"}) from e
+            raise ValidationError({"file": _l("Excelファイルとして読めません。")}) from e
         ws = wb.worksheets[0]
         all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
@@ -323,12 +323,12 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[Any]
                 continue
         else:
             raise ValidationError(
-                {"file": "文字コードが読めません。UTF-8 か Shift_JIS の CSV にしてください。"}
+                {"file": _l("文字コードが読めません。UTF-8 か Shift_JIS の CSV にしてください。")}
             )
         all_rows = [list(r) for r in csv.reader(io.StringIO(text))]
     all_rows = [r for r in all_rows if any(v not in (None, "") for v in r)]
     if not all_rows:
-        raise ValidationError({"file": "ファイルが空です。"})
+        raise ValidationError({"file": _l("ファイルが空です。")})
     header = [str(h or "").strip() for h in all_rows[0]]
     return header, all_rows[1:]
 
@@ -341,11 +341,11 @@ def preview_clients(
     keys = [CLIENT_COLUMNS.get(h) for h in header]
     file_problems = []
     if unknown:
-        file_problems.append(f"知らない列があります: {', '.join(unknown)}")
+        file_problems.append(_l("知らない列があります: %(columns)s", columns=", ".join(unknown)))
     if "name" not in keys:
-        file_problems.append("「名前」(name) の列がありません。")
+        file_problems.append(_l("「名前」(name) の列がありません。"))
     if len(rows) > MAX_ROWS:
-        file_problems.append(f"一度に取り込めるのは{MAX_ROWS}行までです。")
+        file_problems.append(_l("一度に取り込めるのは%(n)d行までです。", n=MAX_ROWS))
     if file_problems:
         return ImportPreview([], file_problems)
 
@@ -374,14 +374,16 @@ def preview_clients(
                 if login in staff:
                     rec[target] = str(staff[login])
                 else:
-                    result.problems.append(f"職員「{login}」はこの事業所にいません。")
+                    result.problems.append(
+                        _l("職員「%(login)s」はこの事業所にいません。", login=login)
+                    )
         employer = str(rec.pop("employer", "") or "")
         if employer:
             if employer in employers:
                 rec["employer_id"] = str(employers[employer])
             else:
                 result.problems.append(
-                    f"企業「{employer}」が未登録です。先に企業を登録してください。"
+                    _l("企業「%(name)s」が未登録です。先に企業を登録してください。", name=employer)
                 )
         if rec.get("checkin_weekdays") in ("", None):
             rec.pop("checkin_weekdays", None)
@@ -392,7 +394,7 @@ def preview_clients(
             client_service.check(session, office.id, data, client_id=None)
             key = (data.name, data.hire_date)
             if key in seen:
-                result.problems.append(f"{seen[key]}行目と同じ利用者です。")
+                result.problems.append(_l("%(line)s行目と同じ利用者です。", line=seen[key]))
             seen.setdefault(key, i)
             result.data = data
         except ValidationError as e:
@@ -406,7 +408,7 @@ def import_clients(
 ) -> list[Client]:
     """Save every row of a clean preview, or nothing."""
     if not preview.ok:
-        raise ValidationError({"file": "問題のある行があるので、取り込みませんでした。"})
+        raise ValidationError({"file": _l("問題のある行があるので、取り込みませんでした。")})
     saved = [
         client_service.save_client(session, office.id, r.data, actor=actor)
         for r in preview.rows
@@ -465,16 +467,37 @@ def _history_frame(
         index=False
     ):
         problems.append(
-            f"{safe}, line {line}: client_id {cid} はこの事業所の利用者ではありません。"
+            _l(
+                "%(file)s, line %(line)s: client_id %(id)s はこの事業所の利用者ではありません。",
+                file=safe,
+                line=line,
+                id=cid,
+            )
         )
     for col in ("mood", "fatigue"):
         for line in frame.loc[frame[col].isna(), "line"]:
-            problems.append(f"{safe}, line {line}, column '{col}': 取り込みには必要です。")
+            problems.append(
+                _l(
+                    "%(file)s, line %(line)s, column '%(column)s': 取り込みには必要です。",
+                    file=safe,
+                    line=line,
+                    column=col,
+                )
+            )
     long_notes = frame["note"].map(lambda n: isinstance(n, str) and len(n) > NOTE_MAX_CHARS)
     for line in frame.loc[long_notes, "line"]:
-        problems.append(f"{safe}, line {line}, column 'note': {NOTE_MAX_CHARS}文字までです。")
+        problems.append(
+            _l(
+                "%(file)s, line %(line)s, column 'note': %(n)d文字までです。",
+                file=safe,
+                line=line,
+                n=NOTE_MAX_CHARS,
+            )
+        )
     for line in frame.loc[frame["date"] > pd.Timestamp(today), "line"]:
-        problems.append(f"{safe}, line {line}, column 'date': 未来の日付です。")
+        problems.append(
+            _l("%(file)s, line %(line)s, column 'date': 未来の日付です。", file=safe, line=line)
+        )
     mine = frame[frame["client_id"].isin(own)]
     if len(mine):
         existing = set(
@@ -488,7 +511,13 @@ def _history_frame(
         )
         for line, cid, d in mine[["line", "client_id", "date"]].itertuples(index=False):
             if (int(cid), d.date()) in existing:
-                problems.append(f"{safe}, line {line}: この日の記録はすでにあります。")
+                problems.append(
+                    _l(
+                        "%(file)s, line %(line)s: この日の記録はすでにあります。",
+                        file=safe,
+                        line=line,
+                    )
+                )
     return frame, problems
 
 
@@ -505,7 +534,7 @@ def preview_history(
         last=frame["date"].max().date() if len(frame) else None,
         problems=problems[:MAX_PROBLEMS]
         + (
-            [f"ほかに{len(problems) - MAX_PROBLEMS}件の問題があります。"]
+            [_l("ほかに%(n)d件の問題があります。", n=len(problems) - MAX_PROBLEMS)]
             if len(problems) > MAX_PROBLEMS
             else []
         ),
@@ -526,7 +555,7 @@ def history_rows(
 
     frame, problems = _history_frame(session, office, filename, content, today)
     if frame is None or problems:
-        raise ValidationError({"file": "問題のある行があるので、取り込みませんでした。"})
+        raise ValidationError({"file": _l("問題のある行があるので、取り込みませんでした。")})
     return [
         {
             "client_id": int(r.client_id),

@@ -5,10 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, has_request_context, redirect, render_template, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 
@@ -18,6 +22,38 @@ from checkin.settings import load_settings
 from checkin.timeutil import utcnow
 
 csrf = CSRFProtect()
+babel = Babel()
+
+# Japanese is the source language (the msgids are the Japanese text); English is translated
+# in checkin/translations/en. The choice lives in a cookie so that it also works for people
+# who are not logged in (clients on /c/<token>, employers), then Accept-Language, then ja.
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    """The request's language: the cookie, then Accept-Language, then Japanese."""
+    if not has_request_context() or request.blueprint == "line":
+        return DEFAULT_LANGUAGE  # jobs, CLI, mails and the LINE conversation stay Japanese
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, not //evil) may be returned to."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target:
+        return "/"
+    return target
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,6 +70,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch must still submit
         MAX_CONTENT_LENGTH=256 * 1024,
         PUBLIC_BASE_URL=None,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
     app.config.from_prefixed_env("CHECKIN")
     if config:
@@ -62,6 +100,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             request.max_content_length = limit
 
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language() -> dict[str, Any]:
+        return {"current_language": str(get_locale() or DEFAULT_LANGUAGE)}
+
+    @app.get("/lang/<code>")
+    def set_language(code: str) -> Any:
+        """The language switch: a plain link (works without JavaScript), remembered in a
+        cookie; goes back to the page it was clicked on."""
+        if code not in LANGUAGES:
+            abort(404)
+        resp = redirect(_safe_next(request.args.get("next")), code=303)
+        resp.set_cookie(
+            LANG_COOKIE,
+            code,
+            max_age=LANG_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        )
+        return resp
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -91,6 +151,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(resp: Any) -> Any:
+        if request.endpoint != "static":
+            resp.vary.update(("Accept-Language", "Cookie"))  # the language depends on both
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         # Client links carry their token in the path: never leak it in a Referer.
@@ -105,8 +167,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def csrf_error(e: CSRFError) -> tuple[str, int]:
         return render_template(
             "error.html",
-            title="送信できませんでした",
-            message="ページの有効期限が切れました。ページを開きなおして、もう一度送ってください。",
+            title=_("送信できませんでした"),
+            message=_(
+                "ページの有効期限が切れました。ページを開きなおして、もう一度送ってください。"
+            ),
         ), 400
 
     @app.errorhandler(403)
@@ -121,13 +185,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(404)
     def not_found(_e: Any) -> tuple[str, int]:
         return render_template(
-            "error.html", title="ページが見つかりません", message="このページは ありません。"
+            "error.html", title=_("ページが見つかりません"), message=_("このページは ありません。")
         ), 404
 
     @app.errorhandler(413)
     def too_large(_e: Any) -> tuple[str, int]:
         return render_template(
-            "error.html", title="送信できませんでした", message="送った内容が大きすぎます。"
+            "error.html", title=_("送信できませんでした"), message=_("送った内容が大きすぎます。")
         ), 413
 
     return app
@@ -146,7 +210,7 @@ def flash_errors(error: ValidationError) -> None:
     from flask import flash
 
     for message in error.errors.values():
-        flash(message, "error")
+        flash(str(message), "error")  # str(): a lazy message is translated now
 
 
 def get_db() -> Session:

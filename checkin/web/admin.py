@@ -9,6 +9,9 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from checkin.bot import line_state
@@ -41,15 +44,15 @@ bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
 
 STAGES = [
-    (Stage.EXPLORATION, "模索期"),
-    (Stage.ADJUSTMENT, "調整期"),
-    (Stage.STABILITY, "安定期"),
-    (Stage.SELF_DRIVING, "自走期"),
+    (Stage.EXPLORATION, _l("模索期")),
+    (Stage.ADJUSTMENT, _l("調整期")),
+    (Stage.STABILITY, _l("安定期")),
+    (Stage.SELF_DRIVING, _l("自走期")),
 ]
 ROLES = [
-    (Role.SUPPORTER, "就労定着支援員"),
-    (Role.SERVICE_MANAGER, "サービス管理責任者"),
-    (Role.ADMIN, "管理者"),
+    (Role.SUPPORTER, _l("就労定着支援員")),
+    (Role.SERVICE_MANAGER, _l("サービス管理責任者")),
+    (Role.ADMIN, _l("管理者")),
 ]
 
 
@@ -77,7 +80,7 @@ def staff_list() -> Any:
         try:
             role = Role(request.form.get("role", "supporter"))
             if role == Role.ADMIN and me.role != Role.ADMIN:
-                raise ValidationError({"role": "管理者を作れるのは管理者だけです。"})
+                raise ValidationError({"role": _("管理者を作れるのは管理者だけです。")})
             staff_service.new_staff(
                 db,
                 me.office,
@@ -89,14 +92,14 @@ def staff_list() -> Any:
                 actor=me,
             )
         except ValueError:
-            errors = {"role": "役割を選んでください。"}
+            errors = {"role": _("役割を選んでください。")}
         except ValidationError as e:
             errors = e.errors
         if errors:
             db.rollback()
         else:
             db.commit()
-            flash("職員を登録しました。", "ok")
+            flash(_("職員を登録しました。"), "ok")
             return redirect(url_for("admin.staff_list"), code=303)
     staff = _office_staff(active_only=False)
     return render_template(
@@ -121,7 +124,13 @@ def deactivate(staff_id: int) -> Any:
         flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
-    flash(f"{target.name}さんのアカウントを停止しました。担当の利用者を引き継いでください。", "ok")
+    flash(
+        _(
+            "%(name)sさんのアカウントを停止しました。担当の利用者を引き継いでください。",
+            name=target.name,
+        ),
+        "ok",
+    )
     return redirect(url_for("admin.reassign", from_id=target.id), code=303)
 
 
@@ -138,7 +147,7 @@ def reset_password(staff_id: int) -> Any:
         flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
-    flash(f"{target.name}さんのパスワードを変えました。", "ok")
+    flash(_("%(name)sさんのパスワードを変えました。", name=target.name), "ok")
     return redirect(url_for("admin.staff_list"), code=303)
 
 
@@ -152,13 +161,19 @@ def add_leave(staff_id: int) -> Any:
         end = date.fromisoformat(request.form.get("ends_on", ""))
         staff_service.add_leave(db, target, start, end, actor=current_staff())
     except ValueError:
-        flash("休みの期間を 2026-04-01 の形で入れてください。", "error")
+        flash(_("休みの期間を 2026-04-01 の形で入れてください。"), "error")
         return redirect(url_for("admin.staff_list"), code=303)
     except ValidationError as e:
         flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
-    flash(f"{target.name}さんの休みを登録しました。その間のアラートは副担当に届きます。", "ok")
+    flash(
+        _(
+            "%(name)sさんの休みを登録しました。その間のアラートは副担当に届きます。",
+            name=target.name,
+        ),
+        "ok",
+    )
     return redirect(url_for("admin.staff_list"), code=303)
 
 
@@ -183,7 +198,9 @@ def reassign() -> Any:
             flash_errors(e)
         else:
             db.commit()
-            flash(f"{n}人の担当を変えました。", "ok")
+            flash(
+                ngettext("%(num)d人の担当を変えました。", "%(num)d人の担当を変えました。", n), "ok"
+            )
         return redirect(url_for("admin.reassign", from_id=from_id), code=303)
     q = (
         select(Client)
@@ -237,7 +254,7 @@ def _client_form(client: Client | None) -> Any:
             errors = e.errors
         else:
             db.commit()
-            flash("保存しました。", "ok")
+            flash(_("保存しました。"), "ok")
             return redirect(url_for("clients.client_detail", client_id=saved.id), code=303)
     employers = db.scalars(
         select(Employer).where(Employer.office_id == me.office_id).order_by(Employer.name)
@@ -252,8 +269,8 @@ def _client_form(client: Client | None) -> Any:
         employer_opts=[(e.id, e.name) for e in employers],
         stage_opts=[(st.value, label) for st, label in STAGES],
         disclosure_opts=[
-            ("open", "オープン就労 (会社に開示)"),
-            ("closed", "クローズ就労 (非開示)"),
+            ("open", _("オープン就労 (会社に開示)")),
+            ("closed", _("クローズ就労 (非開示)")),
         ],
     ), (400 if errors else 200)
 
@@ -284,9 +301,9 @@ def client_status(client_id: int) -> Any:
     db.commit()
     flash(
         {
-            "active": "支援を再開しました。",
-            "paused": "支援を一時停止しました。",
-            "ended": "支援を終了しました。記録は残ります。",
+            "active": _("支援を再開しました。"),
+            "paused": _("支援を一時停止しました。"),
+            "ended": _("支援を終了しました。記録は残ります。"),
         }[status.value],
         "ok",
     )
@@ -300,7 +317,7 @@ def client_card(client_id: int) -> Any:
     db = get_db()
     client = _own(Client, client_id)
     if client.status != ClientStatus.ACTIVE:
-        flash("支援中の利用者だけにリンクを渡せます。", "error")
+        flash(_("支援中の利用者だけにリンクを渡せます。"), "error")
         return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
     token = issue_link(db, client, now=now(), actor=current_staff())
     line = None
@@ -313,7 +330,7 @@ def client_card(client_id: int) -> Any:
         client=client,
         url=url,
         line=line,
-        qr=qr_svg(url, "記録用リンクのQRコード"),
+        qr=qr_svg(url, _("記録用リンクのQRコード")),
     )
 
 
@@ -337,13 +354,13 @@ def employers() -> Any:
     if request.method == "POST":
         name = (request.form.get("name") or "").strip()
         if not name:
-            errors["name"] = "企業名を入れてください。"
+            errors["name"] = _("企業名を入れてください。")
         elif client_service.looks_like_formula(name):
-            errors["name"] = "企業名の先頭に = + - @ は使えません。"
+            errors["name"] = _("企業名の先頭に = + - @ は使えません。")
         elif db.scalar(
             select(Employer.id).where(Employer.office_id == me.office_id, Employer.name == name)
         ):
-            errors["name"] = "同じ名前の企業がすでに登録されています。"
+            errors["name"] = _("同じ名前の企業がすでに登録されています。")
         if not errors:
             e = Employer(
                 office_id=me.office_id,
@@ -356,7 +373,7 @@ def employers() -> Any:
             db.flush()
             audit.record(db, "employer.create", office_id=me.office_id, actor=me, target=e)
             db.commit()
-            flash("企業を登録しました。", "ok")
+            flash(_("企業を登録しました。"), "ok")
             return redirect(url_for("admin.employers"), code=303)
     rows = db.scalars(
         select(Employer).where(Employer.office_id == me.office_id).order_by(Employer.name)
@@ -402,7 +419,10 @@ def employer_user_new(employer_id: int) -> Any:
         return redirect(url_for("admin.employers"), code=303)
     db.commit()
     flash(
-        f"{employer.name}の方のアカウントを作りました。見られるのは、本人が同意した内容だけです。",
+        _(
+            "%(employer)sの方のアカウントを作りました。見られるのは、本人が同意した内容だけです。",
+            employer=employer.name,
+        ),
         "ok",
     )
     return redirect(url_for("admin.employers"), code=303)
@@ -417,14 +437,14 @@ def set_role(staff_id: int) -> Any:
         role = Role(request.form.get("role", ""))
         staff_service.set_role(db, target, role, actor=current_staff())
     except ValueError:
-        flash("役割を選んでください。", "error")
+        flash(_("役割を選んでください。"), "error")
         return redirect(url_for("admin.staff_list"), code=303)
     except ValidationError as e:
         db.rollback()
         flash_errors(e)
         return redirect(url_for("admin.staff_list"), code=303)
     db.commit()
-    flash(f"{target.name}さんの役割を変えました。", "ok")
+    flash(_("%(name)sさんの役割を変えました。", name=target.name), "ok")
     return redirect(url_for("admin.staff_list"), code=303)
 
 

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from checkin.models import Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
@@ -82,7 +84,7 @@ def snooze_flag(flag_id: int) -> Any:
     except NotFound:
         abort(404)
     except ValueError:
-        flash("日付を選んでください。", "error")
+        flash(_("日付を選んでください。"), "error")
         return redirect(_back(), code=303)
     except ValidationError as e:
         db.rollback()
@@ -90,7 +92,12 @@ def snooze_flag(flag_id: int) -> Any:
         return redirect(_back(), code=303)
     db.commit()
     flash(
-        f"{until.month}月{until.day}日まで一覧から外しました。悪化したときはすぐに戻ります。", "ok"
+        _(
+            "%(m)d月%(d)d日まで一覧から外しました。悪化したときはすぐに戻ります。",
+            m=until.month,
+            d=until.day,
+        ),
+        "ok",
     )
     return redirect(_back(), code=303)
 
@@ -108,7 +115,9 @@ def hand_over_flag(flag_id: int) -> Any:
         flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
-    flash(f"{flag.assignee.name if flag.assignee else ''}さんに引き継ぎました。", "ok")
+    flash(
+        _("%(name)sさんに引き継ぎました。", name=flag.assignee.name if flag.assignee else ""), "ok"
+    )
     return redirect(_back(), code=303)
 
 
@@ -129,7 +138,12 @@ def bulk_acknowledge() -> Any:
         flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
-    flash(f"{len(ids)}件を確認済みにしました。" if ids else "アラートを選んでください。", "ok")
+    flash(
+        ngettext("%(num)d件を確認済みにしました。", "%(num)d件を確認済みにしました。", len(ids))
+        if ids
+        else _("アラートを選んでください。"),
+        "ok",
+    )
     return redirect(_back(), code=303)
 
 
@@ -146,5 +160,5 @@ def act(flag_id: int, action: str) -> Any:
         flash_errors(e)
         return redirect(_back(), code=303)
     db.commit()
-    flash("確認済みにしました。" if action == "acknowledge" else "対応済みにしました。", "ok")
+    flash(_("確認済みにしました。") if action == "acknowledge" else _("対応済みにしました。"), "ok")
     return redirect(_back(), code=303)

@@ -7,6 +7,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -18,7 +20,8 @@ from checkin.web import get_db
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "ログインしてください。"
+login_manager.login_message = _l("ログインしてください。")
+login_manager.localize_callback = str  # flash the message in the request's language
 
 
 class StaffSessionUser:
@@ -121,7 +124,7 @@ def login() -> Any:
         db = get_db()
         staff = authenticate(db, request.form.get("login", ""), request.form.get("password", ""))
         if staff is None:
-            flash("ログインIDかパスワードが違います。", "error")
+            flash(_("ログインIDかパスワードが違います。"), "error")
             return render_template("login.html"), 401
         login_user(StaffSessionUser(staff))
         audit.record(db, "staff.login", office_id=staff.office_id, actor=staff)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from checkin.models import Channel, CheckIn, Client
@@ -18,20 +19,26 @@ from checkin.web import get_db, now
 
 bp = Blueprint("client_form", __name__)
 
-MOOD = [(1, "とても わるい"), (2, "わるい"), (3, "ふつう"), (4, "よい"), (5, "とても よい")]
+MOOD = [
+    (1, _l("とても わるい")),
+    (2, _l("わるい")),
+    (3, _l("ふつう")),
+    (4, _l("よい")),
+    (5, _l("とても よい")),
+]
 FATIGUE = [
-    (1, "つかれて いない"),
-    (2, "すこし"),
-    (3, "つかれた"),
-    (4, "かなり"),
-    (5, "とても つかれた"),
+    (1, _l("つかれて いない")),
+    (2, _l("すこし")),
+    (3, _l("つかれた")),
+    (4, _l("かなり")),
+    (5, _l("とても つかれた")),
 ]
 SLEEP_QUALITY = [
-    (1, "ねむれ なかった"),
-    (2, "あまり"),
-    (3, "ふつう"),
-    (4, "よく ねむれた"),
-    (5, "とても よく"),
+    (1, _l("ねむれ なかった")),
+    (2, _l("あまり")),
+    (3, _l("ふつう")),
+    (4, _l("よく ねむれた")),
+    (5, _l("とても よく")),
 ]
 CHOICES = {"mood": MOOD, "fatigue": FATIGUE, "sleep_quality": SLEEP_QUALITY}
 

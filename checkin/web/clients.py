@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -102,23 +104,23 @@ def revoke_link(client_id: int) -> Any:
     db = get_db()
     n = revoke_links(db, client, now=now(), actor=current_staff())
     db.commit()
-    flash("リンクを無効にしました。" if n else "有効なリンクはありません。", "ok")
+    flash(_("リンクを無効にしました。") if n else _("有効なリンクはありません。"), "ok")
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
 
 
 CONTACT_KINDS = [
-    ("call", "電話"),
-    ("message", "メッセージ・メール"),
-    ("meeting", "面談 (対面)"),
-    ("video", "面談 (オンライン)"),
-    ("workplace_visit", "職場訪問"),
-    ("employer", "企業への連絡"),
+    ("call", _l("電話")),
+    ("message", _l("メッセージ・メール")),
+    ("meeting", _l("面談 (対面)")),
+    ("video", _l("面談 (オンライン)")),
+    ("workplace_visit", _l("職場訪問")),
+    ("employer", _l("企業への連絡")),
 ]
 SCOPES = [
-    ("trend", "気分・疲れ・睡眠の週平均"),
-    ("answer_rate", "記録した日の数"),
-    ("flags", "アラートの件数 (理由は含まない)"),
-    ("notes", "本人のメモ"),
+    ("trend", _l("気分・疲れ・睡眠の週平均")),
+    ("answer_rate", _l("記録した日の数")),
+    ("flags", _l("アラートの件数 (理由は含まない)")),
+    ("notes", _l("本人のメモ")),
 ]
 
 
@@ -148,13 +150,13 @@ def add_contact(client_id: int) -> Any:
         )
     except ValueError:
         db.rollback()
-        flash("日時の形が正しくありません。", "error")
+        flash(_("日時の形が正しくありません。"), "error")
     except ValidationError as e:
         db.rollback()
         flash_errors(e)
     else:
         db.commit()
-        flash("連絡を記録しました。", "ok")
+        flash(_("連絡を記録しました。"), "ok")
     back = url_for("clients.client_detail", client_id=client.id)
     return redirect(local_path(request.form.get("back"), back), code=303)
 
@@ -181,7 +183,7 @@ def add_consent(client_id: int) -> Any:
         flash_errors(e)
     else:
         db.commit()
-        flash("同意を記録しました。", "ok")
+        flash(_("同意を記録しました。"), "ok")
     return redirect(url_for("clients.client_detail", client_id=client.id) + "#consents", code=303)
 
 
@@ -194,7 +196,7 @@ def revoke_consent(consent_id: int) -> Any:
     except NotFound:
         abort(404)
     db.commit()
-    flash("同意を取り消しました。共有はすぐに止まります。", "ok")
+    flash(_("同意を取り消しました。共有はすぐに止まります。"), "ok")
     return redirect(
         url_for("clients.client_detail", client_id=consent.client_id) + "#consents", code=303
     )

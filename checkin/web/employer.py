@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from checkin.models import Client, EmployerUser
@@ -45,7 +46,7 @@ def login() -> Any:
             db, request.form.get("login", ""), request.form.get("password", "")
         )
         if user is None:
-            flash("ログインIDかパスワードが違います。", "error")
+            flash(_("ログインIDかパスワードが違います。"), "error")
             return render_template("employer/login.html"), 401
         login_user(EmployerSessionUser(user))
         audit.record(

@@ -19,6 +19,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from checkin.models import Client, Role
 from checkin.services import transfer
@@ -116,7 +118,7 @@ def import_clients() -> Any:
         return render_template("admin/import.html", preview=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("ファイルを選んでください。", "error")
+        flash(_("ファイルを選んでください。"), "error")
         return render_template("admin/import.html", preview=None), 400
     content = upload.read()
     return _preview(upload.filename, content)
@@ -166,7 +168,7 @@ def import_confirm() -> Any:
         db.rollback()
         return _preview(filename, content)
     db.commit()
-    flash(f"{len(saved)}人を取り込みました。", "ok")
+    flash(ngettext("%(num)d人を取り込みました。", "%(num)d人を取り込みました。", len(saved)), "ok")
     return redirect(url_for("clients.client_list"), code=303)
 
 
@@ -181,7 +183,7 @@ def import_history() -> Any:
         return render_template("admin/import_history.html", preview=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("ファイルを選んでください。", "error")
+        flash(_("ファイルを選んでください。"), "error")
         return render_template("admin/import_history.html", preview=None), 400
     return _history_preview(upload.filename, upload.read())
 
@@ -213,13 +215,13 @@ def import_history_confirm() -> Any:
             for done, total in transfer.insert_history(
                 db, staff.office, rows, filename=filename, actor=staff
             ):
-                yield f"{done:,} / {total:,} 件"
+                yield _("%(done)s / %(total)s 件", done=f"{done:,}", total=f"{total:,}")
             db.commit()
         except Exception:
             db.rollback()
-            yield "エラーのため取り込みを取り消しました。何も保存していません。"
+            yield _("エラーのため取り込みを取り消しました。何も保存していません。")
             raise
-        yield f"{len(rows):,}件の記録を取り込みました。"
+        yield _("%(n)s件の記録を取り込みました。", n=f"{len(rows):,}")
 
     return Response(
         stream_with_context(stream_template("admin/import_progress.html", steps=steps()))

@@ -1,0 +1,395 @@
+"""Languages: Japanese first (the source text), English translated and switchable (issue 5).
+
+The English catalogue is checkin/translations/en/LC_MESSAGES/messages.po; ``make messages``
+extracts the strings and compiles the committed .mo.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import (
+    CheckIn,
+    Client,
+    Consent,
+    Contact,
+    Employer,
+    EmployerUser,
+    Flag,
+    FlagStatus,
+    Office,
+    StaffUser,
+)
+from checkin.services import demo
+from checkin.services.checkins import CheckinInput
+from checkin.services.errors import ValidationError
+from checkin.services.links import issue_link
+from tests.conftest import NOW, TODAY, AuthActions, World, csrf_from
+from tests.test_employer_view import employer, employer_login  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "checkin" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+# Kana, kanji, CJK punctuation (、。「」) and full-width forms.
+JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# The English names a Japanese column header of the import file, which stays Japanese.
+QUOTES_JAPANESE = {"「名前」(name) の列がありません。"}
+GOOD = {"mood": "4", "fatigue": "2", "sleep_hours": "6.5", "sleep_quality": "4", "day": "today"}
+
+
+def catalogue() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(msgid, its English string(s): two for a plural, fuzzy) for each message."""
+    with PO.open("rb") as f:
+        cat = read_po(f)
+    out = []
+    for m in cat:
+        if not m.id:
+            continue
+        msgid = m.id if isinstance(m.id, str) else m.id[0]
+        strings = (m.string,) if isinstance(m.string, str) else tuple(m.string)
+        out.append((msgid, strings, m.fuzzy))
+    return out
+
+
+def test_every_message_has_an_english_translation() -> None:
+    messages = catalogue()
+    assert len(messages) > 300
+    assert any(len(strings) == 2 for _id, strings, _f in messages)  # plurals are checked too
+    for msgid, strings, fuzzy in messages:
+        assert not fuzzy, msgid
+        for msgstr in strings:
+            assert msgstr.strip(), f"no English for {msgid!r}"
+            # The same placeholders, or the page would raise (or lose a value) in English.
+            assert sorted(PLACEHOLDER.findall(msgstr)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+            assert msgid in QUOTES_JAPANESE or not JAPANESE.search(msgstr), msgstr
+
+
+def test_every_marked_string_in_the_code_is_in_the_catalogue() -> None:
+    # What `make messages` would extract: a string marked but not in the .po would show
+    # in Japanese on English pages; one in the .po but gone from the code is left over.
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    found = {
+        msg if isinstance(msg, str) else msg[0]
+        for _file, _line, msg, _comments, _ctx in extract_from_dir(
+            ROOT, method_map, options_map, keywords=keywords
+        )
+    }
+    known = {msgid for msgid, _s, _f in catalogue()}
+    assert found - known == set(), "run `make messages` and translate the new strings"
+    assert known - found == set(), "run `make messages` to drop strings no longer used"
+
+
+def test_the_committed_mo_is_compiled_from_the_po() -> None:
+    with PO.open("rb") as f:
+        cat = read_po(f)
+    compiled = io.BytesIO()
+    write_mo(compiled, cat, use_fuzzy=False)
+    assert MO.read_bytes() == compiled.getvalue(), "run `make messages` to compile the .mo"
+
+
+def english(client: FlaskClient) -> None:
+    client.set_cookie("lang", "en", domain="checkin.test")
+
+
+def assert_no_japanese(html: str, user_data: list[str]) -> None:
+    """No Japanese left once the user's own data (names, notes, flag reasons) and the
+    language switch's own "日本語" are taken out."""
+    html = re.sub(r'<(a|span) lang="ja"[^>]*>日本語</\1>', "", html)
+    for text in sorted({t for t in user_data if t}, key=len, reverse=True):
+        html = html.replace(str(text), "")
+    leftovers = sorted({m.group(0) for m in JAPANESE.finditer(html)})
+    context = [html[max(0, m.start() - 60) : m.end() + 20] for m in JAPANESE.finditer(html)][:5]
+    assert not leftovers, context
+    assert '<html lang="en">' in html
+
+
+def user_data(db: Session) -> list[str]:
+    """Text people typed or the signals wrote: stays as it is in every language."""
+    data: list[str] = []
+    for c in db.scalars(select(Client)):
+        data += [c.name, c.name_kana or ""]
+    data += [s.name for s in db.scalars(select(StaffUser))]
+    data += [o.name for o in db.scalars(select(Office))]
+    data += [e.name for e in db.scalars(select(Employer))]
+    data += [u.name for u in db.scalars(select(EmployerUser))]
+    data += [n for n in db.scalars(select(CheckIn.note)) if n]
+    data += [n for n in db.scalars(select(Contact.note)) if n]
+    for c in db.scalars(select(Consent)):
+        data += [c.evidence, c.agency_name or ""]
+    for f in db.scalars(select(Flag)):
+        data += [r["text"] for r in f.reasons] + [f.note or ""]
+    return data
+
+
+def test_login_page_in_english(client: FlaskClient, db: Session) -> None:
+    english(client)
+    html = client.get("/login").get_data(as_text=True)
+    assert "Staff login" in html and "Password" in html
+    assert_no_japanese(html, [])
+    # A wrong password: the flashed message is English too.
+    resp = client.post(
+        "/login", data={"login": "nobody", "password": "x" * 12, "csrf_token": csrf_from(html)}
+    )
+    html = resp.get_data(as_text=True)
+    assert "The login ID or password is wrong." in html
+    assert_no_japanese(html, [])
+
+
+def test_a_page_behind_login_asks_to_log_in_in_english(client: FlaskClient) -> None:
+    english(client)
+    resp = client.get("/alerts", follow_redirects=True)
+    assert "Please log in." in resp.get_data(as_text=True)
+
+
+def test_client_check_in_and_done_pages_in_english(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    token = issue_link(db, world.client_a, now=NOW)
+    db.commit()
+    english(client)
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "How do you feel today?" in page and "Very good" in page and ">Send<" in page
+    assert "<script" not in page
+    assert_no_japanese(page, user_data(db))
+
+    # Bad input: the service's own messages in English, and nothing saved.
+    bad = client.post(
+        f"/c/{token}", data={**GOOD, "mood": "", "sleep_hours": "30", "csrf_token": csrf_from(page)}
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Please choose how you feel today." in html
+    assert "Please enter the hours you slept, from 0 to 24." in html
+    assert_no_japanese(html, user_data(db))
+    assert db.scalars(select(CheckIn)).first() is None
+
+    sent = client.post(
+        f"/c/{token}",
+        data={
+            **GOOD,
+            "wants_contact": "1",
+            "note": "すこし つかれた",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert sent.status_code == 303
+    done = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Thank you" in done and "Your supporter will contact you." in done
+    assert "Good" in done  # this week's mood, labelled in English
+    db.expire_all()
+    assert_no_japanese(done, user_data(db))
+
+
+def test_alert_list_and_client_page_in_english(
+    client: FlaskClient, db: Session, seeded: demo.DemoResult
+) -> None:
+    supporter = next(login for login, _, role in seeded.logins if role == "supporter")
+    english(client)
+    AuthActions(client).login(supporter, seeded.password)
+    html = client.get("/alerts").get_data(as_text=True)
+    assert "This morning&#39;s alerts" in html or "This morning's alerts" in html
+    assert 'class="card flag' in html and "Record a contact" in html
+    data = user_data(db)
+    assert_no_japanese(html, data)
+
+    # One alert marked as seen: English has a singular.
+    one = db.scalars(select(Flag).where(Flag.status == FlagStatus.OPEN)).first()
+    assert one is not None
+    done = client.post(
+        "/flags/bulk-acknowledge",
+        data={"flag_id": str(one.id), "back": "/alerts", "csrf_token": csrf_from(html)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 alert marked as seen." in done
+
+    flag = db.scalars(select(Flag).where(Flag.client_id == seeded.link_client.id)).first()
+    client_id = flag.client_id if flag is not None else seeded.link_client.id
+    page = client.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert "Last 4 weeks" in page and "Contacts and meetings" in page
+    assert_no_japanese(page, data)
+
+
+def test_employer_home_in_english(
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    employer: Employer,  # noqa: F811 (fixture)
+) -> None:
+    english(client)
+    login = client.get("/employer/login").get_data(as_text=True)
+    assert "Employer login" in login
+    assert_no_japanese(login, [])
+    employer_login(client)
+    html = client.get("/employer/").get_data(as_text=True)
+    assert "Showing only what the employee consented to" in html and "Mood (1-5)" in html
+    assert_no_japanese(html, user_data(db))
+
+
+def test_the_switch_is_a_plain_link_that_sets_a_cookie_and_returns(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    token = issue_link(db, world.client_a, now=NOW)
+    db.commit()
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    assert '<html lang="ja">' in page and "きょうの きもち" in page
+    link = re.search(r'<a lang="en" hreflang="en" href="([^"]+)">English</a>', page)
+    assert link is not None
+    resp = client.get(link.group(1).replace("&amp;", "&"))
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/c/{token}"
+    assert "lang=en" in resp.headers["Set-Cookie"] and "HttpOnly" in resp.headers["Set-Cookie"]
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    assert '<html lang="en">' in page and "How do you feel today?" in page
+
+    # And back to Japanese.
+    back = re.search(r'<a lang="ja" hreflang="ja" href="([^"]+)">日本語</a>', page)
+    assert back is not None
+    client.get(back.group(1).replace("&amp;", "&"))
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    assert '<html lang="ja">' in page and "きょうの きもち" in page
+    assert "How do you feel today?" not in page
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("en", "en"),
+        ("ja,en-US;q=0.8,en;q=0.6", "ja"),
+        ("fr-FR,fr;q=0.9", "ja"),  # neither: Japanese
+        ("", "ja"),
+    ],
+)
+def test_accept_language_without_a_cookie(client: FlaskClient, header: str, lang: str) -> None:
+    resp = client.get("/login", headers={"Accept-Language": header})
+    assert {"Accept-Language", "Cookie"} <= set(resp.vary)  # caches keep languages apart
+    html = resp.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert ("Staff login" in html) == (lang == "en")
+
+
+def test_the_cookie_wins_over_accept_language(client: FlaskClient) -> None:
+    client.set_cookie("lang", "ja", domain="checkin.test")
+    html = client.get("/login", headers={"Accept-Language": "en-US,en"}).get_data(as_text=True)
+    assert '<html lang="ja">' in html and "スタッフ ログイン" in html
+    client.set_cookie("lang", "xx", domain="checkin.test")  # unknown: ignored
+    html = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:x"]
+)
+def test_the_switch_never_sends_people_off_site(client: FlaskClient, target: str) -> None:
+    resp = client.get("/lang/en", query_string={"next": target})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/"
+
+
+def test_an_unknown_language_is_not_found(client: FlaskClient) -> None:
+    assert client.get("/lang/fr?next=/login").status_code == 404
+
+
+def test_error_pages_in_english(client: FlaskClient) -> None:
+    english(client)
+    resp = client.get("/c/no-such-link")
+    assert resp.status_code == 404
+    html = resp.get_data(as_text=True)
+    assert "Page not found" in html
+    assert_no_japanese(html, [])
+
+
+def test_outside_a_request_messages_stay_japanese() -> None:
+    # Jobs, the CLI and LINE's texts have no reader's language: the source text is used.
+    with pytest.raises(ValidationError) as e:
+        CheckinInput.from_form({**GOOD, "mood": ""}, today=TODAY)
+    assert str(e.value.errors["mood"]) == "きょうの きもちを えらんでください。"
+
+
+def test_the_office_pages_of_a_service_manager_in_english(
+    client: FlaskClient, db: Session, seeded: demo.DemoResult
+) -> None:
+    manager = next(login for login, _, role in seeded.logins if role == "service_manager")
+    english(client)
+    AuthActions(client).login(manager, seeded.password)
+    someone = seeded.link_client.id
+    data = user_data(db)
+    pages = [
+        "/alerts?all=1",
+        "/overview",
+        "/clients",
+        "/clients/new",
+        f"/clients/{someone}/edit",
+        f"/clients/{someone}/audit",
+        "/admin/staff",
+        "/admin/reassign",
+        "/admin/employers",
+        "/clients/import",
+        "/clients/import/history",
+        "/ops/jobs",
+    ]
+    for path in pages:
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        assert_no_japanese(resp.get_data(as_text=True), data)
+
+
+def test_the_printable_card_and_an_employer_client_page_in_english(
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    employer: Employer,  # noqa: F811 (fixture)
+) -> None:
+    english(client)
+    AuthActions(client).login("kanri")
+    card = client.post(
+        f"/clients/{world.client_a.id}/card", data={"csrf_token": AuthActions(client).token()}
+    )
+    assert card.status_code == 200
+    assert "Check-in card for" in card.get_data(as_text=True)
+    assert_no_japanese(card.get_data(as_text=True), user_data(db))
+    client.post("/logout", data={"csrf_token": AuthActions(client).token()})
+    employer_login(client)
+    html = client.get(f"/employer/clients/{world.client_a.id}").get_data(as_text=True)
+    assert "Week by week" in html
+    assert_no_japanese(html, user_data(db))
+
+
+def test_import_problems_in_english(client: FlaskClient, db: Session, world: World) -> None:
+    english(client)
+    auth = AuthActions(client)
+    auth.login("kanri")
+
+    def upload(content: bytes) -> Any:
+        return client.post(
+            "/clients/import",
+            data={
+                "csrf_token": auth.token("/clients/import"),
+                "file": (io.BytesIO(content), "clients.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    resp = upload("名前,担当,ねこ\n山田 一郎,nobody,x\n".encode())
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Unknown columns: ねこ" in html
+    resp = upload("名前,担当\n山田 一郎,nobody\n".encode())
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "There is no staff member “nobody” at this office." in html
+    assert_no_japanese(html, [*user_data(db), "山田 一郎"])
+    assert db.scalars(select(Client).where(Client.name == "山田 一郎")).first() is None

@@ -1,0 +1,75 @@
+"""The language switch in a real browser: English from the browser's own language, back to
+Japanese with one click, remembered on the next pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from checkin.services import demo
+from checkin.services.links import issue_link
+from tests.browser_helpers import BROWSER_MARKS, PHONE, axe_violations
+from tests.conftest import NOW
+
+pytestmark = BROWSER_MARKS
+
+
+def test_an_english_browser_gets_english_and_can_switch_to_japanese(
+    browser: Any, live_server: str, seeded: demo.DemoResult, shots: Path
+) -> None:
+    supporter = next(login for login, _, role in seeded.logins if role == "supporter")
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", bypass_csp=True
+    )
+    page = ctx.new_page()
+    page.goto(f"{live_server}/alerts")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.fill("#login", supporter)
+    page.fill("#password", seeded.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/alerts")
+    assert page.locator("h1").inner_text().startswith("This morning's alerts")
+    assert page.locator("li.flag").count() >= 1
+    assert page.locator("li.flag .badge").first.inner_text() in ("Urgent", "High", "Watch")
+    page.screenshot(path=str(shots / "alerts-en.png"), full_page=True)
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="日本語").click()
+    page.wait_for_url("**/alerts")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("h1").inner_text().startswith("けさのアラート")
+    # The choice is remembered (a cookie), over the browser's English.
+    page.get_by_role("link", name="利用者").click()
+    assert page.locator("h1").inner_text() == "利用者"
+    ctx.close()
+
+
+def test_a_client_switches_language_on_the_phone_without_javascript(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    token = issue_link(db, seeded.link_client, now=NOW)
+    db.commit()
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="ja-JP")
+    page = ctx.new_page()
+    page.goto(f"{live_server}/c/{token}")
+    assert page.locator("legend").first.inner_text() == "きょうの きもち"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(f"**/c/{token}")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("legend").first.inner_text() == "How do you feel today?"
+    # The longer English labels still fit a small phone, as comfortable tap targets.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for name in ("mood", "fatigue", "sleep_quality"):
+        for v in range(1, 6):
+            box = page.locator(f"label[for={name}-{v}]").bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44, (name, v, box)
+    page.screenshot(path=str(shots / "client-checkin-phone-en.png"), full_page=True)
+    for name in ("mood", "fatigue", "sleep_quality"):
+        page.locator(f"label[for={name}-3]").click()
+    page.fill("#sleep_hours", "7")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/done**")
+    assert page.locator("h1").inner_text() == "Thank you"
+    ctx.close()
