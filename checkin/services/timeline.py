@@ -258,11 +258,13 @@ def build_timeline(
     ]
 
     # --- weekly (Monday-Sunday) and monthly averages and answer rates
-    def summarize(groups: Any, label: Any) -> list[dict[str, Any]]:
+    def summarize(groups: Any, label: Any, keep_empty: bool = False) -> list[dict[str, Any]]:
         out = []
         for _, g in groups:
             answered_exp = int((g["answered"] & g["counted"]).sum())
             counted = int(g["counted"].sum())
+            if not keep_empty and not counted and not g["answered"].any():
+                continue  # a weekend or today alone at an edge of the range: nothing to say
             first, last = pd.Timestamp(g.index[0]).date(), pd.Timestamp(g.index[-1]).date()
             out.append(
                 {
@@ -290,7 +292,7 @@ def build_timeline(
             + ("" if a.day == 1 and (b + timedelta(days=1)).day == 1 else f" ({a.day}〜{b.day}日)")
         ),
     )
-    total = summarize([(None, frame)], lambda a, b: "期間全体")[0]
+    total = summarize([(None, frame)], lambda a, b: "期間全体", keep_empty=True)[0]
 
     flags_by_day: dict[str, list[dict[str, Any]]] = {}
     for f in flag_list:

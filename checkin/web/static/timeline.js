@@ -39,13 +39,18 @@
   var dates = days.map(function (d) { return parse(d.date); });
 
   function ticks(u) {
-    // One label per day for a week; Mondays (every 1, 2 or 4 weeks) for longer ranges.
-    var width = u.bbox.width / px;
-    if (n <= 8 && width / n >= 44) return xs.slice();
-    var step = 7;
-    while ((width / n) * step < 48 && step < 28) step *= 2;
-    var out = [];
-    for (var i = 0; i < n; i++) {
+    // A week: every day (or every 2nd/3rd on a phone), counted back from today. Longer
+    // ranges: Mondays, every 1, 2 or 4 weeks as the width allows.
+    var perDay = u.bbox.width / px / n;
+    var out = [], i, step;
+    if (n <= 8) {
+      step = Math.max(1, Math.ceil(44 / perDay));
+      for (i = n - 1; i >= 0; i -= step) out.unshift(i);
+      return out;
+    }
+    step = 7;
+    while (perDay * step < 48 && step < 28) step *= 2;
+    for (i = 0; i < n; i++) {
       var monday = dates[i].getDay() === 1;
       if (monday && (out.length === 0 || i - out[out.length - 1] >= step)) out.push(i);
     }
@@ -116,7 +121,7 @@
     ctx.restore();
   }
 
-  function valuePanel(spec, width) {
+  function valuePanel(spec, width, last) {
     var values = days.map(function (d) { return d[spec.key]; });
     var band = tl.usual[spec.key];
     var range = spec.range;
@@ -127,13 +132,16 @@
     return {
       opts: {
         width: width,
-        height: 130,
+        height: last ? 150 : 124,
         legend: { show: false },
         cursor: { sync: { key: "timeline" }, points: { show: false }, drag: { x: false, y: false } },
         scales: { x: { time: false, range: [-0.5, n - 0.5] }, y: { range: range } },
         axes: [
-          { show: true, size: 6, font: FONT, stroke: AXIS, grid: { stroke: GRID }, ticks: { show: false },
-            splits: ticks, values: function (u, s) { return s.map(function () { return ""; }); } },
+          last
+            ? { size: 26, font: FONT, stroke: AXIS, grid: { stroke: GRID }, splits: ticks,
+                values: function (u, s) { return s.map(dayLabel); } }
+            : { size: 6, font: FONT, stroke: AXIS, grid: { stroke: GRID }, ticks: { show: false },
+                splits: ticks, values: function (u, s) { return s.map(function () { return ""; }); } },
           { size: 62, font: FONT, stroke: AXIS, grid: { stroke: GRID },
             splits: spec.splits ? function () { return spec.splits; } : undefined },
         ],
@@ -262,7 +270,8 @@
     if (d.answered) {
       parts.push("気分 " + (d.mood ?? "-"), "疲れ " + (d.fatigue ?? "-"),
         "睡眠 " + (d.sleep_hours === null ? "-" : d.sleep_hours + "時間"));
-    } else parts.push(d.missed ? "記録なし (予定日)" : "記録なし");
+    } else if (d.missed) parts.push("記録なし (予定日)");
+    else parts.push(d.date === tl.end && d.expected ? "今日はまだ記録なし" : "記録なし");
     d.flags.forEach(function (f) { parts.push("アラート(" + f.severity_label + ")"); });
     d.contacts.forEach(function (c) { parts.push(c.label); });
     if (d.note) parts.push("メモ: " + d.note);
@@ -287,7 +296,7 @@
       head.appendChild(document.createTextNode(p.title + (p.hint ? " (" + p.hint + ")" : "")));
       wrap.appendChild(head);
       host.appendChild(wrap);
-      var cfg = p.spec ? valuePanel(p.spec, width) : eventsPanel(width);
+      var cfg = p.spec ? valuePanel(p.spec, width, p.spec === SERIES[SERIES.length - 1]) : eventsPanel(width);
       plots.push(new uPlot(cfg.opts, cfg.data, wrap));
     });
   }
