@@ -2,7 +2,8 @@
 and contacts over one range, with weekly and monthly averages and answer rates.
 
 Built from four queries whatever the range (the client's entries, the office's entries
-behind the usual band, flags, contacts) and computed with pandas; no query per day. The
+behind the usual band, flags, contacts) and computed with numpy on a day axis of at most
+91 days (pandas would cost more than the data here); no query per day. The
 usual band is the signals engine's own number (:func:`checkin.signals.engine.usual_on`) for
 this morning, so the chart shows what today's flags were judged against.
 """
@@ -28,7 +29,7 @@ from checkin.models import (
     Flag,
     StaffUser,
 )
-from checkin.signals.engine import normalize_clients, usual_on
+from checkin.signals.engine import usual_on
 from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
 
 RANGES: dict[str, tuple[int, str]] = {
@@ -67,10 +68,6 @@ class Window:
     start: date
     end: date  # inclusive: today
 
-    @property
-    def days(self) -> pd.DatetimeIndex:
-        return pd.date_range(self.start, self.end, freq="D")
-
 
 def window(today: date, range_key: str) -> Window:
     n, _ = RANGES[parse_range(range_key)]
@@ -79,7 +76,7 @@ def window(today: date, range_key: str) -> Window:
 
 def _r(x: Any, nd: int = 2) -> float | None:
     """JSON-friendly rounded float (None for NaN)."""
-    if x is None or pd.isna(x):
+    if x is None or np.isnan(x):
         return None
     return round(float(x), nd)
 
@@ -94,39 +91,13 @@ def _active_period(client: Client, tz: ZoneInfo) -> tuple[date, date | None]:
     return start, client.service_end
 
 
-def _own_entries(session: Session, client: Client, w: Window) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            CheckIn.local_date,
-            CheckIn.mood,
-            CheckIn.fatigue,
-            cast(CheckIn.sleep_hours, Float),
-            CheckIn.sleep_quality,
-            CheckIn.wants_contact,
-            CheckIn.note,
-        ).where(
-            CheckIn.client_id == client.id,
-            CheckIn.local_date >= w.start,
-            CheckIn.local_date <= w.end,
-        )
-    ).all()
-    cols = ["date", *ITEMS[:2], "sleep_hours", "sleep_quality", "wants_contact", "note"]
-    df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=cols)
-    df["date"] = pd.to_datetime(df["date"])
-    for item in ITEMS:
-        df[item] = pd.to_numeric(df[item], errors="coerce").astype(float)
-    df["wants_contact"] = df["wants_contact"].astype(bool)
-    df["note"] = [n if isinstance(n, str) else "" for n in df["note"]]  # None, not NaN
-    return df.set_index("date").sort_index()
-
-
 def usual_band(session: Session, client: Client, morning: date) -> dict[str, dict[str, Any]]:
     """The client's usual and spread per item on ``morning``, computed by the signals
     engine over the same rows the morning job reads (the office's active clients' entries
     of the 8 weeks before; the office's values weigh in while the client has few entries)."""
     since = morning - timedelta(days=LOOKBACK_DAYS)
     until = morning - timedelta(days=RECENT_DAYS)  # the engine's base window ends here
-    rows = session.execute(
+    stmt = (
         select(
             CheckIn.client_id,
             CheckIn.local_date,
@@ -144,32 +115,59 @@ def usual_band(session: Session, client: Client, morning: date) -> dict[str, dic
             CheckIn.local_date >= since,
             CheckIn.local_date < until,
         )
-    ).all()
-    entries = pd.DataFrame.from_records(
-        [tuple(r) for r in rows],
-        columns=["client_id", "date", "mood", "fatigue", "sleep_hours", "sleep_quality"],
     )
-    entries["date"] = pd.to_datetime(entries["date"])
-    for item in ITEMS:
-        entries[item] = pd.to_numeric(entries[item], errors="coerce").astype(float)
-    # Clients with no entries in the window add nothing to the office values: the frame
+    # The driver's plain tuples (a hundred clients' six weeks): no per-row ORM processing.
+    rows = session.connection().execute(stmt).cursor.fetchall()
+    # Straight to typed arrays (dates: ISO strings on SQLite, dates on PostgreSQL).
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    entries = pd.DataFrame(
+        {
+            "client_id": np.array(cols[0], dtype=np.int64),
+            "date": np.array([str(d) for d in cols[1]], dtype="datetime64[D]").astype(
+                "datetime64[s]"
+            ),
+            **{item: np.array(c, dtype=float) for item, c in zip(ITEMS, cols[2:], strict=True)},
+        }
+    )
+    # Clients with no entries in the window add nothing to the office's values: the frame
     # only needs every client who answered, plus this one.
     ids = pd.unique(np.append(entries["client_id"].to_numpy(dtype=np.int64), client.id))
-    clients = normalize_clients(pd.DataFrame({"client_id": ids}), entries)
-    u = usual_on(entries, clients, morning)
-    mine: dict[Any, dict[Any, Any]] = {
-        r["item"]: r for r in u[u["client_id"] == client.id].to_dict("records")
-    }
+    u = usual_on(entries, pd.DataFrame({"client_id": ids}), morning)
+    mine = u[u["client_id"] == client.id]
     out: dict[str, dict[str, Any]] = {}
-    for item in ITEMS:
-        usual, spread = float(mine[item]["usual"]), float(mine[item]["spread"])
-        out[item] = {
+    for item, usual, spread, n in zip(
+        mine["item"], mine["usual"], mine["spread"], mine["n"], strict=True
+    ):
+        out[str(item)] = {
             "usual": _r(usual),
             "spread": _r(spread),
             "low": _r(usual - spread),
             "high": _r(usual + spread),
-            "own_entries": int(mine[item]["n"]),
+            "own_entries": int(n),
         }
+    return out
+
+
+def _summary(
+    label: str,
+    idx: np.ndarray,
+    first: date,
+    last: date,
+    values: dict[str, np.ndarray],
+    answered: np.ndarray,
+    counted: np.ndarray,
+    missed: np.ndarray,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": label, "start": first.isoformat(), "end": last.isoformat()}
+    for item, v in values.items():
+        part = v[idx]
+        ok = ~np.isnan(part)
+        out[item] = _r(part[ok].sum() / ok.sum()) if ok.any() else None
+    n_counted = int(counted[idx].sum())
+    out["answered"] = int(answered[idx].sum())
+    out["expected"] = n_counted
+    out["missed"] = int(missed[idx].sum())
+    out["rate"] = _r((answered & counted)[idx].sum() / n_counted, 3) if n_counted else None
     return out
 
 
@@ -180,23 +178,46 @@ def build_timeline(
     key = parse_range(range_key)
     w = window(today, key)
     tz = ZoneInfo(client.office.timezone)
-    entries = _own_entries(session, client, w)
+    n = (w.end - w.start).days + 1
+    day_list = [w.start + timedelta(days=i) for i in range(n)]
 
-    # --- days: values, expected (workday in the active period), missed
-    days = w.days
-    frame = pd.DataFrame(index=days)
-    frame = frame.join(entries[list(ITEMS)])
-    frame["answered"] = days.isin(entries.index)
+    # --- the client's entries of the range (one query), on a day axis
+    values = {item: np.full(n, np.nan) for item in ITEMS}
+    answered = np.zeros(n, dtype=bool)
+    by_day: dict[int, Any] = {}
+    for row in session.execute(
+        select(
+            CheckIn.local_date,
+            CheckIn.mood,
+            CheckIn.fatigue,
+            cast(CheckIn.sleep_hours, Float),
+            CheckIn.sleep_quality,
+            CheckIn.wants_contact,
+            CheckIn.note,
+        ).where(
+            CheckIn.client_id == client.id,
+            CheckIn.local_date >= w.start,
+            CheckIn.local_date <= w.end,
+        )
+    ):
+        i = (row[0] - w.start).days
+        answered[i] = True
+        for item, v in zip(ITEMS, row[1:5], strict=True):
+            values[item][i] = np.nan if v is None else float(v)
+        by_day[i] = row
+
+    # --- expected days (workdays in the active period) and missed ones
+    pos = np.arange(n)
+    weekday = (w.start.weekday() + pos) % 7
+    ordinal = w.start.toordinal() + pos
     active_from, active_to = _active_period(client, tz)
-    weekdays = {int(c) for c in client.checkin_weekdays if c.isdigit()}
-    expected = np.asarray(days.day_of_week.isin(list(weekdays)))
-    expected &= np.asarray(days >= pd.Timestamp(active_from))
+    workdays = [int(c) for c in client.checkin_weekdays if c.isdigit()]
+    expected = np.isin(weekday, workdays) & (ordinal >= active_from.toordinal())
     if active_to is not None:
-        expected &= np.asarray(days <= pd.Timestamp(active_to))
-    frame["expected"] = expected
-    # Today is not missed yet: the client may still answer tonight.
-    frame["missed"] = frame["expected"] & ~frame["answered"] & (days < pd.Timestamp(today))
-    frame["counted"] = frame["expected"] & ((days < pd.Timestamp(today)) | frame["answered"])
+        expected &= ordinal <= active_to.toordinal()
+    before_today = pos < n - 1  # today is not missed yet: the client may still answer
+    missed = expected & ~answered & before_today
+    counted = expected & (before_today | answered)
 
     # --- flags and contacts (one query each)
     flags = session.scalars(
@@ -212,7 +233,6 @@ def build_timeline(
         .where(Contact.client_id == client.id, Contact.occurred_at >= lo, Contact.occurred_at < hi)
         .order_by(Contact.occurred_at)
     ).all()
-
     flag_list: list[dict[str, Any]] = [
         {
             "id": f.id,
@@ -241,84 +261,63 @@ def build_timeline(
         }
         for c, staff_name in contact_rows
     ]
-
-    # --- notes, newest first
-    by_date: dict[date, dict[Any, Any]] = {
-        ts.date(): rec for ts, rec in zip(entries.index, entries.to_dict("records"), strict=True)
-    }
-    notes = [
-        {
-            "date": d.isoformat(),
-            "label": _label(d),
-            "text": (e["note"] or "").strip(),
-            "wants_contact": bool(e["wants_contact"]),
-        }
-        for d, e in sorted(by_date.items(), reverse=True)
-        if (e["note"] or "").strip() or e["wants_contact"]
-    ]
-
-    # --- weekly (Monday-Sunday) and monthly averages and answer rates
-    def summarize(groups: Any, label: Any, keep_empty: bool = False) -> list[dict[str, Any]]:
-        out = []
-        for _, g in groups:
-            answered_exp = int((g["answered"] & g["counted"]).sum())
-            counted = int(g["counted"].sum())
-            if not keep_empty and not counted and not g["answered"].any():
-                continue  # a weekend or today alone at an edge of the range: nothing to say
-            first, last = pd.Timestamp(g.index[0]).date(), pd.Timestamp(g.index[-1]).date()
-            out.append(
-                {
-                    "label": label(first, last),
-                    "start": first.isoformat(),
-                    "end": last.isoformat(),
-                    **{item: _r(g[item].mean()) for item in ITEMS},
-                    "answered": int(g["answered"].sum()),
-                    "expected": counted,
-                    "missed": int(g["missed"].sum()),
-                    "rate": _r(answered_exp / counted, 3) if counted else None,
-                }
-            )
-        return out
-
-    week_start = days - pd.to_timedelta(days.day_of_week, unit="D")
-    weeks = summarize(
-        frame.groupby(week_start, sort=True),
-        lambda a, b: f"{a.month}/{a.day}〜{b.month}/{b.day}",
-    )
-    months = summarize(
-        frame.groupby([days.year, days.month], sort=True),
-        lambda a, b: (
-            f"{a.year}年{a.month}月"
-            + ("" if a.day == 1 and (b + timedelta(days=1)).day == 1 else f" ({a.day}〜{b.day}日)")
-        ),
-    )
-    total = summarize([(None, frame)], lambda a, b: "期間全体", keep_empty=True)[0]
-
     flags_by_day: dict[str, list[dict[str, Any]]] = {}
     for f in flag_list:
-        flags_by_day.setdefault(f["first_date"], []).append(f)
+        flags_by_day.setdefault(f["date"], []).append(f)
     contacts_by_day: dict[str, list[dict[str, Any]]] = {}
     for c in contact_list:
         contacts_by_day.setdefault(c["date"], []).append(c)
+
+    # --- each day, and the dated notes (newest first)
     daily = []
-    for ts, row in zip(days, frame.to_dict("records"), strict=True):
-        day = ts.date()
+    for i, day in enumerate(day_list):
         iso = day.isoformat()
-        e = by_date.get(day)
+        e = by_day.get(i)
         daily.append(
             {
                 "date": iso,
                 "label": _label(day),
-                **{item: _r(row[item], 1) for item in ITEMS},
-                "answered": bool(row["answered"]),
-                "expected": bool(row["expected"]),
-                "missed": bool(row["missed"]),
-                "wants_contact": bool(e["wants_contact"]) if e is not None else False,
-                "note": (e["note"] or "") if e is not None else "",
+                **{item: _r(values[item][i], 1) for item in ITEMS},
+                "answered": bool(answered[i]),
+                "expected": bool(expected[i]),
+                "missed": bool(missed[i]),
+                "wants_contact": bool(e is not None and e.wants_contact),
+                "note": ((e.note or "").strip() if e is not None else ""),
                 "flags": flags_by_day.get(iso, []),
                 "contacts": contacts_by_day.get(iso, []),
             }
         )
+    notes = [
+        {
+            "date": d["date"],
+            "label": d["label"],
+            "text": d["note"],
+            "wants_contact": d["wants_contact"],
+        }
+        for d in reversed(daily)
+        if d["note"] or d["wants_contact"]
+    ]
+
+    # --- weekly (Monday to Sunday) and monthly averages and answer rates
+    def groups(codes: np.ndarray, label: Any) -> list[dict[str, Any]]:
+        out = []
+        for code in np.unique(codes):
+            idx = np.flatnonzero(codes == code)
+            if not counted[idx].any() and not answered[idx].any():
+                continue  # a weekend or today alone at an edge of the range: nothing to say
+            first, last = day_list[idx[0]], day_list[idx[-1]]
+            out.append(
+                _summary(label(first, last), idx, first, last, values, answered, counted, missed)
+            )
+        return out
+
+    def month_label(a: date, b: date) -> str:
+        whole = a.day == 1 and (b + timedelta(days=1)).day == 1
+        return f"{a.year}年{a.month}月" + ("" if whole else f" ({a.day}〜{b.day}日)")
+
+    weeks = groups(ordinal - weekday, lambda a, b: f"{a.month}/{a.day}〜{b.month}/{b.day}")
+    months = groups(np.array([d.year * 12 + d.month for d in day_list]), month_label)
+    total = _summary("期間全体", pos, w.start, w.end, values, answered, counted, missed)
 
     return {
         "client_id": client.id,

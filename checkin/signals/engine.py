@@ -275,26 +275,30 @@ def usual_on(entries: pd.DataFrame, clients: pd.DataFrame | None, morning: date)
     base window). Office-wide fallbacks come from the clients given, so pass the office's
     active clients' entries of the 8 weeks before ``morning``, as the morning job does.
     """
-    clients = normalize_clients(clients, entries)
+    # Only who the clients are and their office matter here (not stage, workdays...).
+    if clients is None or len(clients) == 0:
+        clients = pd.DataFrame({"client_id": pd.unique(entries["client_id"])})
+    clients = clients.drop_duplicates("client_id", keep="last").reset_index(drop=True)
+    if "office_id" not in clients:
+        clients = clients.assign(office_id=0)
     grid = Grid(entries, clients, [morning])
     codes, n_groups = _office_codes(clients)
     L, R = LOOKBACK_DAYS, RECENT_DAYS
-    parts = []
+    cols: dict[str, list[np.ndarray]] = {"usual": [], "spread": [], "n": []}
     for item in ITEMS:
         base = grid.windows(grid.values[item])[..., : L - R]
         usual, spread, n_c = _usual(item, base, codes, n_groups)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "client_id": clients["client_id"].to_numpy(),
-                    "item": item,
-                    "usual": usual[:, 0],
-                    "spread": spread[:, 0],
-                    "n": n_c[:, 0],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+        cols["usual"].append(usual[:, 0])
+        cols["spread"].append(spread[:, 0])
+        cols["n"].append(n_c[:, 0])
+    ids = clients["client_id"].to_numpy()
+    return pd.DataFrame(
+        {
+            "client_id": np.tile(ids, len(ITEMS)),
+            "item": np.repeat(np.array(ITEMS, dtype=object), len(ids)),
+            **{k: np.concatenate(v) for k, v in cols.items()},
+        }
+    )
 
 
 def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]) -> pd.DataFrame:
