@@ -123,9 +123,7 @@ def usual_band(session: Session, client: Client, morning: date) -> dict[str, dic
     entries = pd.DataFrame(
         {
             "client_id": np.array(cols[0], dtype=np.int64),
-            "date": np.array([str(d) for d in cols[1]], dtype="datetime64[D]").astype(
-                "datetime64[s]"
-            ),
+            "date": np.array(cols[1], dtype="datetime64[D]").astype("datetime64[s]"),
             **{item: np.array(c, dtype=float) for item, c in zip(ITEMS, cols[2:], strict=True)},
         }
     )
