@@ -249,6 +249,58 @@ def detect(
     return _detect(entries, clients, days)
 
 
+def _usual(
+    item: str, base: np.ndarray, codes: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(usual, spread, own count) per client and morning of one item from the base window
+    (clients, mornings, days): the client's robust usual, shrunk towards the office's while
+    the client has few entries (the office median over clients with enough of their own)."""
+    med_c, spread_c, n_c = robust_usual(base)
+    trusted = n_c >= PRIOR_ENTRIES
+    office_med, n_off = _group_nanmedian(np.where(trusted, med_c, np.nan), codes, n_groups)
+    office_spread, _ = _group_nanmedian(np.where(trusted, spread_c, np.nan), codes, n_groups)
+    office_med = np.where(n_off > 0, office_med, DEFAULT_USUAL[item])
+    office_spread = np.where(n_off > 0, office_spread, DEFAULT_SPREAD[item])
+    w = n_c / (n_c + PRIOR_ENTRIES)
+    usual = np.where(n_c > 0, w * np.nan_to_num(med_c) + (1 - w) * office_med, office_med)
+    spread = np.where(n_c > 0, w * np.nan_to_num(spread_c) + (1 - w) * office_spread, office_spread)
+    return usual, np.maximum(spread, SCALE_FLOOR[item]), n_c
+
+
+def usual_on(entries: pd.DataFrame, clients: pd.DataFrame | None, morning: date) -> pd.DataFrame:
+    """Each client's usual and spread per item as :func:`detect` sees them on ``morning``.
+
+    One row per client and item (``client_id, item, usual, spread, n``): the same numbers
+    the flags of that morning were judged against (``n``: the client's own entries in the
+    base window). Office-wide fallbacks come from the clients given, so pass the office's
+    active clients' entries of the 8 weeks before ``morning``, as the morning job does.
+    """
+    # Only who the clients are and their office matter here (not stage, workdays...).
+    if clients is None or len(clients) == 0:
+        clients = pd.DataFrame({"client_id": pd.unique(entries["client_id"])})
+    clients = clients.drop_duplicates("client_id", keep="last").reset_index(drop=True)
+    if "office_id" not in clients:
+        clients = clients.assign(office_id=0)
+    grid = Grid(entries, clients, [morning])
+    codes, n_groups = _office_codes(clients)
+    L, R = LOOKBACK_DAYS, RECENT_DAYS
+    cols: dict[str, list[np.ndarray]] = {"usual": [], "spread": [], "n": []}
+    for item in ITEMS:
+        base = grid.windows(grid.values[item])[..., : L - R]
+        usual, spread, n_c = _usual(item, base, codes, n_groups)
+        cols["usual"].append(usual[:, 0])
+        cols["spread"].append(spread[:, 0])
+        cols["n"].append(n_c[:, 0])
+    ids = clients["client_id"].to_numpy()
+    return pd.DataFrame(
+        {
+            "client_id": np.tile(ids, len(ITEMS)),
+            "item": np.repeat(np.array(ITEMS, dtype=object), len(ids)),
+            **{k: np.concatenate(v) for k, v in cols.items()},
+        }
+    )
+
+
 def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]) -> pd.DataFrame:
     grid = Grid(entries, clients, mornings)
     n, m = len(clients), len(grid.mornings)
@@ -265,18 +317,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     for item in ITEMS:
         win = grid.windows(grid.values[item])
         base, recent = win[..., : L - R], win[..., L - R :]
-        med_c, spread_c, n_c = robust_usual(base)
-        trusted = n_c >= PRIOR_ENTRIES
-        office_med, n_off = _group_nanmedian(np.where(trusted, med_c, np.nan), codes, n_groups)
-        office_spread, _ = _group_nanmedian(np.where(trusted, spread_c, np.nan), codes, n_groups)
-        office_med = np.where(n_off > 0, office_med, DEFAULT_USUAL[item])
-        office_spread = np.where(n_off > 0, office_spread, DEFAULT_SPREAD[item])
-        w = n_c / (n_c + PRIOR_ENTRIES)
-        usual = np.where(n_c > 0, w * np.nan_to_num(med_c) + (1 - w) * office_med, office_med)
-        spread = np.where(
-            n_c > 0, w * np.nan_to_num(spread_c) + (1 - w) * office_spread, office_spread
-        )
-        spread = np.maximum(spread, SCALE_FLOOR[item])
+        usual, spread, n_c = _usual(item, base, codes, n_groups)
         # office-wide weekday effect (heavier Mondays...), so a usual Monday dip is not news
         offset = _weekday_offsets(base - usual[..., None], wk[:, : L - R], codes, n_groups)
         recent_wk = np.broadcast_to(wk[None, :, L - R :], (n, m, R))
@@ -287,6 +328,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         z_sum += WEIGHTS[item] * np.where(ok, z, 0.0)
         w_sum += WEIGHTS[item] * ok
         out[f"{item}_usual"] = usual
+        out[f"{item}_spread"] = spread
         out[f"{item}_n_usual"] = n_c
         recent_vals[item] = recent
     answered_r = grid.windows(grid.answered)[..., L - R :] & (w_sum > 0)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,8 +32,7 @@ from checkin.models import (
     Flag,
     StaffUser,
 )
-from checkin.services import support
-from checkin.services.checkins import entries_for
+from checkin.services import support, timeline
 from checkin.services.errors import NotFound, ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
@@ -65,8 +74,7 @@ def client_detail(client_id: int) -> str:
     client = own_client(client_id)
     db = get_db()
     today = local_date(now(), client.office.timezone)
-    days = [today - timedelta(days=i) for i in range(0, 28)]
-    entries = entries_for(db, [client.id], days[-1], today)[client.id]
+    tl = timeline.build_timeline(db, client, today, request.args.get("range"))
     flags = db.scalars(
         select(Flag).where(Flag.client_id == client.id).order_by(Flag.id.desc()).limit(20)
     ).all()
@@ -85,8 +93,7 @@ def client_detail(client_id: int) -> str:
     return render_template(
         "clients/detail.html",
         client=client,
-        days=days,
-        entries=entries,
+        timeline=tl,
         flags=flags,
         link=active_link(db, client),
         contacts=contacts,
@@ -95,6 +102,17 @@ def client_detail(client_id: int) -> str:
         contact_kinds=CONTACT_KINDS,
         scopes=SCOPES,
     )
+
+
+@bp.get("/clients/<int:client_id>/timeline.json")
+@staff_required()
+def client_timeline(client_id: int) -> Response:
+    """The timeline's data (the page embeds the same object): same office only, else 404."""
+    client = own_client(client_id)
+    today = local_date(now(), client.office.timezone)
+    resp = jsonify(timeline.build_timeline(get_db(), client, today, request.args.get("range")))
+    resp.headers["Cache-Control"] = "private, no-store"  # health data
+    return resp
 
 
 @bp.post("/clients/<int:client_id>/link/revoke")

@@ -1,0 +1,338 @@
+"""The client timeline (支援の見える化): a client's answers, usual band, missed days, flags
+and contacts over one range, with weekly and monthly averages and answer rates.
+
+Built from four queries whatever the range (the client's entries, the office's entries
+behind the usual band, flags, contacts) and computed with numpy on a day axis of at most
+91 days (pandas would cost more than the data here); no query per day. The
+usual band is the signals engine's own number (:func:`checkin.signals.engine.usual_on`) for
+this morning, so the chart shows what today's flags were judged against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from checkin.models import (
+    CheckIn,
+    Client,
+    ClientStatus,
+    Contact,
+    ContactKind,
+    Flag,
+    StaffUser,
+)
+from checkin.signals.engine import usual_on
+from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
+
+RANGES: dict[str, tuple[int, str]] = {
+    "week": (7, "1週間"),
+    "month": (30, "1か月"),
+    "3m": (91, "3か月"),
+}
+DEFAULT_RANGE = "month"
+ITEMS = ("mood", "fatigue", "sleep_hours", "sleep_quality")
+ITEM_LABELS = {
+    "mood": "気分",
+    "fatigue": "疲れ",
+    "sleep_hours": "睡眠時間",
+    "sleep_quality": "眠りの質",
+}
+CONTACT_LABELS = {
+    ContactKind.CALL: "電話",
+    ContactKind.MESSAGE: "メッセージ・メール",
+    ContactKind.MEETING: "面談 (対面)",
+    ContactKind.VIDEO: "面談 (オンライン)",
+    ContactKind.WORKPLACE_VISIT: "職場訪問",
+    ContactKind.EMPLOYER: "企業への連絡",
+}
+MEETINGS = {ContactKind.MEETING, ContactKind.VIDEO, ContactKind.WORKPLACE_VISIT}
+SEVERITY_LABELS = {"urgent": "緊急", "high": "高", "watch": "注意"}
+WEEKDAYS = "月火水木金土日"
+
+
+def parse_range(raw: str | None) -> str:
+    """The range key of ``?range=``; anything unknown falls back to the default (a month)."""
+    return raw if raw in RANGES else DEFAULT_RANGE
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date  # inclusive: today
+
+
+def window(today: date, range_key: str) -> Window:
+    n, _ = RANGES[parse_range(range_key)]
+    return Window(today - timedelta(days=n - 1), today)
+
+
+def _r(x: Any, nd: int = 2) -> float | None:
+    """JSON-friendly rounded float (None for NaN)."""
+    if x is None or np.isnan(x):
+        return None
+    return round(float(x), nd)
+
+
+def _label(d: date) -> str:
+    return f"{d.month}/{d.day} ({WEEKDAYS[d.weekday()]})"
+
+
+def _active_period(client: Client, tz: ZoneInfo) -> tuple[date, date | None]:
+    # As the morning job: a client without a start date is active from registration.
+    start = client.service_start or client.hire_date or client.created_at.astimezone(tz).date()
+    return start, client.service_end
+
+
+def usual_band(session: Session, client: Client, morning: date) -> dict[str, dict[str, Any]]:
+    """The client's usual and spread per item on ``morning``, computed by the signals
+    engine over the same rows the morning job reads (the office's active clients' entries
+    of the 8 weeks before; the office's values weigh in while the client has few entries)."""
+    since = morning - timedelta(days=LOOKBACK_DAYS)
+    until = morning - timedelta(days=RECENT_DAYS)  # the engine's base window ends here
+    stmt = (
+        select(
+            CheckIn.client_id,
+            CheckIn.local_date,
+            CheckIn.mood,
+            CheckIn.fatigue,
+            cast(CheckIn.sleep_hours, Float),
+            CheckIn.sleep_quality,
+        )
+        .join(Client, Client.id == CheckIn.client_id)
+        .where(
+            or_(
+                Client.id == client.id,
+                and_(Client.office_id == client.office_id, Client.status == ClientStatus.ACTIVE),
+            ),
+            CheckIn.local_date >= since,
+            CheckIn.local_date < until,
+        )
+    )
+    # The driver's plain tuples (a hundred clients' six weeks): no per-row ORM processing.
+    rows = session.connection().execute(stmt).cursor.fetchall()
+    # Straight to typed arrays (dates: ISO strings on SQLite, dates on PostgreSQL).
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    entries = pd.DataFrame(
+        {
+            "client_id": np.array(cols[0], dtype=np.int64),
+            "date": np.array(cols[1], dtype="datetime64[D]").astype("datetime64[s]"),
+            **{item: np.array(c, dtype=float) for item, c in zip(ITEMS, cols[2:], strict=True)},
+        }
+    )
+    # Clients with no entries in the window add nothing to the office's values: the frame
+    # only needs every client who answered, plus this one.
+    ids = pd.unique(np.append(entries["client_id"].to_numpy(dtype=np.int64), client.id))
+    u = usual_on(entries, pd.DataFrame({"client_id": ids}), morning)
+    mine = u[u["client_id"] == client.id]
+    out: dict[str, dict[str, Any]] = {}
+    for item, usual, spread, n in zip(
+        mine["item"], mine["usual"], mine["spread"], mine["n"], strict=True
+    ):
+        out[str(item)] = {
+            "usual": _r(usual),
+            "spread": _r(spread),
+            "low": _r(usual - spread),
+            "high": _r(usual + spread),
+            "own_entries": int(n),
+        }
+    return out
+
+
+def _summary(
+    label: str,
+    idx: np.ndarray,
+    first: date,
+    last: date,
+    values: dict[str, np.ndarray],
+    answered: np.ndarray,
+    counted: np.ndarray,
+    missed: np.ndarray,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": label, "start": first.isoformat(), "end": last.isoformat()}
+    for item, v in values.items():
+        part = v[idx]
+        ok = ~np.isnan(part)
+        out[item] = _r(part[ok].sum() / ok.sum()) if ok.any() else None
+    n_counted = int(counted[idx].sum())
+    out["answered"] = int(answered[idx].sum())
+    out["expected"] = n_counted
+    out["missed"] = int(missed[idx].sum())
+    out["rate"] = _r((answered & counted)[idx].sum() / n_counted, 3) if n_counted else None
+    return out
+
+
+def build_timeline(
+    session: Session, client: Client, today: date, range_key: str | None
+) -> dict[str, Any]:
+    """Everything the timeline shows for ``client`` over the range ending ``today``."""
+    key = parse_range(range_key)
+    w = window(today, key)
+    tz = ZoneInfo(client.office.timezone)
+    n = (w.end - w.start).days + 1
+    day_list = [w.start + timedelta(days=i) for i in range(n)]
+
+    # --- the client's entries of the range (one query), on a day axis
+    values = {item: np.full(n, np.nan) for item in ITEMS}
+    answered = np.zeros(n, dtype=bool)
+    by_day: dict[int, Any] = {}
+    for row in session.execute(
+        select(
+            CheckIn.local_date,
+            CheckIn.mood,
+            CheckIn.fatigue,
+            cast(CheckIn.sleep_hours, Float),
+            CheckIn.sleep_quality,
+            CheckIn.wants_contact,
+            CheckIn.note,
+        ).where(
+            CheckIn.client_id == client.id,
+            CheckIn.local_date >= w.start,
+            CheckIn.local_date <= w.end,
+        )
+    ):
+        i = (row[0] - w.start).days
+        answered[i] = True
+        for item, v in zip(ITEMS, row[1:5], strict=True):
+            values[item][i] = np.nan if v is None else float(v)
+        by_day[i] = row
+
+    # --- expected days (workdays in the active period) and missed ones
+    pos = np.arange(n)
+    weekday = (w.start.weekday() + pos) % 7
+    ordinal = w.start.toordinal() + pos
+    active_from, active_to = _active_period(client, tz)
+    workdays = [int(c) for c in client.checkin_weekdays if c.isdigit()]
+    expected = np.isin(weekday, workdays) & (ordinal >= active_from.toordinal())
+    if active_to is not None:
+        expected &= ordinal <= active_to.toordinal()
+    before_today = pos < n - 1  # today is not missed yet: the client may still answer
+    missed = expected & ~answered & before_today
+    counted = expected & (before_today | answered)
+
+    # --- flags and contacts (one query each)
+    flags = session.scalars(
+        select(Flag)
+        .where(Flag.client_id == client.id, Flag.first_date <= w.end, Flag.last_date >= w.start)
+        .order_by(Flag.first_date, Flag.id)
+    ).all()
+    lo = datetime.combine(w.start, time(0), tz).astimezone(UTC)
+    hi = datetime.combine(w.end + timedelta(days=1), time(0), tz).astimezone(UTC)
+    contact_rows = session.execute(
+        select(Contact, func.coalesce(StaffUser.name, ""))
+        .join(StaffUser, StaffUser.id == Contact.staff_id)
+        .where(Contact.client_id == client.id, Contact.occurred_at >= lo, Contact.occurred_at < hi)
+        .order_by(Contact.occurred_at)
+    ).all()
+    flag_list: list[dict[str, Any]] = [
+        {
+            "id": f.id,
+            "date": max(f.first_date, w.start).isoformat(),
+            "first_date": f.first_date.isoformat(),
+            "last_date": min(f.last_date, w.end).isoformat(),
+            "severity": f.severity.value,
+            "severity_label": SEVERITY_LABELS[f.severity.value],
+            "kind": f.kind,
+            "status": f.status.value,
+            "reasons": " / ".join(str(r.get("text", "")) for r in f.reasons),
+        }
+        for f in flags
+    ]
+    contact_list: list[dict[str, Any]] = [
+        {
+            "id": c.id,
+            "date": c.occurred_at.astimezone(tz).date().isoformat(),
+            "time": c.occurred_at.astimezone(tz).strftime("%H:%M"),
+            "kind": c.kind.value,
+            "label": CONTACT_LABELS[c.kind],
+            "meeting": c.kind in MEETINGS,
+            "staff": staff_name,
+            "note": c.note or "",
+            "flag_id": c.flag_id,
+        }
+        for c, staff_name in contact_rows
+    ]
+    flags_by_day: dict[str, list[dict[str, Any]]] = {}
+    for f in flag_list:
+        flags_by_day.setdefault(f["date"], []).append(f)
+    contacts_by_day: dict[str, list[dict[str, Any]]] = {}
+    for c in contact_list:
+        contacts_by_day.setdefault(c["date"], []).append(c)
+
+    # --- each day, and the dated notes (newest first)
+    daily = []
+    for i, day in enumerate(day_list):
+        iso = day.isoformat()
+        e = by_day.get(i)
+        daily.append(
+            {
+                "date": iso,
+                "label": _label(day),
+                **{item: _r(values[item][i], 1) for item in ITEMS},
+                "answered": bool(answered[i]),
+                "expected": bool(expected[i]),
+                "missed": bool(missed[i]),
+                "wants_contact": bool(e is not None and e.wants_contact),
+                "note": ((e.note or "").strip() if e is not None else ""),
+                "flags": flags_by_day.get(iso, []),
+                "contacts": contacts_by_day.get(iso, []),
+            }
+        )
+    notes = [
+        {
+            "date": d["date"],
+            "label": d["label"],
+            "text": d["note"],
+            "wants_contact": d["wants_contact"],
+        }
+        for d in reversed(daily)
+        if d["note"] or d["wants_contact"]
+    ]
+
+    # --- weekly (Monday to Sunday) and monthly averages and answer rates
+    def groups(codes: np.ndarray, label: Any) -> list[dict[str, Any]]:
+        out = []
+        for code in np.unique(codes):
+            idx = np.flatnonzero(codes == code)
+            if not counted[idx].any() and not answered[idx].any():
+                continue  # a weekend or today alone at an edge of the range: nothing to say
+            first, last = day_list[idx[0]], day_list[idx[-1]]
+            out.append(
+                _summary(label(first, last), idx, first, last, values, answered, counted, missed)
+            )
+        return out
+
+    def month_label(a: date, b: date) -> str:
+        whole = a.day == 1 and (b + timedelta(days=1)).day == 1
+        return f"{a.year}年{a.month}月" + ("" if whole else f" ({a.day}〜{b.day}日)")
+
+    weeks = groups(ordinal - weekday, lambda a, b: f"{a.month}/{a.day}〜{b.month}/{b.day}")
+    months = groups(np.array([d.year * 12 + d.month for d in day_list]), month_label)
+    total = _summary("期間全体", pos, w.start, w.end, values, answered, counted, missed)
+
+    return {
+        "client_id": client.id,
+        "range": key,
+        "range_label": RANGES[key][1],
+        "ranges": [{"key": k, "label": v[1]} for k, v in RANGES.items()],
+        "start": w.start.isoformat(),
+        "end": w.end.isoformat(),
+        "items": {item: ITEM_LABELS[item] for item in ITEMS},
+        "usual": usual_band(session, client, today),
+        "usual_as_of": today.isoformat(),
+        "days": daily,
+        "missed": [d["date"] for d in daily if d["missed"]],
+        "flags": flag_list,
+        "contacts": contact_list,
+        "notes": notes,
+        "weeks": weeks,
+        "months": months,
+        "total": total,
+    }
