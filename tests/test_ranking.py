@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,8 @@ def load_synthetic(
     start = TODAY - timedelta(days=days)
     syn = generate_office(n_clients=n_clients, days=days, start=start, seed=seed)
     ids: dict[int, int] = {}
+    row: Any
+    r: Any
     for row in syn.clients.itertuples():
         c = Client(
             office=office,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.flags import upsert_for_offices
@@ -132,7 +133,9 @@ def offices_flags(
     today = pd.Timestamp(morning).normalize()
     det, cand = candidates_for_mornings(entries[entries["date"] < today], clients, [today])
     office_of = clients.drop_duplicates("client_id").set_index("client_id")["office_id"]
-    return to_candidates(det, rerank_by_office(det, cand, office_of, rankers))
+    with threadpool_limits(limits=1):  # a few hundred rows: threads only add contention
+        ranked = rerank_by_office(det, cand, office_of, rankers)
+    return to_candidates(det, ranked)
 
 
 def run_office_morning(
