@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import skops.io as sio
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
@@ -40,7 +41,7 @@ from checkin.signals.ranker import NUMERIC_FEATURES
 from checkin.signals.synthetic import generate_office
 from jobs.base import JobContext
 from jobs.retrain import JOB_ID, retrain_rankers, retrain_slot
-from tests.conftest import NOW, TODAY, World
+from tests.conftest import NOW, TODAY, AuthActions, World
 from tests.jobs.conftest import done_runs
 
 SUNDAY = date(2026, 6, 7)  # the Sunday before TODAY (a Wednesday)
@@ -259,3 +260,28 @@ def test_train_ranker_command_reports_each_office(
         main, ["train-ranker", "--office", "9999"], env={"CHECKIN_DATABASE_URL": database_url}
     )
     assert result.exit_code != 0 and "office 9999 does not exist" in result.output
+
+
+def test_the_ops_page_shows_the_offices_trainings(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    train_office(db, world.office, TODAY - timedelta(days=7), now=NOW - timedelta(days=7))
+    _store(db, world.office, b"PK-not-loaded-here", "0" * 64, ["cusum"])
+    db.add(
+        RankerModel(
+            office_id=world.other_office.id,
+            version="ranker-other-office",
+            trained_at=NOW,
+            trained_through=TODAY,
+            n_positive=1,
+            n_negative=1,
+            active=True,
+        )
+    )
+    db.commit()
+    auth.login("kanri")
+    html = client.get("/ops/jobs").get_data(as_text=True)
+    assert "アラートの並び順の学習" in html and "ranker-retrain" in html
+    assert "使用中: <code>ranker-test-1</code>" in html and "0.800" in html
+    assert "ルールのまま: no check-ins yet" in html
+    assert "ranker-other-office" not in html

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Float, cast, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, Office, Outcome, OutcomeKind, RankerModel
@@ -323,9 +323,11 @@ def _store_fallback(
 
 
 def latest_models(session: Session, office_id: int, limit: int = 10) -> list[RankerModel]:
+    """The office's latest trainings, for the operations page (without the model blobs)."""
     return list(
         session.scalars(
             select(RankerModel)
+            .options(defer(RankerModel.model_blob))
             .where(RankerModel.office_id == office_id)
             .order_by(RankerModel.trained_at.desc(), RankerModel.id.desc())
             .limit(limit)
