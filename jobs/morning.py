@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from checkin.models import JobRun, Office, RunStatus
 from checkin.services.morning import OFFICES_PER_PASS, MorningResult, run_offices_morning
+from checkin.signals import RULES_VERSION
 from jobs.base import (
     JobContext,
     TickResult,
@@ -48,7 +49,12 @@ def morning_done(session: Session, office: Office, day: date) -> bool:
 
 
 def _counts(res: MorningResult) -> dict[str, int]:
-    return {"clients": res.clients, "flags_created": res.created, "flags_updated": res.updated}
+    return {
+        "clients": res.clients,
+        "flags_created": res.created,
+        "flags_updated": res.updated,
+        "ranked_by_model": int(res.model_version != RULES_VERSION),
+    }
 
 
 def _due(ctx: JobContext, result: TickResult) -> dict[str, list[int]]:

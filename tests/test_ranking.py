@@ -40,6 +40,7 @@ from checkin.signals.evaluate import outcomes_from_truth
 from checkin.signals.ranker import NUMERIC_FEATURES
 from checkin.signals.synthetic import generate_office
 from jobs.base import JobContext
+from jobs.morning import morning_signals
 from jobs.retrain import JOB_ID, retrain_rankers, retrain_slot
 from tests.conftest import NOW, TODAY, AuthActions, World
 from tests.jobs.conftest import done_runs
@@ -158,6 +159,9 @@ def test_weekly_retraining_activates_a_model_and_the_morning_uses_it_for_that_of
     db.commit()
     assert results[world.office.id].model_version == model.version
     assert results[world.other_office.id].model_version == RULES_VERSION
+    # the scheduler's morning job says so per office (its flags were just written: updates)
+    morning = morning_signals(make_ctx(tokyo(TODAY, 6, 30)))
+    assert morning.counts["units_done"] == 2 and morning.counts["ranked_by_model"] == 1
     db.expire_all()
     mine = db.scalars(select(Flag).where(Flag.office_id == world.office.id)).all()
     theirs = db.scalars(select(Flag).where(Flag.office_id == world.other_office.id)).all()
