@@ -104,6 +104,39 @@ def run_signals(day: object) -> None:
         )
 
 
+@main.command("train-ranker", help="Train the learned ranking now (default: every office).")
+@click.option("--office", "office_id", type=int, default=None, help="Only this office's id.")
+def train_ranker_cmd(office_id: int | None) -> None:
+    from sqlalchemy import select
+
+    from checkin.models import Office
+    from checkin.services.ranking import train_office
+    from checkin.timeutil import local_date
+
+    now = utcnow()
+    with _unit_of_work() as session:
+        q = select(Office).order_by(Office.id)
+        if office_id is not None:
+            q = q.where(Office.id == office_id)
+        offices = list(session.scalars(q))
+        if not offices:
+            raise click.ClickException(f"office {office_id} does not exist")
+        for office in offices:
+            res = train_office(session, office, local_date(now, office.timezone), now=now)
+            row = res.row
+            assert row is not None
+            if res.trained:
+                m = row.metrics or {}
+                click.echo(
+                    f"office {office.id}: trained {row.version} through {row.trained_through}"
+                    f" ({row.n_positive} positive, {row.n_negative} negative labels;"
+                    f" test AUC {m.get('test_auc', float('nan')):.3f},"
+                    f" Brier {m.get('test_brier', float('nan')):.3f}); now active"
+                )
+            else:
+                click.echo(f"office {office.id}: stays on the rules ({row.fallback_reason})")
+
+
 main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)

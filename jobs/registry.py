@@ -18,6 +18,7 @@ from jobs.escalation import escalate_flags
 from jobs.line import line_reminders_job
 from jobs.morning import morning_signals
 from jobs.notify import morning_digest, urgent_mail
+from jobs.retrain import retrain_rankers
 
 
 def N_(text: str) -> str:
@@ -102,6 +103,12 @@ JOBS: tuple[JobSpec, ...] = (
         urgent_mail,
         needs_mail=True,
         description=N_("緊急アラートの即時メールと、送れなかったメールの再送"),
+    ),
+    JobSpec(
+        "ranker-retrain",
+        timedelta(minutes=30),
+        retrain_rankers,
+        description="アラートの並び順の再学習 (毎週日曜22時から・ラベルが少なければルールのまま)",
     ),
 )
 

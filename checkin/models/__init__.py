@@ -22,6 +22,7 @@ from checkin.models.line import (
     PushStatus,
 )
 from checkin.models.office import Employer, MailDetail, Office, Role, StaffLeave, StaffUser
+from checkin.models.outcome import FlagFeedback, Outcome, OutcomeKind, RankerModel
 from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Employer",
     "EmployerUser",
     "Flag",
+    "FlagFeedback",
     "FlagStatus",
     "JobRun",
     "JobState",
@@ -53,7 +55,10 @@ __all__ = [
     "Notification",
     "NotificationStatus",
     "Office",
+    "Outcome",
+    "OutcomeKind",
     "PushStatus",
+    "RankerModel",
     "Role",
     "RunStatus",
     "SchedulerLease",

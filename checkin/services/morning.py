@@ -17,10 +17,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.flags import upsert_for_offices
-from checkin.signals import ENTRY_COLUMNS, compute_flags
+from checkin.services.ranking import active_rankers
+from checkin.signals import ENTRY_COLUMNS, RULES_VERSION, FlagCandidate, compute_flags
+from checkin.signals.flags import candidates_for_mornings, to_candidates
+from checkin.signals.ranker import Ranker, rerank_by_office
 from checkin.timeutil import local_date
 
 HISTORY_DAYS = 70  # enough for the baselines and the longest silence the signals look at
@@ -34,6 +38,7 @@ class MorningResult:
     clients: int
     created: int
     updated: int
+    model_version: str = RULES_VERSION  # the office's learned ranking, or the rules
 
 
 def _fetch(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
@@ -99,14 +104,38 @@ def run_offices_morning(
     session: Session, offices: Sequence[Office], morning: date, *, now: datetime
 ) -> list[MorningResult]:
     """One signals pass for several offices sharing the same morning date."""
-    entries, clients = load_frames(session, [o.id for o in offices], morning)
-    candidates = compute_flags(entries, clients, morning)
+    office_ids = [o.id for o in offices]
+    entries, clients = load_frames(session, office_ids, morning)
+    rankers = active_rankers(session, office_ids)
+    candidates = offices_flags(entries, clients, morning, rankers)
     stored = upsert_for_offices(session, offices, morning, candidates, now=now)
     n_clients = clients["office_id"].value_counts().to_dict()
     return [
-        MorningResult(oid, morning, int(n_clients.get(oid, 0)), res.created, res.updated)
+        MorningResult(
+            oid,
+            morning,
+            int(n_clients.get(oid, 0)),
+            res.created,
+            res.updated,
+            rankers[oid].version if oid in rankers else RULES_VERSION,
+        )
         for oid, res in stored.items()
     ]
+
+
+def offices_flags(
+    entries: pd.DataFrame, clients: pd.DataFrame, morning: date, rankers: dict[int, Ranker]
+) -> list[FlagCandidate]:
+    """:func:`compute_flags` for several offices in one detector pass, each office's
+    candidates re-ranked by its own active ranker (if any) after the pass."""
+    if not rankers:
+        return compute_flags(entries, clients, morning)
+    today = pd.Timestamp(morning).normalize()
+    det, cand = candidates_for_mornings(entries[entries["date"] < today], clients, [today])
+    office_of = clients.drop_duplicates("client_id").set_index("client_id")["office_id"]
+    with threadpool_limits(limits=1):  # a few hundred rows: threads only add contention
+        ranked = rerank_by_office(det, cand, office_of, rankers)
+    return to_candidates(det, ranked)
 
 
 def run_office_morning(

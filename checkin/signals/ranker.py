@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,34 @@ class Ranker:
         if not isinstance(obj, cls):
             raise TypeError(f"{path} does not hold a Ranker")
         return obj
+
+
+def rerank_by_office(
+    det: pd.DataFrame,
+    cand: pd.DataFrame,
+    office_of: pd.Series,
+    rankers: Mapping[int, Ranker],
+) -> pd.DataFrame:
+    """Re-rank the candidates of one pass over several offices, each office with its own
+    ranker (``office_of``: client_id -> office_id); offices without one keep the rules'
+    scores and version. The detector pass is shared: only the model differs per office."""
+    cand = cand.copy()
+    cand["model_version"] = RULES_VERSION
+    if not rankers or len(cand) == 0:
+        return cand
+    office = cand["client_id"].map(office_of).to_numpy()
+    score = cand["score"].to_numpy(dtype=float).copy()
+    version = cand["model_version"].to_numpy(dtype=object).copy()
+    for office_id, ranker in rankers.items():
+        mine = office == office_id
+        if not mine.any():
+            continue
+        part = ranker.rerank(det, cand[mine])
+        score[mine] = part["score"].to_numpy(dtype=float)
+        version[mine] = part["model_version"].to_numpy(dtype=object)
+    cand["score"] = score
+    cand["model_version"] = version
+    return cand
 
 
 def fallback(reason: str, n_labels: int = 0, n_positive: int = 0) -> Ranker:

@@ -20,6 +20,7 @@ from checkin.services.flags import (
     snooze,
 )
 from checkin.services.flags import alert_list as list_flags
+from checkin.services.outcomes import feedback_for, flag_feedback
 from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
 from checkin.web import flash_errors, get_db, now
@@ -66,6 +67,7 @@ def alert_list() -> str:
         filters=filters,
         colleagues=office_staff(db, staff.office_id),
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
+        feedback=feedback_for(db, [f.id for f in flags]),
     )
 
 
@@ -117,6 +119,27 @@ def hand_over_flag(flag_id: int) -> Any:
     db.commit()
     flash(
         _("%(name)sさんに引き継ぎました。", name=flag.assignee.name if flag.assignee else ""), "ok"
+    )
+    return redirect(_back(), code=303)
+
+
+@bp.post("/flags/<int:flag_id>/feedback")
+@staff_required()
+def feedback(flag_id: int) -> Any:
+    """役に立った / 役に立たなかった: the verdict the learned ranking learns from."""
+    db = get_db()
+    try:
+        fb = flag_feedback(db, current_staff(), flag_id, request.form.get("useful"), now=now())
+    except NotFound:
+        abort(404)
+    except ValidationError as e:
+        db.rollback()
+        flash_errors(e)
+        return redirect(_back(), code=303)
+    db.commit()
+    flash(
+        "「役に立った」と記録しました。" if fb.useful else "「役に立たなかった」と記録しました。",
+        "ok",
     )
     return redirect(_back(), code=303)
 

@@ -32,6 +32,7 @@ from checkin.models import (
     Flag,
     StaffUser,
 )
+from checkin.services import outcomes as outcome_service
 from checkin.services import support, timeline
 from checkin.services.errors import NotFound, ValidationError
 from checkin.services.links import active_link, revoke_links
@@ -101,6 +102,9 @@ def client_detail(client_id: int) -> str:
         employers=employers,
         contact_kinds=CONTACT_KINDS,
         scopes=SCOPES,
+        outcomes=outcome_service.client_outcomes(db, client),
+        outcome_kinds=[(k.value, label) for k, label in outcome_service.OUTCOME_LABELS.items()],
+        today=today,
     )
 
 
@@ -177,6 +181,35 @@ def add_contact(client_id: int) -> Any:
         flash(_("連絡を記録しました。"), "ok")
     back = url_for("clients.client_detail", client_id=client.id)
     return redirect(local_path(request.form.get("back"), back), code=303)
+
+
+@bp.post("/clients/<int:client_id>/outcomes")
+@staff_required()
+def add_outcome(client_id: int) -> Any:
+    """何がありましたか: an outcome (absence, sick leave, crisis, quit) the ranking learns from."""
+    staff = current_staff()
+    db = get_db()
+    current = now()
+    try:
+        outcome_service.record_outcome(
+            db,
+            staff,
+            client_id,
+            kind=request.form.get("kind", ""),
+            occurred_on=request.form.get("occurred_on", ""),
+            note=request.form.get("note"),
+            today=local_date(current, staff.office.timezone),
+            now=current,
+        )
+    except NotFound:
+        abort(404)  # another office's client does not exist for this user
+    except ValidationError as e:
+        db.rollback()
+        flash_errors(e)
+    else:
+        db.commit()
+        flash("出来事を記録しました。", "ok")
+    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
 
 
 @bp.post("/clients/<int:client_id>/consents")

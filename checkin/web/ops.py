@@ -9,6 +9,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from checkin.models import Notification, NotificationStatus, Role
+from checkin.services.ranking import latest_models
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
 from jobs.status import format_counts, job_status
@@ -43,4 +44,5 @@ def jobs_page() -> str:
         local=local,
         counts=format_counts,
         tzname=staff.office.timezone,
+        rankers=latest_models(db, staff.office_id),
     )

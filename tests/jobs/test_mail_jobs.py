@@ -68,7 +68,12 @@ def test_without_mail_settings_the_mail_jobs_are_not_scheduled(
     factory: sessionmaker[Session],
 ) -> None:
     off = SchedulerApp(factory)
-    assert [j.id for j in off.jobs] == ["morning-signals", "flag-escalation", "line-reminders"]
+    assert [j.id for j in off.jobs] == [
+        "morning-signals",
+        "flag-escalation",
+        "line-reminders",
+        "ranker-retrain",
+    ]
     on = SchedulerApp(factory, mail=MailSettings("h", 25, "f"))
     assert [j.id for j in on.jobs] == [
         "morning-signals",
@@ -76,6 +81,7 @@ def test_without_mail_settings_the_mail_jobs_are_not_scheduled(
         "morning-digest",
         "line-reminders",
         "urgent-mail",
+        "ranker-retrain",
     ]
 
 

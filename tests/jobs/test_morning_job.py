@@ -100,28 +100,32 @@ def test_a_crash_in_the_middle_loses_nothing_and_the_rerun_finishes(
     db: Session, world: World, make_ctx: Callable[..., JobContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_entry(db, world.client_a, YESTERDAY, wants_contact=True)
-    real = jobs.morning.run_office_morning
+    real = jobs.morning.run_offices_morning
 
-    def crash_on_second_office(session: Session, office: Office, morning: date, **kw: object):  # type: ignore[no-untyped-def]
-        if office.id == world.other_office.id:
+    def crash_with_second_office(
+        session: Session, offices: list[Office], morning: date, **kw: object
+    ):  # type: ignore[no-untyped-def]
+        if any(o.id == world.other_office.id for o in offices):
             raise Crash()
-        return real(session, office, morning, **kw)  # type: ignore[arg-type]
+        return real(session, offices, morning, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(jobs.morning, "run_office_morning", crash_on_second_office)
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", crash_with_second_office)
     with pytest.raises(Crash):
         morning_signals(make_ctx(tokyo(6, 30)))
-    # The first office committed its flags and its run; the second left nothing behind.
-    assert done_runs(db, JOB_ID) == [(world.office.id, "2026-06-10")]
-    assert flags(db, world.office.id) > 0
-    assert flags(db, world.other_office.id) == 0
-    before = flags(db, world.office.id)
+    # Both offices shared one batch (one transaction): nothing is half done.
+    assert done_runs(db, JOB_ID) == []
+    assert flags(db) == 0
 
-    monkeypatch.setattr(jobs.morning, "run_office_morning", real)
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", real)
     res = morning_signals(make_ctx(tokyo(6, 35)))
-    assert res.counts["already_done"] == 1 and res.counts["units_done"] == 1
+    assert res.counts["units_done"] == 2 and res.counts["already_done"] == 0
     assert len(done_runs(db, JOB_ID)) == 2
-    assert flags(db, world.office.id) == before
+    assert flags(db, world.office.id) > 0
     assert flags(db, world.other_office.id) > 0  # the other office's silent client
+    before = flags(db)
+    res = morning_signals(make_ctx(tokyo(6, 40)))
+    assert res.counts["already_done"] == 2 and res.counts["units_done"] == 0
+    assert flags(db) == before
 
 
 def test_an_error_in_one_office_is_recorded_and_the_others_go_on(
@@ -130,14 +134,14 @@ def test_an_error_in_one_office_is_recorded_and_the_others_go_on(
     factory: sessionmaker[Session],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = jobs.morning.run_office_morning
+    real = jobs.morning.run_offices_morning
 
-    def broken_first_office(session: Session, office: Office, morning: date, **kw: object):  # type: ignore[no-untyped-def]
-        if office.id == world.office.id:
+    def broken_first_office(session: Session, offices: list[Office], morning: date, **kw: object):  # type: ignore[no-untyped-def]
+        if any(o.id == world.office.id for o in offices):
             raise RuntimeError("signals exploded\nSQL parameters: 田中 健太")
-        return real(session, office, morning, **kw)  # type: ignore[arg-type]
+        return real(session, offices, morning, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(jobs.morning, "run_office_morning", broken_first_office)
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", broken_first_office)
     spec = JobSpec(JOB_ID, timedelta(minutes=5), morning_signals)
     app = SchedulerApp(factory, jobs=[spec], clock=lambda: tokyo(6, 30))
     res = app.run_job(spec)
@@ -151,7 +155,7 @@ def test_an_error_in_one_office_is_recorded_and_the_others_go_on(
     assert "signals exploded" in state.last_error and state.last_ok_at is None
 
     # Fixed: the next tick retries only the failed office.
-    monkeypatch.setattr(jobs.morning, "run_office_morning", real)
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", real)
     app.clock = lambda: tokyo(6, 35)
     res = app.run_job(spec)
     assert res is not None and res.counts["units_done"] == 1 and res.counts["already_done"] == 1
@@ -194,3 +198,21 @@ def test_japan_has_no_daylight_saving_the_morning_is_always_21_utc(
     assert done_runs(db, JOB_ID) == []
     morning_signals(make_ctx(eve + timedelta(hours=21)))
     assert {slot for _, slot in done_runs(db, JOB_ID)} == {day.isoformat()}
+
+
+def test_due_offices_share_one_signals_pass(
+    db: Session, world: World, make_ctx: Callable[..., JobContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = jobs.morning.run_offices_morning
+    passes: list[list[int]] = []
+
+    def counting(session: Session, offices: list[Office], morning: date, **kw: object):  # type: ignore[no-untyped-def]
+        passes.append([o.id for o in offices])
+        return real(session, offices, morning, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", counting)
+    res = morning_signals(make_ctx(tokyo(6, 30)))
+    assert res.counts["units_done"] == 2
+    assert passes == [sorted([world.office.id, world.other_office.id])]
+    runs = db.scalars(select(JobRun).where(JobRun.job_id == JOB_ID)).all()
+    assert {r.counts["clients"] for r in runs if r.counts} == {3, 1}  # per office counts

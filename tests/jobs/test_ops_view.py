@@ -23,14 +23,14 @@ from tests.jobs.test_morning_job import tokyo
 def run_a_morning_with_one_failure(
     factory: sessionmaker[Session], world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = jobs.morning.run_office_morning
+    real = jobs.morning.run_offices_morning
 
-    def broken_other_office(session: Session, office: Any, morning: Any, **kw: Any) -> Any:
-        if office.id == world.other_office.id:
+    def broken_other_office(session: Session, offices: Any, morning: Any, **kw: Any) -> Any:
+        if any(o.id == world.other_office.id for o in offices):
             raise RuntimeError("disk full")
-        return real(session, office, morning, **kw)
+        return real(session, offices, morning, **kw)
 
-    monkeypatch.setattr(jobs.morning, "run_office_morning", broken_other_office)
+    monkeypatch.setattr(jobs.morning, "run_offices_morning", broken_other_office)
     spec = JobSpec("morning-signals", timedelta(minutes=5), morning_signals, description="朝")
     SchedulerApp(factory, jobs=[spec], clock=lambda: tokyo(6, 30), holder="host:1").run_due()
 

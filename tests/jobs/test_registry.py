@@ -28,6 +28,7 @@ def test_job_ids_are_fixed_and_unique() -> None:
         "morning-digest",
         "line-reminders",
         "urgent-mail",
+        "ranker-retrain",
     ]
     assert len(set(ids)) == len(ids)
 

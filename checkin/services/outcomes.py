@@ -1,0 +1,195 @@
+"""Outcome labels: what happened to a client, and whether a flag was useful.
+
+The one write path for both (web forms today): validated, office-isolated (another office's
+client or flag does not exist for this staff member) and audited. The weekly retraining
+(:mod:`checkin.services.ranking`) learns the office's ranking from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import Client, Flag, FlagFeedback, Outcome, OutcomeKind, StaffUser
+from checkin.services import audit
+from checkin.services.errors import NotFound, ValidationError
+from checkin.services.flags import get_flag
+
+NOTE_MAX = 1000
+# Outcomes older than this are not plausible corrections of the record (and no longer help
+# the ranking, which learns from the last year).
+MAX_AGE_DAYS = 3 * 366
+
+OUTCOME_LABELS = {
+    OutcomeKind.ABSENCE: "欠勤",
+    OutcomeKind.SICK_LEAVE: "休職",
+    OutcomeKind.CRISIS: "危機",
+    OutcomeKind.QUIT: "離職",
+}
+
+
+def _own_client(session: Session, staff: StaffUser, client_id: int) -> Client:
+    client = session.get(Client, client_id)
+    if client is None or client.office_id != staff.office_id:
+        raise NotFound()
+    return client
+
+
+def record_outcome(
+    session: Session,
+    staff: StaffUser,
+    client_id: int,
+    *,
+    kind: str,
+    occurred_on: str | date,
+    note: str | None,
+    today: date,
+    now: datetime,
+) -> Outcome:
+    """Record that ``kind`` happened to the client on ``occurred_on`` (office-local date).
+
+    ``today`` is the office's local date. Raises NotFound for another office's client and
+    ValidationError (nothing saved) for a bad kind, date or note.
+    """
+    client = _own_client(session, staff, client_id)
+    errors: dict[str, str] = {}
+    try:
+        outcome_kind = OutcomeKind(kind)
+    except ValueError:
+        errors["kind"] = "何があったか (欠勤・休職・危機・離職) を選んでください。"
+        outcome_kind = OutcomeKind.ABSENCE
+    day: date | None = None
+    if isinstance(occurred_on, date):
+        day = occurred_on
+    elif not (occurred_on or "").strip():
+        errors["occurred_on"] = "日付を入れてください。"
+    else:
+        try:
+            day = date.fromisoformat(occurred_on.strip())
+        except ValueError:
+            errors["occurred_on"] = "日付は 2026-06-10 のような形で入れてください。"
+    if day is not None:
+        if day > today:
+            errors["occurred_on"] = "未来の日付は記録できません。"
+        elif day < today - timedelta(days=MAX_AGE_DAYS):
+            errors["occurred_on"] = "3年より前の出来事は記録できません。"
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_MAX:
+        errors["note"] = f"メモは{NOTE_MAX}文字までにしてください。"
+    if errors:
+        raise ValidationError(errors)
+    assert day is not None
+    outcome = Outcome(
+        office_id=client.office_id,
+        client_id=client.id,
+        kind=outcome_kind,
+        occurred_on=day,
+        note=note,
+        recorded_by_id=staff.id,
+        recorded_at=now,
+    )
+    session.add(outcome)
+    session.flush()
+    audit.record(
+        session,
+        "outcome.create",
+        office_id=client.office_id,
+        actor=staff,
+        target=outcome,
+        client_id=client.id,
+        detail={"kind": outcome_kind.value, "occurred_on": day.isoformat()},
+    )
+    return outcome
+
+
+def client_outcomes(session: Session, client: Client, limit: int = 50) -> list[Outcome]:
+    return list(
+        session.scalars(
+            select(Outcome)
+            .where(Outcome.client_id == client.id)
+            .order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def parse_useful(value: str | None) -> bool:
+    if value in ("1", "useful"):
+        return True
+    if value in ("0", "not_useful"):
+        return False
+    raise ValidationError({"useful": "「役に立った」か「役に立たなかった」を選んでください。"})
+
+
+def flag_feedback(
+    session: Session, staff: StaffUser, flag_id: int, useful: bool | str | None, *, now: datetime
+) -> FlagFeedback:
+    """Mark a flag of the staff member's office useful or not (a second mark replaces it)."""
+    flag = get_flag(session, staff, flag_id)  # NotFound for another office's flag
+    verdict = useful if isinstance(useful, bool) else parse_useful(useful)
+    fb = session.scalar(select(FlagFeedback).where(FlagFeedback.flag_id == flag.id))
+    if fb is None:
+        fb = FlagFeedback(office_id=flag.office_id, flag_id=flag.id, client_id=flag.client_id)
+        session.add(fb)
+    fb.useful = verdict
+    fb.staff_id = staff.id
+    fb.at = now
+    session.flush()
+    audit.record(
+        session,
+        "flag.feedback",
+        office_id=flag.office_id,
+        actor=staff,
+        target=flag,
+        client_id=flag.client_id,
+        detail={"useful": verdict},
+    )
+    return fb
+
+
+def feedback_for(session: Session, flag_ids: list[int]) -> dict[int, bool]:
+    if not flag_ids:
+        return {}
+    rows = session.execute(
+        select(FlagFeedback.flag_id, FlagFeedback.useful).where(FlagFeedback.flag_id.in_(flag_ids))
+    ).all()
+    return {int(fid): bool(u) for fid, u in rows}
+
+
+def office_labels(session: Session, office_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(outcomes, feedback) frames of one office as :func:`checkin.signals.ranker.build_labels`
+    wants them. A flag's verdict labels every morning it was on the list (first to last)."""
+    outcomes = pd.DataFrame(
+        session.execute(
+            select(Outcome.client_id, Outcome.occurred_on, Outcome.kind).where(
+                Outcome.office_id == office_id
+            )
+        ).all(),
+        columns=["client_id", "date", "kind"],
+    )
+    outcomes["date"] = pd.to_datetime(outcomes["date"])
+    outcomes["kind"] = outcomes["kind"].map(lambda k: OutcomeKind(k).value)
+    rows = session.execute(
+        select(Flag.client_id, Flag.first_date, Flag.last_date, FlagFeedback.useful)
+        .join(FlagFeedback, FlagFeedback.flag_id == Flag.id)
+        .where(FlagFeedback.office_id == office_id)
+    ).all()
+    parts = [
+        pd.DataFrame(
+            {
+                "client_id": cid,
+                "date": pd.date_range(first, last, freq="D"),
+                "useful": bool(useful),
+            }
+        )
+        for cid, first, last, useful in rows
+    ]
+    feedback = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"client_id": [], "date": pd.to_datetime([]), "useful": []})
+    )
+    return outcomes, feedback
