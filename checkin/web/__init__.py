@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, g, has_request_context, redirect, render_template, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
@@ -54,6 +54,14 @@ def _safe_next(target: str | None) -> str:
     if "\\" in target:
         return "/"
     return target
+
+
+def _request_translations() -> Any:
+    """The current request's translations, looked up once per request."""
+    cached = g.get("_checkin_translations")
+    if cached is None:
+        cached = g._checkin_translations = get_translations()
+    return cached
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -101,6 +109,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Templates call gettext for every translated string (hundreds on the alert list):
+    # look the request's catalogue up once, not through Flask-Babel's context on each call.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
 
     @app.context_processor
     def language() -> dict[str, Any]:
