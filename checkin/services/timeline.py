@@ -10,6 +10,8 @@ this morning, so the chart shows what today's flags were judged against.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -91,10 +93,47 @@ def _active_period(client: Client, tz: ZoneInfo) -> tuple[date, date | None]:
     return start, client.service_end
 
 
-def usual_band(session: Session, client: Client, morning: date) -> dict[str, dict[str, Any]]:
+class BandCache:
+    """The office's usuals of one morning, kept for the next views (a small LRU).
+
+    The usual is computed from entries 14 to 56 days old, the same for every view of the
+    day, but it needs the whole office's rows (the office-wide fallback): a supporter
+    opening several clients of their office in a morning pays for it once. Entries of
+    that window changed during the day (a history import) show from the next morning,
+    like the morning job's own usual.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._data: OrderedDict[tuple[int, date], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, date]) -> pd.DataFrame | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[int, date], value: pd.DataFrame) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+def usual_band(
+    session: Session, client: Client, morning: date, cache: BandCache | None = None
+) -> dict[str, dict[str, Any]]:
     """The client's usual and spread per item on ``morning``, computed by the signals
     engine over the same rows the morning job reads (the office's active clients' entries
     of the 8 weeks before; the office's values weigh in while the client has few entries)."""
+    key = (client.office_id, morning)
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None and client.id in cached.index:
+        return _band_of(cached.loc[[client.id]])
+    active = client.status == ClientStatus.ACTIVE
     since = morning - timedelta(days=LOOKBACK_DAYS)
     until = morning - timedelta(days=RECENT_DAYS)  # the engine's base window ends here
     stmt = (
@@ -130,8 +169,13 @@ def usual_band(session: Session, client: Client, morning: date) -> dict[str, dic
     # Clients with no entries in the window add nothing to the office's values: the frame
     # only needs every client who answered, plus this one.
     ids = pd.unique(np.append(entries["client_id"].to_numpy(dtype=np.int64), client.id))
-    u = usual_on(entries, pd.DataFrame({"client_id": ids}), morning)
-    mine = u[u["client_id"] == client.id]
+    u = usual_on(entries, pd.DataFrame({"client_id": ids}), morning).set_index("client_id")
+    if cache is not None and active:  # an inactive client's rows joined this computation
+        cache.put(key, u)
+    return _band_of(u.loc[[client.id]])
+
+
+def _band_of(mine: pd.DataFrame) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for item, usual, spread, n in zip(
         mine["item"], mine["usual"], mine["spread"], mine["n"], strict=True
@@ -170,7 +214,11 @@ def _summary(
 
 
 def build_timeline(
-    session: Session, client: Client, today: date, range_key: str | None
+    session: Session,
+    client: Client,
+    today: date,
+    range_key: str | None,
+    band_cache: BandCache | None = None,
 ) -> dict[str, Any]:
     """Everything the timeline shows for ``client`` over the range ending ``today``."""
     key = parse_range(range_key)
@@ -325,7 +373,7 @@ def build_timeline(
         "start": w.start.isoformat(),
         "end": w.end.isoformat(),
         "items": {item: ITEM_LABELS[item] for item in ITEMS},
-        "usual": usual_band(session, client, today),
+        "usual": usual_band(session, client, today, band_cache),
         "usual_as_of": today.isoformat(),
         "days": daily,
         "missed": [d["date"] for d in daily if d["missed"]],

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -75,7 +76,7 @@ def client_detail(client_id: int) -> str:
     client = own_client(client_id)
     db = get_db()
     today = local_date(now(), client.office.timezone)
-    tl = timeline.build_timeline(db, client, today, request.args.get("range"))
+    tl = timeline.build_timeline(db, client, today, request.args.get("range"), _band_cache())
     flags = db.scalars(
         select(Flag).where(Flag.client_id == client.id).order_by(Flag.id.desc()).limit(20)
     ).all()
@@ -108,13 +109,24 @@ def client_detail(client_id: int) -> str:
     )
 
 
+def _band_cache() -> timeline.BandCache:
+    """One cache of the offices' usual bands per app (see ``timeline.BandCache``)."""
+    cache: timeline.BandCache = current_app.extensions.setdefault(
+        "checkin.band_cache", timeline.BandCache()
+    )
+    return cache
+
+
 @bp.get("/clients/<int:client_id>/timeline.json")
 @staff_required()
 def client_timeline(client_id: int) -> Response:
     """The timeline's data (the page embeds the same object): same office only, else 404."""
     client = own_client(client_id)
     today = local_date(now(), client.office.timezone)
-    resp = jsonify(timeline.build_timeline(get_db(), client, today, request.args.get("range")))
+    data = timeline.build_timeline(
+        get_db(), client, today, request.args.get("range"), _band_cache()
+    )
+    resp = jsonify(data)
     resp.headers["Cache-Control"] = "private, no-store"  # health data
     return resp
 
