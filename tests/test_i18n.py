@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +20,11 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from checkin.models import (
+    Channel,
     CheckIn,
     Client,
     Consent,
@@ -393,3 +397,187 @@ def test_import_problems_in_english(client: FlaskClient, db: Session, world: Wor
     assert "There is no staff member “nobody” at this office." in html
     assert_no_japanese(html, [*user_data(db), "山田 一郎"])
     assert db.scalars(select(Client).where(Client.name == "山田 一郎")).first() is None
+
+
+# Realistic weeks for the self-view: together they bring out every "went well" rule.
+WORKDAYS = [d for d in (TODAY - timedelta(days=b) for b in range(23, -1, -1)) if d.weekday() < 5]
+
+
+def ago(d: date) -> int:
+    return (TODAY - d).days
+
+
+def steady_weeks() -> list[dict[str, Any]]:
+    """Four weeks of workdays, Fridays brighter, lighter tiredness this week, long nights."""
+    return [
+        {"day": d, "mood": 5 if d.weekday() == 4 else 3, "fatigue": 2 if ago(d) < 7 else 4}
+        | {"sleep": "8"}
+        for d in WORKDAYS
+    ]
+
+
+def longer_nights() -> list[dict[str, Any]]:
+    """Yesterday skipped; nights an hour longer than the week before; Fridays lighter."""
+    return [
+        {"day": d, "mood": 5 if d.weekday() == 4 else 3, "sleep": "6.5" if ago(d) < 7 else "5.5"}
+        | {"fatigue": 2 if d.weekday() == 4 else 3}
+        for d in WORKDAYS
+        if ago(d) != 1
+    ]
+
+
+def a_hard_day_today() -> list[dict[str, Any]]:
+    """Asked to talk five days ago, brighter days this week, and today a hard one."""
+    return [
+        {"day": d, "mood": 3 if ago(d) >= 7 else 4, "wants_contact": ago(d) == 5}
+        for d in WORKDAYS
+        if 0 < ago(d) < 14
+    ] + [{"day": TODAY, "mood": 1}]
+
+
+def every_day() -> list[dict[str, Any]]:
+    return [{"day": TODAY - timedelta(days=b)} for b in range(7)]
+
+
+def a_few_old_days() -> list[dict[str, Any]]:
+    return [{"day": TODAY - timedelta(days=b)} for b in (9, 13, 20)]
+
+
+def asked_today() -> list[dict[str, Any]]:
+    return [{"day": TODAY - timedelta(days=b)} for b in (1, 2, 5)] + [
+        {"day": TODAY, "mood": 2, "wants_contact": True}
+    ]
+
+
+def store(db: Session, client: Client, rows: list[dict[str, Any]]) -> None:
+    db.execute(delete(CheckIn).where(CheckIn.client_id == client.id))
+    for r in rows:
+        db.add(
+            CheckIn(
+                client_id=client.id,
+                local_date=r["day"],
+                mood=r.get("mood", 3),
+                fatigue=r.get("fatigue", 3),
+                sleep_hours=Decimal(r.get("sleep", "6")),
+                sleep_quality=3,
+                wants_contact=r.get("wants_contact", False),
+                channel=Channel.WEB,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    db.commit()
+
+
+def good_things(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<li class="g-(\w+)">([^<]*)</li>', html))
+
+
+# Words that would make the list a report card or a warning, in English.
+FAULT_WORDS = re.compile(
+    r"\b(only|just|didn't|not|never|fewer|less|worse|bad|poor|miss\w*|forg[eo]t\w*|fail\w*"
+    r"|lack\w*|risk\w*|warn\w*|careful|worr\w*|scores?|flags?|drop\w*|low\w*)\b",
+    re.IGNORECASE,
+)
+
+HISTORIES: list[Callable[[], list[dict[str, Any]]]] = [
+    steady_weeks,
+    longer_nights,
+    a_hard_day_today,
+    every_day,
+    a_few_old_days,
+    asked_today,
+]
+
+
+def test_the_self_view_in_english_with_weeks_of_answers(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    token = issue_link(db, world.client_a, now=NOW)
+    db.commit()
+    english(client)
+    seen: dict[str, str] = {}
+    texts: set[str] = set()
+    for history in HISTORIES:
+        store(db, world.client_a, history())
+        html = client.get(f"/c/{token}/me").get_data(as_text=True)
+        assert "What went well" in html and "The last 4 weeks" in html, history.__name__
+        assert '<th scope="row">This week</th>' in html and "Tiredness" in html
+        assert_no_japanese(html, user_data(db))
+        items = good_things(html)
+        assert items, history.__name__
+        for text in items.values():
+            assert text.endswith("."), text
+            assert not FAULT_WORDS.search(text), text
+        seen |= items
+        texts |= set(items.values())
+        if history is a_hard_day_today:
+            # The page starts with where to turn, then the kind word about the hard day.
+            assert html.index("Thank you for checking in.") < html.index("What went well")
+            assert list(items)[:2] == ["asked", "hard_day"]
+        if history is asked_today:
+            assert html.index("Your supporter will contact you.") < html.index("What went well")
+    assert set(seen) == {
+        "asked",
+        "week",
+        "streak",
+        "mood",
+        "mood_up",
+        "sleep",
+        "sleep_up",
+        "fatigue",
+        "fatigue_up",
+        "weekday",
+        "hard_day",
+        "count",
+    }
+    # Numbers are placeholders, and English has its singular and plural.
+    assert seen["mood"] == "You felt good or very good on 1 day this week."
+    assert seen["sleep"] == "You got 7 hours of sleep or more on 5 nights."
+    assert seen["fatigue"] == "You felt rested or a little tired on 1 day this week."
+    assert seen["sleep_up"] == "On average, you slept 1 hour longer than the week before."
+    assert seen["fatigue_up"] == (
+        "You felt rested or a little tired on 5 more days than the week before."
+    )
+    assert seen["weekday"] == "Over the last 4 weeks, Friday was your best day for mood."
+    assert (
+        seen["count"]
+        == "You checked in on 3 days in the last 4 weeks. Keeping it up is what counts."
+    )
+    assert {
+        "You checked in every day this week.",
+        "You checked in on all 5 of your check-in days this week.",
+        "You checked in on 4 days this week.",
+        "You have checked in 18 days in a row.",
+    } <= texts
+
+    # Screen readers hear each day in English.
+    store(db, world.client_a, steady_weeks())
+    html = client.get(f"/c/{token}/me").get_data(as_text=True)
+    assert '<span class="sr">Wed 6/10 8 hours</span>' in html
+    assert '<span class="sr">Fri 6/5 Very good</span>' in html
+    assert '<span class="sr">Sat 6/6: no entry</span>' in html
+    assert "Check-ins so far: " in html and "Check in for today" in html
+
+
+def test_the_done_page_after_weeks_of_answers_in_english(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    token = issue_link(db, world.client_a, now=NOW)
+    store(db, world.client_a, [r for r in steady_weeks() if r["day"] != TODAY])
+    english(client)
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "See your check-ins so far" in page
+    sent = client.post(
+        f"/c/{token}",
+        data={**GOOD, "mood": "1", "sleep_hours": "8", "csrf_token": csrf_from(page)},
+    )
+    assert sent.status_code == 303
+    done = client.get(sent.headers["Location"]).get_data(as_text=True)
+    db.expire_all()
+    assert_no_japanese(done, user_data(db))
+    assert done.index("Thank you for checking in.") < done.index("What went well")
+    items = good_things(done)
+    assert next(iter(items)) == "hard_day"
+    assert items["week"] == "You checked in on all 5 of your check-in days this week."
+    assert not [t for t in items.values() if FAULT_WORDS.search(t)]

@@ -73,3 +73,47 @@ def test_a_client_switches_language_on_the_phone_without_javascript(
     page.wait_for_url("**/done**")
     assert page.locator("h1").inner_text() == "Thank you"
     ctx.close()
+
+
+def test_the_self_view_in_english_fits_a_small_phone(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    token = issue_link(db, seeded.link_client, now=NOW)
+    db.commit()
+    ctx = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        java_script_enabled=False,
+    )
+    page = ctx.new_page()
+    page.goto(f"{live_server}/c/{token}/me")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#good-h").inner_text() == "What went well"
+    assert [c.inner_text() for c in page.locator("table.sv-grid caption").all()] == [
+        "Mood",
+        "Hours of sleep",
+        "Tiredness",
+    ]
+    assert page.locator("table.sv-grid tbody th").first.inner_text() == "This week"
+    # Nothing is wider than the screen, and no label spills out of its cell.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    spills = page.evaluate(
+        """[...document.querySelectorAll('table.sv-grid th, table.sv-grid td, .good-list li,'
+            + ' .sv-legend, h1, h2')].filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.trim())"""
+    )
+    assert spills == []
+    for table in page.locator("table.sv-grid").all():
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    page.screenshot(path=str(shots / "client-selfview-phone-en.png"), full_page=True)
+    ctx.close()
+
+    axe_ctx = browser.new_context(viewport=PHONE, bypass_csp=True, locale="en-US")
+    axe_page = axe_ctx.new_page()
+    axe_page.goto(f"{live_server}/c/{token}/me")
+    assert axe_violations(axe_page) == []
+    axe_ctx.close()

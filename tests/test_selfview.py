@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import Flask
+from flask_babel import force_locale
 
 from checkin.models import CheckIn
 from checkin.services.selfview import Lead, SelfView, build_selfview, period_start
@@ -296,10 +300,10 @@ def test_at_most_five_items() -> None:
     assert len(view.good_things) == 5
 
 
-def test_nothing_is_ever_phrased_as_a_fault() -> None:
+def random_views(n: int = 400) -> Iterator[tuple[list[CheckIn], SelfView]]:
+    """Random four weeks: any answer rate, any answers, workdays or every day."""
     rng = random.Random(5)
-    seen: set[str] = set()
-    for _ in range(400):
+    for _ in range(n):
         answer_rate = rng.random()
         entries = [
             entry(
@@ -313,7 +317,13 @@ def test_nothing_is_ever_phrased_as_a_fault() -> None:
             for d in (START + timedelta(days=i) for i in range(24))
             if rng.random() < answer_rate
         ]
-        view = build_selfview(entries, today=TODAY, weekdays=rng.choice([range(5), range(7)]))
+        weekdays = rng.choice([range(5), range(7)])
+        yield entries, build_selfview(entries, today=TODAY, weekdays=weekdays)
+
+
+def test_nothing_is_ever_phrased_as_a_fault() -> None:
+    seen: set[str] = set()
+    for entries, view in random_views():
         assert view.little_data == (len(entries) < 3)
         assert view.little_data or view.good_things
         for g in view.good_things:
@@ -335,3 +345,33 @@ def test_after_a_hard_day_its_kind_word_comes_first() -> None:
         today=TODAY,
     )
     assert view.lead is None and kinds(view)[0] != "hard_day"
+
+
+# The same in English: no report card or warning words, and no Japanese left over.
+NEGATIVE_EN = re.compile(
+    r"\b(only|just|didn't|not|never|fewer|less|worse|bad|poor|miss\w*|forg[eo]t\w*|fail\w*"
+    r"|lack\w*|risk\w*|warn\w*|careful|worr\w*|scores?|flags?|drop\w*|low\w*)\b",
+    re.IGNORECASE,
+)
+JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_nothing_is_ever_phrased_as_a_fault_in_english(app: Flask) -> None:
+    seen: set[str] = set()
+    with app.test_request_context(), force_locale("en"):
+        for _entries, view in random_views():
+            for g in view.good_things:
+                seen.add(g.kind)
+                assert g.text.endswith("."), g.text
+                assert not JAPANESE.search(g.text), g.text
+                assert not NEGATIVE_EN.search(g.text), g.text
+            for w in view.weeks:
+                assert not JAPANESE.search(w.name) and not JAPANESE.search(w.days[0].label)
+        assert [w.name for w in view.weeks] == [
+            "This week",
+            "Last week",
+            "2 weeks ago",
+            "3 weeks ago",
+        ]
+        assert view.weekday_names == ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    assert seen >= {"asked", "week", "streak", "mood", "mood_up", "sleep", "fatigue", "hard_day"}

@@ -5,6 +5,10 @@ well in plain, kind Japanese. ``build_selfview`` is pure - entries and "today" i
 out - and reads only the client's own answers: never flags, risk, scores or supporter
 notes. Nothing is phrased as a fault: a missing day is simply blank, and a hard day that was
 recorded is itself something that went well. ``load_selfview`` is the one query.
+
+The words are in the reader's language (Flask-Babel; Japanese, the source text, outside a
+request): each sentence is one message with its numbers as named placeholders, and counts
+go through ``ngettext`` so that English says "1 day" and "3 days".
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +31,39 @@ WEEKS = 4  # how many calendar weeks (Monday first) the pictures show
 MAX_GOOD_THINGS = 5
 MIN_ENTRIES = 3  # below this, a gentle neutral message instead of "went well" items
 GOOD_SLEEP_HOURS = Decimal(7)
-WEEKDAY_NAMES = "月火水木金土日"
+
+
+def weekday_short() -> tuple[str, ...]:
+    """Monday first, one character in Japanese, "Mon" … "Sun" in English."""
+    return (
+        pgettext("weekday", "月"),
+        pgettext("weekday", "火"),
+        pgettext("weekday", "水"),
+        pgettext("weekday", "木"),
+        pgettext("weekday", "金"),
+        pgettext("weekday", "土"),
+        pgettext("weekday", "日"),
+    )
+
+
+def weekday_long() -> tuple[str, ...]:
+    return (
+        _("月曜日"),
+        _("火曜日"),
+        _("水曜日"),
+        _("木曜日"),
+        _("金曜日"),
+        _("土曜日"),
+        _("日曜日"),
+    )
+
+
+def hours_text(hours: Decimal) -> str:
+    """7時間, 6.5時間 / "7 hours", "1 hour"."""
+    # The plural rule wants an integer: only exactly one hour is singular in English.
+    return ngettext(
+        "%(hours)s時間", "%(hours)s時間", 1 if hours == 1 else 2, hours=f"{hours.normalize():f}"
+    )
 
 
 class Lead(StrEnum):
@@ -49,7 +87,9 @@ class DayCell:
 
     @property
     def label(self) -> str:
-        return f"{self.day.month}/{self.day.day}({WEEKDAY_NAMES[self.day.weekday()]})"
+        """6/10(水) / "Wed 6/10"."""
+        wd = weekday_short()[self.day.weekday()]
+        return _("%(m)d/%(d)d(%(wd)s)", m=self.day.month, d=self.day.day, wd=wd)
 
     @property
     def sleep_text(self) -> str:
@@ -57,6 +97,11 @@ class DayCell:
         if self.sleep_hours is None:
             return ""
         return f"{self.sleep_hours.normalize():f}"
+
+    @property
+    def sleep_words(self) -> str:
+        """The hours for screen readers: 7.5時間 / "7.5 hours"."""
+        return "" if self.sleep_hours is None else hours_text(self.sleep_hours)
 
 
 @dataclass(frozen=True)
@@ -84,6 +129,10 @@ class SelfView:
     @property
     def start(self) -> date:
         return self.weeks[-1].start
+
+    @property
+    def weekday_names(self) -> tuple[str, ...]:
+        return weekday_short()
 
 
 def period_start(today: date, weeks: int = WEEKS) -> date:
@@ -129,7 +178,7 @@ def build_selfview(
                 cells.append(DayCell(d, future=d > today))
             else:
                 cells.append(DayCell(d, e.mood, e.fatigue, e.sleep_hours))
-        name = "今週" if w == 0 else "先週" if w == 1 else f"{w}週 まえ"
+        name = _("今週") if w == 0 else _("先週") if w == 1 else _("%(num)d週 まえ", num=w)
         week_list.append(Week(name, monday, tuple(cells)))
 
     little = len(by_day) < MIN_ENTRIES
@@ -177,39 +226,51 @@ def _good_things(
         out.append(
             GoodThing(
                 "asked",
-                "「相談したい」と 伝えることが できました。それは とても 大切な ことです。",
+                _("「相談したい」と 伝えることが できました。それは とても 大切な ことです。"),
             )
         )
 
     week_done = _recorded_this_week(by_day, today, weekdays, this, out)
     streak = _streak(by_day, today, weekdays, start)
     if streak >= 3 and (streak > 7 or not week_done):
-        out.append(GoodThing("streak", f"{streak}日 つづけて 記録できています。"))
+        # At least 3 (and the streak is only said from 3 days on): always plural in English.
+        out.append(GoodThing("streak", _("%(num)d日 つづけて 記録できています。", num=streak)))
 
-    out.extend(_compare(this, prev, "mood", lambda e: e.mood >= 4, "気分が「よい」いじょうの日"))
+    out.extend(_compare(this, prev, "mood", lambda e: e.mood >= 4))
     sleep = [e for e in this if e.sleep_hours is not None and e.sleep_hours >= GOOD_SLEEP_HOURS]
     if sleep:
-        out.append(GoodThing("sleep", f"7時間 いじょう 眠れた日が {len(sleep)}日 ありました。"))
+        text = ngettext(
+            "%(hours)d時間 いじょう 眠れた日が %(num)d日 ありました。",
+            "%(hours)d時間 いじょう 眠れた日が %(num)d日 ありました。",
+            len(sleep),
+            hours=int(GOOD_SLEEP_HOURS),
+        )
+        out.append(GoodThing("sleep", text))
     else:
         longer = _sleep_longer(this, prev)
         if longer is not None:
             out.append(longer)
-    out.extend(_compare(this, prev, "fatigue", lambda e: e.fatigue <= 2, "つかれが かるい日"))
+    out.extend(_compare(this, prev, "fatigue", lambda e: e.fatigue <= 2))
 
     best = _best_weekday(by_day.values())
     if best is not None:
-        out.append(
-            GoodThing("weekday", f"この{WEEKS}週間で 気分が いちばん よいのは {best}曜日 でした。")
+        text = _(
+            "この%(weeks)d週間で 気分が いちばん よいのは %(day)s でした。",
+            weeks=WEEKS,
+            day=weekday_long()[best],
         )
+        out.append(GoodThing("weekday", text))
     if any(e.mood <= 2 for e in this):
-        out.append(GoodThing("hard_day", "つらい日も 記録できました。それも 大切な きろくです。"))
+        text = _("つらい日も 記録できました。それも 大切な きろくです。")
+        out.append(GoodThing("hard_day", text))
     if not out:
-        out.append(
-            GoodThing(
-                "count",
-                f"この{WEEKS}週間で {len(by_day)}日 記録しました。つづけて いることが 大切です。",
-            )
+        # Only reached with at least MIN_ENTRIES answers: always plural in English.
+        text = _(
+            "この%(weeks)d週間で %(num)d日 記録しました。つづけて いることが 大切です。",
+            weeks=WEEKS,
+            num=len(by_day),
         )
+        out.append(GoodThing("count", text))
     return out
 
 
@@ -225,15 +286,15 @@ def _recorded_this_week(
     # Today only counts once it is recorded: the page may be opened before checking in.
     expected = [d for d in days if d.weekday() in weekdays and (d != today or d in by_day)]
     if len(this) == 7:
-        out.append(GoodThing("week", "この1週間、まいにち 記録できました。"))
+        out.append(GoodThing("week", _("この1週間、まいにち 記録できました。")))
         return True
+    # The counts below are at least 3: always plural in English.
     if len(expected) >= 3 and all(d in by_day for d in expected):
-        out.append(
-            GoodThing("week", f"この1週間、記録する日は {len(expected)}日とも 記録できました。")
-        )
+        text = _("この1週間、記録する日は %(num)d日とも 記録できました。", num=len(expected))
+        out.append(GoodThing("week", text))
         return True
     if len(this) >= 3:
-        out.append(GoodThing("week", f"この1週間で {len(this)}日 記録できました。"))
+        out.append(GoodThing("week", _("この1週間で %(num)d日 記録できました。", num=len(this))))
     return False
 
 
@@ -255,16 +316,43 @@ def _compare(
     prev: Sequence[CheckIn],
     kind: str,
     good: Callable[[CheckIn], bool],
-    what: str,
 ) -> list[GoodThing]:
     """More good days than the week before, or else how many good days there were."""
     now_n = sum(1 for e in this if good(e))
     before = sum(1 for e in prev if good(e))
     if len(this) >= 3 and len(prev) >= 3 and now_n > before:
-        return [GoodThing(f"{kind}_up", f"{what}が 前の週より {now_n - before}日 ふえました。")]
+        return [GoodThing(f"{kind}_up", _more_days(kind, now_n - before))]
     if now_n >= 1:
-        return [GoodThing(kind, f"{what}が {now_n}日 ありました。")]
+        return [GoodThing(kind, _days(kind, now_n))]
     return []
+
+
+def _more_days(kind: str, n: int) -> str:
+    if kind == "mood":
+        return ngettext(
+            "気分が「よい」いじょうの日が 前の週より %(num)d日 ふえました。",
+            "気分が「よい」いじょうの日が 前の週より %(num)d日 ふえました。",
+            n,
+        )
+    return ngettext(
+        "つかれが かるい日が 前の週より %(num)d日 ふえました。",
+        "つかれが かるい日が 前の週より %(num)d日 ふえました。",
+        n,
+    )
+
+
+def _days(kind: str, n: int) -> str:
+    if kind == "mood":
+        return ngettext(
+            "気分が「よい」いじょうの日が %(num)d日 ありました。",
+            "気分が「よい」いじょうの日が %(num)d日 ありました。",
+            n,
+        )
+    return ngettext(
+        "つかれが かるい日が %(num)d日 ありました。",
+        "つかれが かるい日が %(num)d日 ありました。",
+        n,
+    )
 
 
 def _sleep_longer(this: Sequence[CheckIn], prev: Sequence[CheckIn]) -> GoodThing | None:
@@ -275,11 +363,12 @@ def _sleep_longer(this: Sequence[CheckIn], prev: Sequence[CheckIn]) -> GoodThing
     diff = sum(a, Decimal(0)) / len(a) - sum(b, Decimal(0)) / len(b)
     if diff < Decimal("0.5"):
         return None
-    hours = diff.quantize(Decimal("0.1")).normalize()
-    return GoodThing("sleep_up", f"ねた時間が 前の週より 平均 {hours:f}時間 ながく なりました。")
+    hours = hours_text(diff.quantize(Decimal("0.1")))
+    text = _("ねた時間が 前の週より 平均 %(hours)s ながく なりました。", hours=hours)
+    return GoodThing("sleep_up", text)
 
 
-def _best_weekday(entries: Iterable[CheckIn]) -> str | None:
+def _best_weekday(entries: Iterable[CheckIn]) -> int | None:
     """The weekday with the best average mood, when it stands out from the others."""
     moods: dict[int, list[int]] = {}
     for e in entries:
@@ -289,4 +378,4 @@ def _best_weekday(entries: Iterable[CheckIn]) -> str | None:
     means = sorted(((sum(v) / len(v), wd) for wd, v in moods.items() if len(v) >= 2), reverse=True)
     if len(means) < 2 or means[0][0] < 3 or means[0][0] - means[1][0] < 0.5:
         return None
-    return WEEKDAY_NAMES[means[0][1]]
+    return means[0][1]
