@@ -39,16 +39,15 @@
   // The left axis of every panel has one width (so the days line up), wide enough for the
   // event panel's row names in the page's language (English ones are longer).
   var LABEL_FONT = "'Noto Sans CJK JP', sans-serif";
-  var YAXIS = (function () {
+  function widest(font, texts) {
     var g = document.createElement("canvas").getContext("2d");
-    if (!g) return 62;
-    g.font = "11px " + LABEL_FONT;
-    var widest = 0;
-    [L.rows.flag, L.rows.contact, L.rows.missed].forEach(function (t) {
-      widest = Math.max(widest, g.measureText(t).width);
-    });
-    return Math.max(62, Math.ceil(widest) + 8);
-  })();
+    if (!g) return 0;
+    g.font = font;
+    return Math.max.apply(null, texts.map(function (t) { return g.measureText(t).width; }));
+  }
+  var YAXIS = Math.max(62, Math.ceil(widest("11px " + LABEL_FONT, [L.rows.flag, L.rows.contact, L.rows.missed])) + 8);
+  // A week's ticks carry the weekday ("6/10(Wed)"): at least the widest such label apart.
+  var DAY_GAP = Math.max(44, Math.ceil(widest(FONT, WD.map(function (w) { return "12/30(" + w + ")"; }))) + 10);
 
   var days = tl.days;
   var n = days.length;
@@ -64,7 +63,7 @@
     var perDay = u.bbox.width / px / n;
     var out = [], i, step;
     if (n <= 8) {
-      step = Math.max(1, Math.ceil(44 / perDay));
+      step = Math.max(1, Math.ceil(DAY_GAP / perDay));
       for (i = n - 1; i >= 0; i -= step) out.unshift(i);
       return out;
     }
