@@ -81,13 +81,13 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
 ) -> None:
     client = demo_client(db)
     assert client.supporter is not None
+    errors: list[str] = []
     for viewport, name in (
         ({"width": 1280, "height": 900}, "timeline-en"),
         (PHONE, "timeline-phone-en"),
     ):
         ctx = browser.new_context(viewport=viewport, locale="en-US", device_scale_factor=2)
         page = ctx.new_page()
-        errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{live_server}/login")
         page.fill("#login", client.supporter.login)
@@ -119,8 +119,8 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
         # Nothing wider than the screen, and no word box wider than its own box.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         clipped = page.evaluate(
-            """() => [...document.querySelectorAll(
-                    '#timeline .tl-panel-title, #timeline-legend li, .range-switch a, #outcomes label, #outcomes button')]
+            """() => [...document.querySelectorAll('#timeline .tl-panel-title, '
+                    + '#timeline-legend li, .range-switch a, #outcomes label, #outcomes button')]
                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
         )
         assert clipped == []
