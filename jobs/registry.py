@@ -108,7 +108,9 @@ JOBS: tuple[JobSpec, ...] = (
         "ranker-retrain",
         timedelta(minutes=30),
         retrain_rankers,
-        description="アラートの並び順の再学習 (毎週日曜22時から・ラベルが少なければルールのまま)",
+        description=N_(
+            "アラートの並び順の再学習 (毎週日曜22時から・ラベルが少なければルールのまま)"
+        ),
     ),
 )
 

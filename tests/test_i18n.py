@@ -7,6 +7,7 @@ extracts the strings and compiles the committed .mo.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -34,6 +35,8 @@ from checkin.models import (
     Flag,
     FlagStatus,
     Office,
+    Outcome,
+    RankerModel,
     StaffUser,
 )
 from checkin.services import demo
@@ -42,6 +45,7 @@ from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from tests.conftest import NOW, TODAY, AuthActions, World, csrf_from
 from tests.test_employer_view import employer, employer_login  # noqa: F401 (fixture)
+from tests.test_timeline import history
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "checkin" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -224,7 +228,8 @@ def test_alert_list_and_client_page_in_english(
     flag = db.scalars(select(Flag).where(Flag.client_id == seeded.link_client.id)).first()
     client_id = flag.client_id if flag is not None else seeded.link_client.id
     page = client.get(f"/clients/{client_id}").get_data(as_text=True)
-    assert "Last 4 weeks" in page and "Contacts and meetings" in page
+    assert "Timeline" in page and "Day by day (table)" in page and "Contacts and meetings" in page
+    assert "What happened?" in page
     assert_no_japanese(page, data)
 
 
@@ -498,14 +503,14 @@ def test_the_self_view_in_english_with_weeks_of_answers(
     english(client)
     seen: dict[str, str] = {}
     texts: set[str] = set()
-    for history in HISTORIES:
-        store(db, world.client_a, history())
+    for make_history in HISTORIES:
+        store(db, world.client_a, make_history())
         html = client.get(f"/c/{token}/me").get_data(as_text=True)
-        assert "What went well" in html and "The last 4 weeks" in html, history.__name__
+        assert "What went well" in html and "The last 4 weeks" in html, make_history.__name__
         assert '<th scope="row">This week</th>' in html and "Tiredness" in html
         assert_no_japanese(html, user_data(db))
         items = good_things(html)
-        assert items, history.__name__
+        assert items, make_history.__name__
         for text in items.values():
             assert text.endswith("."), text
             assert not FAULT_WORDS.search(text), text
@@ -581,3 +586,92 @@ def test_the_done_page_after_weeks_of_answers_in_english(
     assert next(iter(items)) == "hard_day"
     assert items["week"] == "You checked in on all 5 of your check-in days this week."
     assert not [t for t in items.values() if FAULT_WORDS.search(t)]
+
+
+def test_client_timeline_outcomes_feedback_and_rankers_in_english(
+    client: FlaskClient,
+    db: Session,
+    history: World,
+) -> None:
+    # Client a: entries, a missed Friday, a note with 「相談したい」, a high flag, a call.
+    a = history.client_a
+    english(client)
+    auth = AuthActions(client)
+    auth.login("sato")
+    data = user_data(db)
+    page = client.get(f"/clients/{a.id}").get_data(as_text=True)
+    assert "Timeline" in page and "1 month" in page and "3 months" in page
+    assert "Weekly and monthly averages and answer rates" in page
+    assert "5/2026 (days 12–31)" in page and "6/2026 (days 1–10)" in page
+    assert "6/8 (Mon)" in page and "Wants to talk" in page and "Phone call" in page
+    assert "No entry (expected day)" in page and ">High</span>" in page
+    assert "What happened?" in page and 'value="sick_leave"' in page and "Sick leave" in page
+    # The chart's words: from the page, in English, with the slot timeline.js fills in.
+    labels = json.loads(re.search(r'id="timeline-labels">(.*?)</script>', page, re.S).group(1))
+    assert labels["mood"] == "Mood {v}" and labels["weekdays"][2] == "Wed"
+    assert labels["rows"] == {"flag": "Alerts", "contact": "Contacts", "missed": "No entry"}
+    assert not JAPANESE.search(json.dumps(labels, ensure_ascii=False))
+    assert_no_japanese(page, data)
+    week = client.get(f"/clients/{a.id}?range=week").get_data(as_text=True)
+    assert "6/4–6/7" in week and "1 day" in week
+    assert_no_japanese(week, data)
+    tl = client.get(f"/clients/{a.id}/timeline.json").get_json()
+    assert tl["range_label"] == "1 month" and tl["items"]["sleep_hours"] == "Sleep hours"
+    assert [f["severity_label"] for f in tl["flags"]] == ["High"]
+    assert [c["label"] for c in tl["contacts"]] == ["Phone call"]
+    assert tl["total"]["label"] == "Whole range"
+
+    # An outcome: bad input in English and nothing saved, then recorded and listed.
+    token = auth.token(f"/clients/{a.id}")
+    bad = client.post(
+        f"/clients/{a.id}/outcomes",
+        data={"csrf_token": token, "kind": "", "occurred_on": "2026-06-11"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Please choose what happened (absence, sick leave, crisis, quit the job)." in bad
+    assert "A date in the future cannot be recorded." in bad
+    assert_no_japanese(bad, data)
+    assert db.scalars(select(Outcome)).first() is None
+    done = client.post(
+        f"/clients/{a.id}/outcomes",
+        data={"csrf_token": token, "kind": "absence", "occurred_on": "2026-06-09"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Event recorded." in done and "Absence (recorded by" in done
+    assert_no_japanese(done, user_data(db))
+
+    # Feedback on the alert list.
+    alerts = client.get("/alerts").get_data(as_text=True)
+    assert "This alert was" in alerts and ">Useful<" in alerts and ">Not useful<" in alerts
+    assert_no_japanese(alerts, data)
+    flag = db.scalars(select(Flag).where(Flag.client_id == a.id)).one()
+    fb = client.post(
+        f"/flags/{flag.id}/feedback",
+        data={"csrf_token": auth.token("/alerts"), "useful": "1", "back": "/alerts"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Recorded as “Useful”." in fb
+    assert_no_japanese(fb, data)
+
+    # /ops/jobs with a model in use and a training that stayed on the rules.
+    for i, (active, reason) in enumerate([(False, "too few labels"), (True, None)]):
+        db.add(
+            RankerModel(
+                office_id=history.office.id,
+                version=f"ranker-en-{i}",
+                trained_at=NOW,
+                trained_through=TODAY,
+                n_positive=3,
+                n_negative=40,
+                metrics={"test_auc": 0.75, "test_brier": 0.1} if active else None,
+                fallback_reason=reason,
+                active=active,
+            )
+        )
+    db.commit()
+    client.post("/logout", data={"csrf_token": auth.token("/alerts")})
+    auth.login("kanri")
+    ops = client.get("/ops/jobs").get_data(as_text=True)
+    assert "Learned order of the alerts" in ops and "In use: <code>ranker-en-1</code>" in ops
+    assert "Stays on the rules: too few labels" in ops and "Earlier model" not in ops
+    assert_no_japanese(ops, user_data(db))

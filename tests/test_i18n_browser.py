@@ -12,6 +12,7 @@ from checkin.services import demo
 from checkin.services.links import issue_link
 from tests.browser_helpers import BROWSER_MARKS, PHONE, axe_violations
 from tests.conftest import NOW
+from tests.test_timeline_browser import chart_drawn, demo_client
 
 pytestmark = BROWSER_MARKS
 
@@ -117,3 +118,58 @@ def test_the_self_view_in_english_fits_a_small_phone(
     axe_page.goto(f"{live_server}/c/{token}/me")
     assert axe_violations(axe_page) == []
     axe_ctx.close()
+
+
+def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    client = demo_client(db)
+    assert client.supporter is not None
+    errors: list[str] = []
+    for viewport, name in (
+        ({"width": 1280, "height": 900}, "timeline-en"),
+        (PHONE, "timeline-phone-en"),
+    ):
+        ctx = browser.new_context(viewport=viewport, locale="en-US", device_scale_factor=2)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live_server}/login")
+        page.fill("#login", client.supporter.login)
+        page.fill("#password", seeded.password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/alerts**")
+        page.goto(
+            f"{live_server}/clients/{client.id}" + ("?range=week" if viewport == PHONE else "")
+        )
+        chart_drawn(page)
+        titles = page.locator("#timeline-chart .tl-panel-title").all_inner_texts()
+        assert titles[0] == "Events" and titles[1] == "Mood (5 is good)", titles
+        assert page.locator("#timeline-legend").inner_text().startswith("Usual range")
+        # Hovering a day reads it out in English.
+        plot = page.locator("#timeline-chart .u-over").nth(1)
+        plot.scroll_into_view_if_needed()
+        box = plot.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+        readout = page.locator("#timeline-readout").inner_text()
+        assert readout.startswith("6/10 (Wed) · "), readout
+        # The event rows' names (drawn left of the plot) are not cut at the canvas's edge.
+        edge = page.evaluate(
+            """() => { const c = document.querySelector('#timeline-chart canvas');
+                const d = c.getContext('2d').getImageData(0, 0, 3, c.height).data;
+                let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+        )
+        assert edge == 0
+        # Nothing wider than the screen, and no word box wider than its own box.
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('#timeline .tl-panel-title, '
+                    + '#timeline-legend li, .range-switch a, #outcomes label, #outcomes button')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+        )
+        assert clipped == []
+        page.locator("#timeline").screenshot(path=str(shots / f"{name}.png"))
+        if viewport == PHONE:
+            page.locator("#outcomes").screenshot(path=str(shots / "outcomes-phone-en.png"))
+        assert errors == []
+        ctx.close()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from checkin.models import Client, Flag, FlagFeedback, Outcome, OutcomeKind, StaffUser
 from checkin.services import audit
-from checkin.services.errors import NotFound, ValidationError
+from checkin.services.errors import NotFound, ValidationError, _l
 from checkin.services.flags import get_flag
 
 NOTE_MAX = 1000
@@ -24,10 +24,10 @@ NOTE_MAX = 1000
 MAX_AGE_DAYS = 3 * 366
 
 OUTCOME_LABELS = {
-    OutcomeKind.ABSENCE: "欠勤",
-    OutcomeKind.SICK_LEAVE: "休職",
-    OutcomeKind.CRISIS: "危機",
-    OutcomeKind.QUIT: "離職",
+    OutcomeKind.ABSENCE: _l("欠勤"),
+    OutcomeKind.SICK_LEAVE: _l("休職"),
+    OutcomeKind.CRISIS: _l("危機"),
+    OutcomeKind.QUIT: _l("離職"),
 }
 
 
@@ -59,26 +59,26 @@ def record_outcome(
     try:
         outcome_kind = OutcomeKind(kind)
     except ValueError:
-        errors["kind"] = "何があったか (欠勤・休職・危機・離職) を選んでください。"
+        errors["kind"] = _l("何があったか (欠勤・休職・危機・離職) を選んでください。")
         outcome_kind = OutcomeKind.ABSENCE
     day: date | None = None
     if isinstance(occurred_on, date):
         day = occurred_on
     elif not (occurred_on or "").strip():
-        errors["occurred_on"] = "日付を入れてください。"
+        errors["occurred_on"] = _l("日付を入れてください。")
     else:
         try:
             day = date.fromisoformat(occurred_on.strip())
         except ValueError:
-            errors["occurred_on"] = "日付は 2026-06-10 のような形で入れてください。"
+            errors["occurred_on"] = _l("日付は 2026-06-10 のような形で入れてください。")
     if day is not None:
         if day > today:
-            errors["occurred_on"] = "未来の日付は記録できません。"
+            errors["occurred_on"] = _l("未来の日付は記録できません。")
         elif day < today - timedelta(days=MAX_AGE_DAYS):
-            errors["occurred_on"] = "3年より前の出来事は記録できません。"
+            errors["occurred_on"] = _l("3年より前の出来事は記録できません。")
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX:
-        errors["note"] = f"メモは{NOTE_MAX}文字までにしてください。"
+        errors["note"] = _l("メモは%(n)d文字までにしてください。", n=NOTE_MAX)
     if errors:
         raise ValidationError(errors)
     assert day is not None
@@ -121,7 +121,7 @@ def parse_useful(value: str | None) -> bool:
         return True
     if value in ("0", "not_useful"):
         return False
-    raise ValidationError({"useful": "「役に立った」か「役に立たなかった」を選んでください。"})
+    raise ValidationError({"useful": _l("「役に立った」か「役に立たなかった」を選んでください。")})
 
 
 def flag_feedback(

@@ -31,33 +31,37 @@ from checkin.models import (
     Flag,
     StaffUser,
 )
+from checkin.services.errors import _l
 from checkin.signals.engine import usual_on
 from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
 
+# Labels are lazy (the reader's language when shown); build_timeline turns them into plain
+# strings, so the page's JSON and /timeline.json carry the language of the request.
 RANGES: dict[str, tuple[int, str]] = {
-    "week": (7, "1週間"),
-    "month": (30, "1か月"),
-    "3m": (91, "3か月"),
+    "week": (7, _l("1週間")),
+    "month": (30, _l("1か月")),
+    "3m": (91, _l("3か月")),
 }
 DEFAULT_RANGE = "month"
 ITEMS = ("mood", "fatigue", "sleep_hours", "sleep_quality")
 ITEM_LABELS = {
-    "mood": "気分",
-    "fatigue": "疲れ",
-    "sleep_hours": "睡眠時間",
-    "sleep_quality": "眠りの質",
+    "mood": _l("気分"),
+    "fatigue": _l("疲れ"),
+    "sleep_hours": _l("睡眠時間"),
+    "sleep_quality": _l("眠りの質"),
 }
 CONTACT_LABELS = {
-    ContactKind.CALL: "電話",
-    ContactKind.MESSAGE: "メッセージ・メール",
-    ContactKind.MEETING: "面談 (対面)",
-    ContactKind.VIDEO: "面談 (オンライン)",
-    ContactKind.WORKPLACE_VISIT: "職場訪問",
-    ContactKind.EMPLOYER: "企業への連絡",
+    ContactKind.CALL: _l("電話"),
+    ContactKind.MESSAGE: _l("メッセージ・メール"),
+    ContactKind.MEETING: _l("面談 (対面)"),
+    ContactKind.VIDEO: _l("面談 (オンライン)"),
+    ContactKind.WORKPLACE_VISIT: _l("職場訪問"),
+    ContactKind.EMPLOYER: _l("企業への連絡"),
 }
 MEETINGS = {ContactKind.MEETING, ContactKind.VIDEO, ContactKind.WORKPLACE_VISIT}
-SEVERITY_LABELS = {"urgent": "緊急", "high": "高", "watch": "注意"}
-WEEKDAYS = "月火水木金土日"
+SEVERITY_LABELS = {"urgent": _l("緊急"), "high": _l("高"), "watch": _l("注意")}
+# Monday first, as date.weekday(); the same list as the rest of the pages.
+WEEKDAYS = _l("月,火,水,木,金,土,日")
 
 
 def parse_range(raw: str | None) -> str:
@@ -83,8 +87,8 @@ def _r(x: Any, nd: int = 2) -> float | None:
     return round(float(x), nd)
 
 
-def _label(d: date) -> str:
-    return f"{d.month}/{d.day} ({WEEKDAYS[d.weekday()]})"
+def _label(d: date, weekdays: list[str]) -> str:
+    return f"{d.month}/{d.day} ({weekdays[d.weekday()]})"
 
 
 def _active_period(client: Client, tz: ZoneInfo) -> tuple[date, date | None]:
@@ -226,6 +230,7 @@ def build_timeline(
     tz = ZoneInfo(client.office.timezone)
     n = (w.end - w.start).days + 1
     day_list = [w.start + timedelta(days=i) for i in range(n)]
+    weekdays = str(WEEKDAYS).split(",")
 
     # --- the client's entries of the range (one query), on a day axis
     values = {item: np.full(n, np.nan) for item in ITEMS}
@@ -286,7 +291,7 @@ def build_timeline(
             "first_date": f.first_date.isoformat(),
             "last_date": min(f.last_date, w.end).isoformat(),
             "severity": f.severity.value,
-            "severity_label": SEVERITY_LABELS[f.severity.value],
+            "severity_label": str(SEVERITY_LABELS[f.severity.value]),
             "kind": f.kind,
             "status": f.status.value,
             "reasons": " / ".join(str(r.get("text", "")) for r in f.reasons),
@@ -299,7 +304,7 @@ def build_timeline(
             "date": c.occurred_at.astimezone(tz).date().isoformat(),
             "time": c.occurred_at.astimezone(tz).strftime("%H:%M"),
             "kind": c.kind.value,
-            "label": CONTACT_LABELS[c.kind],
+            "label": str(CONTACT_LABELS[c.kind]),
             "meeting": c.kind in MEETINGS,
             "staff": staff_name,
             "note": c.note or "",
@@ -322,7 +327,7 @@ def build_timeline(
         daily.append(
             {
                 "date": iso,
-                "label": _label(day),
+                "label": _label(day, weekdays),
                 **{item: _r(values[item][i], 1) for item in ITEMS},
                 "answered": bool(answered[i]),
                 "expected": bool(expected[i]),
@@ -358,21 +363,33 @@ def build_timeline(
         return out
 
     def month_label(a: date, b: date) -> str:
-        whole = a.day == 1 and (b + timedelta(days=1)).day == 1
-        return f"{a.year}年{a.month}月" + ("" if whole else f" ({a.day}〜{b.day}日)")
+        if a.day == 1 and (b + timedelta(days=1)).day == 1:  # the whole month
+            return str(_l("%(year)d年%(month)d月", year=a.year, month=a.month))
+        return str(
+            _l(
+                "%(year)d年%(month)d月 (%(first)d〜%(last)d日)",
+                year=a.year,
+                month=a.month,
+                first=a.day,
+                last=b.day,
+            )
+        )
 
-    weeks = groups(ordinal - weekday, lambda a, b: f"{a.month}/{a.day}〜{b.month}/{b.day}")
+    def week_label(a: date, b: date) -> str:
+        return str(_l("%(first)s〜%(last)s", first=f"{a.month}/{a.day}", last=f"{b.month}/{b.day}"))
+
+    weeks = groups(ordinal - weekday, week_label)
     months = groups(np.array([d.year * 12 + d.month for d in day_list]), month_label)
-    total = _summary("期間全体", pos, w.start, w.end, values, answered, counted, missed)
+    total = _summary(str(_l("期間全体")), pos, w.start, w.end, values, answered, counted, missed)
 
     return {
         "client_id": client.id,
         "range": key,
-        "range_label": RANGES[key][1],
-        "ranges": [{"key": k, "label": v[1]} for k, v in RANGES.items()],
+        "range_label": str(RANGES[key][1]),
+        "ranges": [{"key": k, "label": str(v[1])} for k, v in RANGES.items()],
         "start": w.start.isoformat(),
         "end": w.end.isoformat(),
-        "items": {item: ITEM_LABELS[item] for item in ITEMS},
+        "items": {item: str(ITEM_LABELS[item]) for item in ITEMS},
         "usual": usual_band(session, client, today, band_cache),
         "usual_as_of": today.isoformat(),
         "days": daily,

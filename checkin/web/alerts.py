@@ -138,7 +138,9 @@ def feedback(flag_id: int) -> Any:
         return redirect(_back(), code=303)
     db.commit()
     flash(
-        "「役に立った」と記録しました。" if fb.useful else "「役に立たなかった」と記録しました。",
+        _("「役に立った」と記録しました。")
+        if fb.useful
+        else _("「役に立たなかった」と記録しました。"),
         "ok",
     )
     return redirect(_back(), code=303)

@@ -220,7 +220,7 @@ def add_outcome(client_id: int) -> Any:
         flash_errors(e)
     else:
         db.commit()
-        flash("出来事を記録しました。", "ok")
+        flash(_("出来事を記録しました。"), "ok")
     return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
 
 

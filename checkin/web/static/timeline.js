@@ -2,33 +2,52 @@
    (vendored in static/vendor/) from the page's own JSON block (no inline script: CSP).
    Each series has its own line style and point shape besides its colour (Okabe-Ito), so
    the chart reads in grayscale; the same data is in the table below for screen readers
-   and for when this script does not run. */
+   and for when this script does not run. Every word comes from the page (the
+   "timeline-labels" block and the data, rendered by the server in the reader's language). */
 (function () {
   "use strict";
   var dataEl = document.getElementById("timeline-data");
   var host = document.getElementById("timeline-chart");
   if (!dataEl || !host || typeof uPlot === "undefined") return;
   var tl = JSON.parse(dataEl.textContent);
+  var labelsEl = document.getElementById("timeline-labels");
+  if (!labelsEl) return;
+  var L = JSON.parse(labelsEl.textContent);
+  function fill(template, value) { return template.split("{v}").join(String(value)); }
   var px = uPlot.pxRatio || window.devicePixelRatio || 1;
   var FONT = "12px 'Noto Sans CJK JP', 'Noto Sans JP', sans-serif";
   var AXIS = "#333";
   var GRID = "rgba(0,0,0,0.08)";
-  var WD = "日月火水木金土";
+  var WD = L.weekdays; // Monday first, as the server's labels
 
   // Okabe-Ito colours; dash and shape carry the same distinction without colour.
   var SERIES = [
-    { key: "mood", title: "気分", hint: "5 がよい", color: "#0072B2", dash: [], shape: "circle",
+    { key: "mood", title: tl.items.mood, hint: L.hints.mood, color: "#0072B2", dash: [], shape: "circle",
       range: [0.5, 5.5], splits: [1, 2, 3, 4, 5] },
-    { key: "fatigue", title: "疲れ", hint: "5 がとても疲れた", color: "#D55E00", dash: [7, 4],
+    { key: "fatigue", title: tl.items.fatigue, hint: L.hints.fatigue, color: "#D55E00", dash: [7, 4],
       shape: "triangle", range: [0.5, 5.5], splits: [1, 2, 3, 4, 5] },
-    { key: "sleep_hours", title: "睡眠時間", hint: "時間", color: "#009E73", dash: [2, 3],
+    { key: "sleep_hours", title: tl.items.sleep_hours, hint: L.hints.sleep_hours, color: "#009E73", dash: [2, 3],
       shape: "square", range: null, splits: null },
   ];
+  // The mark beside a flag's triangle: the first letter of its severity's label (緊/高/注).
   var SEV = {
-    urgent: { fill: "#D55E00", text: "緊" },
-    high: { fill: "#E69F00", text: "高" },
-    watch: { fill: "#FFFFFF", text: "注" },
+    urgent: { fill: "#D55E00" },
+    high: { fill: "#E69F00" },
+    watch: { fill: "#FFFFFF" },
   };
+
+  // The left axis of every panel has one width (so the days line up), wide enough for the
+  // event panel's row names in the page's language (English ones are longer).
+  var LABEL_FONT = "'Noto Sans CJK JP', sans-serif";
+  function widest(font, texts) {
+    var g = document.createElement("canvas").getContext("2d");
+    if (!g) return 0;
+    g.font = font;
+    return Math.max.apply(null, texts.map(function (t) { return g.measureText(t).width; }));
+  }
+  var YAXIS = Math.max(62, Math.ceil(widest("11px " + LABEL_FONT, [L.rows.flag, L.rows.contact, L.rows.missed])) + 8);
+  // A week's ticks carry the weekday ("6/10(Wed)"): at least the widest such label apart.
+  var DAY_GAP = Math.max(44, Math.ceil(widest(FONT, WD.map(function (w) { return "12/30(" + w + ")"; }))) + 10);
 
   var days = tl.days;
   var n = days.length;
@@ -44,7 +63,7 @@
     var perDay = u.bbox.width / px / n;
     var out = [], i, step;
     if (n <= 8) {
-      step = Math.max(1, Math.ceil(44 / perDay));
+      step = Math.max(1, Math.ceil(DAY_GAP / perDay));
       for (i = n - 1; i >= 0; i -= step) out.unshift(i);
       return out;
     }
@@ -58,7 +77,7 @@
   }
   function dayLabel(i) {
     var d = dates[i];
-    return d ? d.getMonth() + 1 + "/" + d.getDate() + (n <= 8 ? "(" + WD[d.getDay()] + ")" : "") : "";
+    return d ? d.getMonth() + 1 + "/" + d.getDate() + (n <= 8 ? "(" + WD[(d.getDay() + 6) % 7] + ")" : "") : "";
   }
 
   function shape(ctx, kind, x, y, r) {
@@ -142,7 +161,7 @@
                 values: function (u, s) { return s.map(dayLabel); } }
             : { size: 6, font: FONT, stroke: AXIS, grid: { stroke: GRID }, ticks: { show: false },
                 splits: ticks, values: function (u, s) { return s.map(function () { return ""; }); } },
-          { size: 62, font: FONT, stroke: AXIS, grid: { stroke: GRID },
+          { size: YAXIS, font: FONT, stroke: AXIS, grid: { stroke: GRID },
             splits: spec.splits ? function () { return spec.splits; } : undefined },
         ],
         series: [
@@ -190,7 +209,7 @@
 
   function eventsPanel(width) {
     var ROW = { flag: 3, contact: 2, missed: 1 };
-    var LABEL = { 3: "アラート", 2: "連絡・面談", 1: "記録なし" };
+    var LABEL = { 3: L.rows.flag, 2: L.rows.contact, 1: L.rows.missed };
     return {
       opts: {
         width: width,
@@ -201,7 +220,7 @@
         axes: [
           { side: 0, size: 26, font: FONT, stroke: AXIS, grid: { stroke: GRID }, splits: ticks,
             values: function (u, s) { return s.map(dayLabel); } },
-          { size: 62, font: "11px sans-serif", stroke: AXIS, grid: { show: false }, ticks: { show: false },
+          { size: YAXIS, font: "11px sans-serif", stroke: AXIS, grid: { show: false }, ticks: { show: false },
             splits: function () { return [1, 2, 3]; }, values: function (u, s) { return s.map(function () { return ""; }); } },
         ],
         series: [{}, { show: false }],
@@ -209,7 +228,7 @@
           draw: [function (u) {
             var ctx = u.ctx, r = 5 * px;
             ctx.save();
-            ctx.font = Math.round(11 * px) + "px 'Noto Sans CJK JP', sans-serif";
+            ctx.font = Math.round(11 * px) + "px " + LABEL_FONT;
             ctx.textBaseline = "middle";
             ctx.fillStyle = AXIS;
             ctx.textAlign = "right";
@@ -250,7 +269,7 @@
               ctx.lineWidth = 1.5 * px; ctx.stroke();
               ctx.fillStyle = "#000";
               ctx.font = "bold " + Math.round(10 * px) + "px 'Noto Sans CJK JP', sans-serif";
-              ctx.fillText(sev.text, xa + r * 2.4, y - r * 0.2);
+              ctx.fillText((f.severity_label || "").charAt(0), xa + r * 2.4, y - r * 0.2);
             });
             ctx.restore();
           }],
@@ -268,14 +287,14 @@
     var d = days[i];
     var parts = [d.label];
     if (d.answered) {
-      parts.push("気分 " + (d.mood ?? "-"), "疲れ " + (d.fatigue ?? "-"),
-        "睡眠 " + (d.sleep_hours === null ? "-" : d.sleep_hours + "時間"));
-    } else if (d.missed) parts.push("記録なし (予定日)");
-    else parts.push(d.date === tl.end && d.expected ? "今日はまだ記録なし" : "記録なし");
-    d.flags.forEach(function (f) { parts.push("アラート(" + f.severity_label + ")"); });
+      parts.push(fill(L.mood, d.mood ?? "-"), fill(L.fatigue, d.fatigue ?? "-"),
+        fill(L.sleep, d.sleep_hours === null ? "-" : fill(L.hours, d.sleep_hours)));
+    } else if (d.missed) parts.push(L.missed);
+    else parts.push(d.date === tl.end && d.expected ? L.not_yet : L.no_entry);
+    d.flags.forEach(function (f) { parts.push(fill(L.flag, f.severity_label)); });
     d.contacts.forEach(function (c) { parts.push(c.label); });
-    if (d.note) parts.push("メモ: " + d.note);
-    out.textContent = parts.join("・");
+    if (d.note) parts.push(fill(L.note, d.note));
+    out.textContent = parts.join(L.sep);
   }
 
   var plots = [];
@@ -284,7 +303,7 @@
     plots = [];
     host.textContent = "";
     var width = Math.max(260, host.clientWidth);
-    var panels = [{ title: "できごと", hint: "", spec: null }].concat(SERIES.map(function (s) {
+    var panels = [{ title: L.events, hint: "", spec: null }].concat(SERIES.map(function (s) {
       return { title: s.title, hint: s.hint, spec: s };
     }));
     panels.forEach(function (p) {
