@@ -115,6 +115,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
         newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
 
     @app.context_processor
