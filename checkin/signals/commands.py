@@ -20,7 +20,14 @@ from checkin.signals.backtest import (
     replay,
     write_flags_csv,
 )
-from checkin.signals.evaluate import evaluate_office, format_table, pool, ranked_method
+from checkin.signals.evaluate import (
+    evaluate_office,
+    evidence_ceiling,
+    format_ceiling,
+    format_table,
+    pool,
+    ranked_method,
+)
 from checkin.signals.params import LOOKBACK_DAYS
 
 WARMUP_DAYS = 28  # default --start: four weeks after the first entry, once usuals exist
@@ -170,6 +177,8 @@ def evaluate(
             f" (seeds {seed}-{seed + offices - 1}); {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nEvidence before the peak (what any method could see):\n")
+        click.echo(format_ceiling(evidence_ceiling(entries, truth, mornings)))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
     if data in ("lifesnaps", "all"):
         from checkin.signals.lifesnaps import default_data_dir, inject, load_lifesnaps
@@ -184,12 +193,15 @@ def evaluate(
             e, t = inject(base_e, base_c, seed=seed + r)
             parts.append((e, base_c, t))
         entries, clients, truth = pool(parts)
-        table = evaluate_office(entries, clients, truth, _mornings(entries, 21))
+        ls_mornings = _mornings(entries, 21)
+        table = evaluate_office(entries, clients, truth, ls_mornings)
         click.echo(
             f"\n### LifeSnaps: {reps} injection replications (seeds {seed}-{seed + reps - 1})"
             f" of 71 people; {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nEvidence before the peak (what any method could see):\n")
+        click.echo(format_ceiling(evidence_ceiling(entries, truth, ls_mornings)))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 

@@ -20,18 +20,25 @@ from checkin.signals.params import (
     BAD_DAY_Z,
     DAY_CAP_FACTOR,
     DEFAULT_STAGE,
+    DROP_DAYS,
+    DROP_ITEM_Z,
     EWMA_DECAY,
     LOOKBACK_DAYS,
     MISS_PRIOR,
+    NEW_CLIENT_FACTOR,
     PRIOR_ENTRIES,
     RECENT_DAYS,
     SCALE_FLOOR,
     STAGE_PARAMS,
+    STREAK_ITEMS,
+    STREAK_Z,
     WEEKDAY_PRIOR,
     WEIGHTS,
     Z_CLIP,
 )
 from checkin.signals.rules import CRISIS_PATTERN
+
+CAP_ON_EFFECTIVE_H = False
 
 ITEMS = ("mood", "fatigue", "sleep_quality", "sleep_hours")
 # +1: a higher value is worse (fatigue); -1: a lower value is worse.
@@ -260,6 +267,8 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     z_sum = np.zeros((n, m, R), dtype=np.float64)
     w_sum = np.zeros((n, m, R), dtype=np.float64)
     recent_vals: dict[str, np.ndarray] = {}
+    recent_z: dict[str, np.ndarray] = {}  # per item, signed so that positive is worse
+    recent_usual_adj: dict[str, np.ndarray] = {}
     # weekday (Monday=0) of each window position, per morning: (mornings, L)
     wk = (grid.day0.day_of_week + grid.morning_col[:, None] - L + np.arange(L)[None, :]) % 7
     for item in ITEMS:
@@ -287,8 +296,10 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         z_sum += WEIGHTS[item] * np.where(ok, z, 0.0)
         w_sum += WEIGHTS[item] * ok
         out[f"{item}_usual"] = usual
+        out[f"{item}_spread"] = spread
         out[f"{item}_n_usual"] = n_c
         recent_vals[item] = recent
+        recent_z[item] = z
     answered_r = grid.windows(grid.answered)[..., L - R :] & (w_sum > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         comp = np.where(answered_r, z_sum / np.where(w_sum > 0, w_sum, 1.0), np.nan)
@@ -296,6 +307,9 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     # --- accumulating detector: one-sided CUSUM over the last 2 weeks (missing days add 0)
     k = _stage_array(clients, "k")[:, None, None]
     cap = DAY_CAP_FACTOR * _stage_array(clients, "h")[:, None, None]
+    if CAP_ON_EFFECTIVE_H:  # the cap follows the threshold a client needs (new clients more)
+        n_own = out["mood_n_usual"][..., None].astype(np.float64)
+        cap = cap * (1 + NEW_CLIENT_FACTOR * PRIOR_ENTRIES / (n_own + PRIOR_ENTRIES))
     x = np.where(answered_r, np.minimum(comp - k, cap), 0.0)
     cs = np.cumsum(x[..., ::-1], axis=-1)
     run_idx = np.argmax(cs, axis=-1)  # the run of days (ending yesterday) adding up most
@@ -343,6 +357,16 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     out["recent_answers"] = cnt
     out["last_comp"] = _last_valid(comp)
 
+    # --- a sharp drop: the last answered days, each clearly worse on several items at once
+    items_bad = np.zeros((n, m, R), dtype=np.float64)
+    for item in ITEMS:
+        items_bad += np.nan_to_num(recent_z[item]) >= DROP_ITEM_Z
+    _sharp_drop(out, answered_r, comp, items_bad)
+
+    # --- one item on its own: a sustained run of answers worse than usual (fatigue, sleep)
+    for item in STREAK_ITEMS:
+        _item_streak(out, item, recent_z[item], recent_vals[item], answered_r)
+
     # --- missed entries against the client's own habit
     exp_w = grid.windows(_expected_days(grid))
     ans_w = grid.windows(grid.answered)
@@ -362,6 +386,14 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     office_rate = np.where(np.isnan(office_rate), DEFAULT_ANSWER_RATE, office_rate)
     rate = (hab_ans + MISS_PRIOR * office_rate) / (hab_exp + MISS_PRIOR)
     rate = np.clip(rate, 0.02, 0.98)
+    # the answered expected days in a row just before the silence (a broken streak)
+    missed_before = exp_w & ~ans_w & before
+    last_missed = np.where(
+        missed_before.any(-1), L - 1 - np.argmax(missed_before[..., ::-1], axis=-1), -1
+    )
+    out["streak_before_silence"] = (
+        exp_w & ans_w & before & (pos[None, None, :] > last_missed[..., None])
+    ).sum(-1)
     out["silent_days"] = silent
     out["answer_rate"] = rate
     out["habit_expected"] = hab_exp
@@ -385,6 +417,59 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     mo = det["morning"].to_numpy()
     active = ~(mo < af) & ~(mo > at)
     return det[active].reset_index(drop=True)
+
+
+def _kth_last(answered_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (0 = yesterday) of the last ``DROP_DAYS`` answered days of the recent window,
+    counted back from the morning, and whether each exists: (clients, mornings, DROP_DAYS)."""
+    ans_rev = answered_r[..., ::-1]
+    rank = np.cumsum(ans_rev, axis=-1) - 1
+    ks = np.arange(DROP_DAYS)
+    hit = ans_rev[..., None, :] & (rank[..., None, :] == ks[:, None])
+    return np.argmax(hit, axis=-1), hit.any(-1)
+
+
+def _sharp_drop(
+    out: dict[str, np.ndarray], answered_r: np.ndarray, comp: np.ndarray, items_bad: np.ndarray
+) -> None:
+    """For the last 1..DROP_DAYS answered days: the least bad composite among them, the
+    fewest items clearly worse on any of them, and how many days ago the oldest was."""
+    pos, exists = _kth_last(answered_r)
+    comp_rev = np.nan_to_num(comp[..., ::-1], nan=-np.inf)
+    items_rev = items_bad[..., ::-1]
+    c = np.take_along_axis(comp_rev, pos, -1)
+    it = np.take_along_axis(items_rev, pos, -1)
+    c = np.where(exists, c, -np.inf)
+    it = np.where(exists, it, 0.0)
+    for k in range(1, DROP_DAYS + 1):
+        out[f"drop{k}_comp"] = np.minimum.reduce(c[..., :k], axis=-1)
+        out[f"drop{k}_items"] = np.minimum.reduce(it[..., :k], axis=-1)
+        out[f"drop{k}_age"] = np.where(exists[..., k - 1], pos[..., k - 1] + 1, 99)
+
+
+def _item_streak(
+    out: dict[str, np.ndarray],
+    item: str,
+    z: np.ndarray,
+    values: np.ndarray,
+    answered_r: np.ndarray,
+) -> None:
+    """The item's most recent answers in a row (skipping days it was not answered) that are
+    worse than the client's usual by at least ``STREAK_Z`` spreads: how many, their mean,
+    and how many days ago the latest answer of the item was."""
+    has = answered_r & ~np.isnan(z)
+    bad = has & (z >= STREAK_Z)
+    broken_rev = (has & ~bad)[..., ::-1]
+    R = z.shape[-1]
+    first_break = np.where(broken_rev.any(-1), np.argmax(broken_rev, axis=-1), R)
+    in_streak = bad[..., ::-1] & (np.arange(R)[None, None, :] < first_break[..., None])
+    count = in_streak.sum(-1)
+    total = np.where(in_streak, values[..., ::-1], 0.0).sum(-1)
+    has_rev = has[..., ::-1]
+    out[f"{item}_streak"] = count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[f"{item}_streak_mean"] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    out[f"{item}_streak_age"] = np.where(has_rev.any(-1), np.argmax(has_rev, axis=-1) + 1, 99)
 
 
 def _last_valid(a: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES_VERSION = "rules-2.0"
+RULES_VERSION = "rules-3.0"
 
 LOOKBACK_DAYS = 56  # each morning looks at the 8 weeks before it, never further
 RECENT_DAYS = 14  # the accumulating detector works on the last 2 weeks ...
@@ -34,6 +34,34 @@ WEEKDAY_PRIOR = 30.0  # answers after which an office-wide weekday effect is hal
 NEW_CLIENT_FACTOR = 1.5  # threshold x (1 + this) for a client with no own usual yet
 HIGH_FACTOR = 3.0  # a trend is "high" once the accumulated evidence is 3 x the threshold
 
+# A sharp drop: the last answered days (up to DROP_DAYS of them) each clearly worse than
+# usual on several items at once.
+DROP_DAYS = 3
+DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads
+DROP_Z = 99.0  # composite (usual spreads) each of those days must reach
+DROP_MIN_ITEMS = 2  # items clearly worse on each of those days
+DROP_SPAN = 3  # the last two answered days lie within this many days before the morning
+# One item on its own: answers in a row worse than usual by this many spreads.
+STREAK_ITEMS = ("fatigue", "sleep_hours")
+STREAK_Z = 1.0
+STREAK_MIN = 4  # answers in a row
+STREAK_AGE = 2  # the latest of them at most this many days before the morning
+STREAK_SHIFT = 2.0  # their mean, in usual spreads worse than usual
+
+# A faster missed-entries watch: after MISS_FAST_SILENT silent expected days, when such a
+# silence is rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA) and the stage
+# is an early one, or the silence broke MISS_FAST_STREAK answers in a row, or the answers
+# before it were already worse than usual (EWMA of the composite >= MISS_FAST_EWMA).
+# A habit is unknown until this many expected days have been seen; until then every
+# missed-entries rule needs UNKNOWN_HABIT_EXTRA more silent days.
+UNKNOWN_HABIT_DAYS = 14
+UNKNOWN_HABIT_EXTRA = 3
+MISS_FAST_SILENT = 3
+MISS_FAST_ALPHA = 0.07
+MISS_FAST_STAGES: tuple[str, ...] = ()
+MISS_FAST_STREAK = 999
+MISS_FAST_EWMA = 99.0
+
 
 @dataclass(frozen=True)
 class StageParams:
@@ -44,6 +72,7 @@ class StageParams:
     min_bad_days: int  # bad days needed in the accumulated run
     miss_alpha: float  # flag silence when (1 - answer rate) ** silent_days falls below this
     min_silent: int  # never flag fewer silent expected days than this
+    drop_days: int = 2  # answered days in a row a sharp drop needs
 
 
 # Tuned on synthetic offices (seeds 1-2; the evaluation in docs/signals.md uses others).

@@ -250,3 +250,63 @@ def test_a_morning_with_a_time_of_day_is_the_same_morning(entries, clients, hist
     at_nine = datetime(today.year, today.month, today.day, 9, 30)
     assert compute_flags(ent, cl, at_nine) == compute_flags(ent, cl, today)
     assert any(f.kind == "contact" for f in compute_flags(ent, cl, at_nine))
+
+
+def _stable(entries, client_id, first_day, n_days, seed, **override):
+    """Workday answers around mood 4 / fatigue 2 / sleep 7 h, with mild noise."""
+    rng = np.random.default_rng(seed)
+    days = [first_day + timedelta(days=i) for i in range(n_days)]
+    days = [d for d in days if d.weekday() < 5]
+    k = len(days)
+    cols = {
+        "mood": np.clip(np.rint(4 + rng.normal(0, 0.5, k)), 1, 5),
+        "fatigue": np.clip(np.rint(2 + rng.normal(0, 0.5, k)), 1, 5),
+        "sleep_hours": np.round(7 + rng.normal(0, 0.4, k), 1),
+        "sleep_quality": np.clip(np.rint(4 + rng.normal(0, 0.5, k)), 1, 5),
+    }
+    cols.update(override)
+    return entries(client_id, days, **cols)
+
+
+def test_fatigue_rising_on_its_own_is_flagged_with_its_own_reason(entries, clients, start):
+    """Mood, sleep and sleep quality stay as usual; only fatigue is clearly higher on four
+    answered days in a row. A self-driving client (the least sensitive stage): the
+    accumulating detector alone does not raise this, the per-item rule does."""
+    onset = start + timedelta(days=56)  # a Monday
+    days = [onset + timedelta(days=i) for i in range(4)]
+    base = _stable(entries, 1, start, 56, seed=3)
+    tired = entries(1, days, mood=4, fatigue=[4, 3, 4, 4], sleep_hours=7.0, sleep_quality=4)
+    cl = clients((1, "self_driving"))
+    ent = pd.concat([base, tired])
+    flags = compute_flags(ent, cl, onset + timedelta(days=4))
+    trend = [f for f in flags if f.kind == "trend"]
+    assert len(trend) == 1
+    codes = {r.code for r in trend[0].reasons}
+    assert "fatigue_streak" in codes and "trend_accumulated" not in codes
+    reason = next(r for r in trend[0].reasons if r.code == "fatigue_streak")
+    m = re.fullmatch(r"疲れが本人のふだんより強い日が(\d)日続いています \(平均(\d\.\d)→(\d\.\d)\)", reason.text)
+    assert m is not None, reason.text
+    assert int(m.group(1)) == 4 == reason.values["days"]
+    assert float(m.group(2)) == round(reason.values["usual"], 1) < 2.6
+    assert float(m.group(3)) == 3.8 and reason.values["recent"] == 3.75
+    # three such days are not yet a flag, nor four days only slightly more tired than usual
+    assert not [f for f in compute_flags(ent, cl, onset + timedelta(days=3)) if f.kind == "trend"]
+    mild = entries(1, days, mood=4, fatigue=[3, 2, 3, 3], sleep_hours=7.0, sleep_quality=4)
+    assert not [
+        f for f in compute_flags(pd.concat([base, mild]), cl, onset + timedelta(days=4))
+        if f.kind == "trend"
+    ]
+
+
+def test_sleep_hours_falling_on_their_own_are_flagged(entries, clients, start):
+    onset = start + timedelta(days=56)
+    days = [onset + timedelta(days=i) for i in range(4)]
+    base = _stable(entries, 1, start, 56, seed=5)
+    short = entries(1, days, mood=4, fatigue=2, sleep_hours=[5.0, 5.2, 4.8, 5.0], sleep_quality=4)
+    flags = compute_flags(pd.concat([base, short]), clients((1, "self_driving")), onset + timedelta(days=4))
+    reasons = [r for f in flags if f.kind == "trend" for r in f.reasons]
+    sleep = [r for r in reasons if r.code == "sleep_hours_streak"]
+    assert len(sleep) == 1
+    assert re.fullmatch(
+        r"睡眠時間が本人のふだんより短い日が4日続いています \(平均\d\.\d時間→5\.0時間\)", sleep[0].text
+    ), sleep[0].text
