@@ -25,7 +25,6 @@ from checkin.signals.params import (
     EWMA_DECAY,
     LOOKBACK_DAYS,
     MISS_PRIOR,
-    NEW_CLIENT_FACTOR,
     PRIOR_ENTRIES,
     RECENT_DAYS,
     SCALE_FLOOR,
@@ -37,8 +36,6 @@ from checkin.signals.params import (
     Z_CLIP,
 )
 from checkin.signals.rules import CRISIS_PATTERN
-
-CAP_ON_EFFECTIVE_H = False
 
 ITEMS = ("mood", "fatigue", "sleep_quality", "sleep_hours")
 # +1: a higher value is worse (fatigue); -1: a lower value is worse.
@@ -268,7 +265,6 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     w_sum = np.zeros((n, m, R), dtype=np.float64)
     recent_vals: dict[str, np.ndarray] = {}
     recent_z: dict[str, np.ndarray] = {}  # per item, signed so that positive is worse
-    recent_usual_adj: dict[str, np.ndarray] = {}
     # weekday (Monday=0) of each window position, per morning: (mornings, L)
     wk = (grid.day0.day_of_week + grid.morning_col[:, None] - L + np.arange(L)[None, :]) % 7
     for item in ITEMS:
@@ -307,9 +303,6 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     # --- accumulating detector: one-sided CUSUM over the last 2 weeks (missing days add 0)
     k = _stage_array(clients, "k")[:, None, None]
     cap = DAY_CAP_FACTOR * _stage_array(clients, "h")[:, None, None]
-    if CAP_ON_EFFECTIVE_H:  # the cap follows the threshold a client needs (new clients more)
-        n_own = out["mood_n_usual"][..., None].astype(np.float64)
-        cap = cap * (1 + NEW_CLIENT_FACTOR * PRIOR_ENTRIES / (n_own + PRIOR_ENTRIES))
     x = np.where(answered_r, np.minimum(comp - k, cap), 0.0)
     cs = np.cumsum(x[..., ::-1], axis=-1)
     run_idx = np.argmax(cs, axis=-1)  # the run of days (ending yesterday) adding up most
@@ -419,32 +412,24 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     return det[active].reset_index(drop=True)
 
 
-def _kth_last(answered_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (0 = yesterday) of the last ``DROP_DAYS`` answered days of the recent window,
-    counted back from the morning, and whether each exists: (clients, mornings, DROP_DAYS)."""
-    ans_rev = answered_r[..., ::-1]
-    rank = np.cumsum(ans_rev, axis=-1) - 1
-    ks = np.arange(DROP_DAYS)
-    hit = ans_rev[..., None, :] & (rank[..., None, :] == ks[:, None])
-    return np.argmax(hit, axis=-1), hit.any(-1)
-
-
 def _sharp_drop(
     out: dict[str, np.ndarray], answered_r: np.ndarray, comp: np.ndarray, items_bad: np.ndarray
 ) -> None:
-    """For the last 1..DROP_DAYS answered days: the least bad composite among them, the
-    fewest items clearly worse on any of them, and how many days ago the oldest was."""
-    pos, exists = _kth_last(answered_r)
-    comp_rev = np.nan_to_num(comp[..., ::-1], nan=-np.inf)
-    items_rev = items_bad[..., ::-1]
-    c = np.take_along_axis(comp_rev, pos, -1)
-    it = np.take_along_axis(items_rev, pos, -1)
-    c = np.where(exists, c, -np.inf)
-    it = np.where(exists, it, 0.0)
-    for k in range(1, DROP_DAYS + 1):
-        out[f"drop{k}_comp"] = np.minimum.reduce(c[..., :k], axis=-1)
-        out[f"drop{k}_items"] = np.minimum.reduce(it[..., :k], axis=-1)
-        out[f"drop{k}_age"] = np.where(exists[..., k - 1], pos[..., k - 1] + 1, 99)
+    """Over the last ``DROP_DAYS`` answered days of the recent window: the least bad
+    composite among them (``dropK_comp``, -9 when there are fewer answers), the fewest items
+    clearly worse on any of them (``dropK_items``) and how many days before the morning the
+    oldest of them was (``dropK_age``, 99 when there are fewer answers)."""
+    ans_rev = answered_r[..., ::-1]  # position 0 = yesterday
+    rank = np.cumsum(ans_rev, axis=-1) - 1  # 0 = the latest answer, 1 = the one before ...
+    last_k = ans_rev & (rank < DROP_DAYS)
+    enough = ans_rev.sum(-1) >= DROP_DAYS
+    comp_rev = comp[..., ::-1]
+    c = np.min(np.where(last_k, np.nan_to_num(comp_rev, nan=np.inf), np.inf), axis=-1)
+    it = np.min(np.where(last_k, items_bad[..., ::-1], np.inf), axis=-1)
+    oldest = np.argmax(ans_rev & (rank == DROP_DAYS - 1), axis=-1)
+    out[f"drop{DROP_DAYS}_comp"] = np.where(enough, c, -9.0)
+    out[f"drop{DROP_DAYS}_items"] = np.where(enough, it, 0.0)
+    out[f"drop{DROP_DAYS}_age"] = np.where(enough, oldest + 1, 99)
 
 
 def _item_streak(

@@ -271,7 +271,10 @@ def evidence_ceiling(
         rows[kind] = {
             "events": float(len(k)),
             "median_answered": float(k.median()) if len(k) else float("nan"),
-            **{f"at_least_{i}": float((k >= i).mean()) if len(k) else float("nan") for i in (1, 2, 3)},
+            **{
+                f"at_least_{i}": float((k >= i).mean()) if len(k) else float("nan")
+                for i in (1, 2, 3)
+            },
         }
     return pd.DataFrame(rows).T
 
@@ -284,7 +287,7 @@ def format_ceiling(c: pd.DataFrame) -> str:
     ]
     for kind, r in c.iterrows():
         lines.append(
-            f"| {kind} | {int(r['events'])} | {r['median_answered']:.0f} | {r['at_least_1']:.1%}"
+            f"| {kind} | {int(r['events'])} | {r['median_answered']:g} | {r['at_least_1']:.1%}"
             f" | {r['at_least_2']:.1%} | {r['at_least_3']:.1%} |"
         )
     return "\n".join(lines)

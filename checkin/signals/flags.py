@@ -23,10 +23,7 @@ from checkin.signals.params import (
     DROP_Z,
     HIGH_FACTOR,
     MISS_FAST_ALPHA,
-    MISS_FAST_EWMA,
     MISS_FAST_SILENT,
-    MISS_FAST_STAGES,
-    MISS_FAST_STREAK,
     NEW_CLIENT_FACTOR,
     PRIOR_ENTRIES,
     RECENT_DAYS,
@@ -72,7 +69,7 @@ REASON_COLUMNS = frozenset(
         "streak_before_silence",
     ]
     + [f"{i}_{s}" for i in ITEMS for s in ("usual", "spread", "run_mean", "run_worse_days")]
-    + [f"drop{k}_{s}" for k in range(1, DROP_DAYS + 1) for s in ("comp", "items", "age")]
+    + [f"drop{DROP_DAYS}_{s}" for s in ("comp", "items", "age")]
     + [f"{i}_streak{s}" for i in STREAK_ITEMS for s in ("", "_mean", "_age")]
 )
 ITEM_JA = {
@@ -138,27 +135,18 @@ def trend_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def sharp_drop(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The last ``drop_days`` answered days (stage) all clearly worse than usual (composite
-    at least ``DROP_Z``, raised like ``h`` for new clients), on at least ``DROP_MIN_ITEMS``
-    items each, the oldest of them at most ``DROP_SPAN`` days ago (one more per extra day).
-    Returns (holds, surprise)."""
-    k = _stage_col(det, "drop_days").astype(int)
-    on = np.zeros(len(det), dtype=bool)
-    surprise = np.zeros(len(det))
-    for days in np.unique(k):
-        if days <= 0 or days > DROP_DAYS:
-            continue
-        sel = k == days
-        comp = det[f"drop{days}_comp"].to_numpy()
-        thr = DROP_Z * new_factor
-        hold = (
-            (comp >= thr)
-            & (det[f"drop{days}_items"].to_numpy() >= DROP_MIN_ITEMS)
-            & (det[f"drop{days}_age"].to_numpy() <= DROP_SPAN + days - 2)
-        )
-        on |= sel & hold
-        surprise = np.where(sel & hold, comp / thr, surprise)
-    return on, surprise
+    """The last ``DROP_DAYS`` answered days all clearly worse than usual: a composite of at
+    least ``DROP_Z`` (times ``new_factor``, raised like ``h`` for new clients) and at least
+    ``DROP_MIN_ITEMS`` items clearly worse on each, the oldest at most ``DROP_SPAN`` days
+    before the morning. Returns (holds, surprise)."""
+    comp = det[f"drop{DROP_DAYS}_comp"].to_numpy()
+    thr = DROP_Z * new_factor
+    on = (
+        (comp >= thr)
+        & (det[f"drop{DROP_DAYS}_items"].to_numpy() >= DROP_MIN_ITEMS)
+        & (det[f"drop{DROP_DAYS}_age"].to_numpy() <= DROP_SPAN)
+    )
+    return on, np.where(on, comp / thr, 0.0)
 
 
 def item_streaks(det: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -195,13 +183,9 @@ def missing_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     with np.errstate(divide="ignore"):
         miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
     miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
-    # a faster watch: a silence that is already unusual for this client, when the stage is
-    # early, the silence broke a run of answers, or the last answers were worse than usual
-    early = np.isin(det["stage"].to_numpy(), list(MISS_FAST_STAGES))
-    streak = det["streak_before_silence"].to_numpy() >= MISS_FAST_STREAK
-    slide = det["ewma"].to_numpy() >= MISS_FAST_EWMA
-    fast = (silent >= MISS_FAST_SILENT) & (prob <= MISS_FAST_ALPHA) & (early | streak | slide)
-    fast &= known
+    # a faster watch, whatever the stage, once the client's habit is known: a silence of
+    # MISS_FAST_SILENT expected days that is already rare for this client
+    fast = known & (silent >= MISS_FAST_SILENT) & (prob <= MISS_FAST_ALPHA)
     return miss_on | fast, soft_score(miss_sur), miss_high
 
 
@@ -271,7 +255,7 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
             )
         )
     if fired.get("drop"):
-        k = STAGE_PARAMS[str(r.stage)].drop_days
+        k = DROP_DAYS
         items = int(getattr(r, f"drop{k}_items"))
         age = int(getattr(r, f"drop{k}_age"))
         comp = float(getattr(r, f"drop{k}_comp"))

@@ -32,15 +32,17 @@ EWMA_DECAY = 0.7  # weight of an answer one answered day older
 MISS_PRIOR = 4.0  # pseudo expected days of the office's answer rate in a client's habit
 WEEKDAY_PRIOR = 30.0  # answers after which an office-wide weekday effect is half trusted
 NEW_CLIENT_FACTOR = 1.5  # threshold x (1 + this) for a client with no own usual yet
-HIGH_FACTOR = 3.0  # a trend is "high" once the accumulated evidence is 3 x the threshold
+HIGH_FACTOR = 4.0  # a trend is "high" once the accumulated evidence is 4 x the threshold
 
-# A sharp drop: the last answered days (up to DROP_DAYS of them) each clearly worse than
-# usual on several items at once.
-DROP_DAYS = 3
-DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads
-DROP_Z = 99.0  # composite (usual spreads) each of those days must reach
-DROP_MIN_ITEMS = 2  # items clearly worse on each of those days
-DROP_SPAN = 3  # the last two answered days lie within this many days before the morning
+# A sharp drop: the last DROP_DAYS answered days each clearly worse than usual (a composite
+# of at least DROP_Z usual spreads, raised for new clients like h), the older of them at most
+# DROP_SPAN days before the morning. No per-day cap: two clearly bad days in a row are
+# enough, one is never (the older day must reach DROP_Z too).
+DROP_DAYS = 2
+DROP_Z = 0.55
+DROP_SPAN = 4
+DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads ...
+DROP_MIN_ITEMS = 1  # ... and each of those days has at least this many such items
 # One item on its own: answers in a row worse than usual by this many spreads.
 STREAK_ITEMS = ("fatigue", "sleep_hours")
 STREAK_Z = 1.0
@@ -48,19 +50,15 @@ STREAK_MIN = 4  # answers in a row
 STREAK_AGE = 2  # the latest of them at most this many days before the morning
 STREAK_SHIFT = 2.0  # their mean, in usual spreads worse than usual
 
-# A faster missed-entries watch: after MISS_FAST_SILENT silent expected days, when such a
-# silence is rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA) and the stage
-# is an early one, or the silence broke MISS_FAST_STREAK answers in a row, or the answers
-# before it were already worse than usual (EWMA of the composite >= MISS_FAST_EWMA).
 # A habit is unknown until this many expected days have been seen; until then every
 # missed-entries rule needs UNKNOWN_HABIT_EXTRA more silent days.
 UNKNOWN_HABIT_DAYS = 14
 UNKNOWN_HABIT_EXTRA = 3
+# A faster missed-entries watch, whatever the stage: MISS_FAST_SILENT silent expected days
+# that are already rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA, i.e.
+# an answer rate of about 59 % or more), once the habit is known.
 MISS_FAST_SILENT = 3
 MISS_FAST_ALPHA = 0.07
-MISS_FAST_STAGES: tuple[str, ...] = ()
-MISS_FAST_STREAK = 999
-MISS_FAST_EWMA = 99.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,6 @@ class StageParams:
     min_bad_days: int  # bad days needed in the accumulated run
     miss_alpha: float  # flag silence when (1 - answer rate) ** silent_days falls below this
     min_silent: int  # never flag fewer silent expected days than this
-    drop_days: int = 2  # answered days in a row a sharp drop needs
 
 
 # Tuned on synthetic offices (seeds 1-2; the evaluation in docs/signals.md uses others).

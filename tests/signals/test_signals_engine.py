@@ -284,7 +284,9 @@ def test_fatigue_rising_on_its_own_is_flagged_with_its_own_reason(entries, clien
     codes = {r.code for r in trend[0].reasons}
     assert "fatigue_streak" in codes and "trend_accumulated" not in codes
     reason = next(r for r in trend[0].reasons if r.code == "fatigue_streak")
-    m = re.fullmatch(r"疲れが本人のふだんより強い日が(\d)日続いています \(平均(\d\.\d)→(\d\.\d)\)", reason.text)
+    m = re.fullmatch(
+        r"疲れが本人のふだんより強い日が(\d)日続いています \(平均(\d\.\d)→(\d\.\d)\)", reason.text
+    )
     assert m is not None, reason.text
     assert int(m.group(1)) == 4 == reason.values["days"]
     assert float(m.group(2)) == round(reason.values["usual"], 1) < 2.6
@@ -293,7 +295,8 @@ def test_fatigue_rising_on_its_own_is_flagged_with_its_own_reason(entries, clien
     assert not [f for f in compute_flags(ent, cl, onset + timedelta(days=3)) if f.kind == "trend"]
     mild = entries(1, days, mood=4, fatigue=[3, 2, 3, 3], sleep_hours=7.0, sleep_quality=4)
     assert not [
-        f for f in compute_flags(pd.concat([base, mild]), cl, onset + timedelta(days=4))
+        f
+        for f in compute_flags(pd.concat([base, mild]), cl, onset + timedelta(days=4))
         if f.kind == "trend"
     ]
 
@@ -303,10 +306,80 @@ def test_sleep_hours_falling_on_their_own_are_flagged(entries, clients, start):
     days = [onset + timedelta(days=i) for i in range(4)]
     base = _stable(entries, 1, start, 56, seed=5)
     short = entries(1, days, mood=4, fatigue=2, sleep_hours=[5.0, 5.2, 4.8, 5.0], sleep_quality=4)
-    flags = compute_flags(pd.concat([base, short]), clients((1, "self_driving")), onset + timedelta(days=4))
+    flags = compute_flags(
+        pd.concat([base, short]), clients((1, "self_driving")), onset + timedelta(days=4)
+    )
     reasons = [r for f in flags if f.kind == "trend" for r in f.reasons]
     sleep = [r for r in reasons if r.code == "sleep_hours_streak"]
     assert len(sleep) == 1
     assert re.fullmatch(
-        r"睡眠時間が本人のふだんより短い日が4日続いています \(平均\d\.\d時間→5\.0時間\)", sleep[0].text
+        r"睡眠時間が本人のふだんより短い日が4日続いています \(平均\d\.\d時間→5\.0時間\)",
+        sleep[0].text,
     ), sleep[0].text
+
+
+def test_two_clearly_bad_days_in_a_row_are_a_sharp_drop_even_when_self_driving(
+    entries, clients, start
+):
+    """Self-driving clients need three bad days for the accumulating detector; two answered
+    days in a row clearly worse on every item are a sharp drop (a watch), one is not."""
+    monday = start + timedelta(days=56)
+    usual_days = [start + timedelta(days=i) for i in range(56)]
+    base = entries(1, [d for d in usual_days if d.weekday() < 5])  # mood 4, fatigue 2, 7 h
+    cl = clients((1, "self_driving"))
+
+    def bad(days):
+        return entries(1, days, mood=2, fatigue=4, sleep_hours=5.5, sleep_quality=2)
+
+    two = compute_flags(
+        pd.concat([base, bad([monday, monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
+    )
+    trend = [f for f in two if f.kind == "trend"]
+    assert len(trend) == 1 and trend[0].severity == "watch"
+    codes = {r.code for r in trend[0].reasons}
+    assert "sharp_drop" in codes and "trend_accumulated" not in codes
+    drop = next(r for r in trend[0].reasons if r.code == "sharp_drop")
+    assert drop.values["answers"] == 2 and drop.values["days"] == 2
+    assert "記録2回" in drop.text and "最近2日間" in drop.text
+    one = compute_flags(
+        pd.concat([base, bad([monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
+    )
+    assert not [f for f in one if f.kind == "trend"]
+    # a bad day, a usual day, then a bad day again is not a sharp drop either
+    gap = pd.concat(
+        [
+            base,
+            bad([monday]),
+            entries(
+                1, [monday + timedelta(days=1)], mood=4, fatigue=2, sleep_hours=7.0, sleep_quality=4
+            ),
+            bad([monday + timedelta(days=2)]),
+        ]
+    )
+    assert not [f for f in compute_flags(gap, cl, monday + timedelta(days=3)) if f.kind == "trend"]
+
+
+def test_silence_rare_for_the_client_is_a_watch_after_three_expected_days_at_any_stage(
+    entries, clients, history, start
+):
+    """A self-driving client needs four silent workdays for the habit rule; a regular
+    answerer's three silent workdays are already rare (a watch). An irregular answerer's
+    three are not."""
+    last = start + timedelta(days=53)  # a Friday; silent from Monday on
+    regular = history(1, 54, seed=3)
+    workdays = [start + timedelta(days=i) for i in range(54)]
+    workdays = [d for d in workdays if d.weekday() < 5]
+    irregular = entries(2, workdays[::2])  # every other workday: about 50 %
+    others = pd.concat([history(i, 70, seed=i) for i in (3, 4, 5)])
+    cl = clients(*[(i, "self_driving") for i in (1, 2, 3, 4, 5)])
+    mornings = [last + timedelta(days=i) for i in range(1, 12)]
+    flags = compute_mornings(pd.concat([regular, irregular, others]), cl, mornings)
+    first = _first_flag(flags, 1, "missing")
+    assert first == last + timedelta(days=6)  # Thursday morning: Mon, Tue, Wed silent
+    missing = next(f for f in flags[first] if f.client_id == 1 and f.kind == "missing")
+    assert missing.severity == "watch"
+    assert missing.reasons[0].values["expected_days_silent"] == 3
+    first_irregular = _first_flag(flags, 2, "missing")
+    assert first_irregular is not None
+    irregular_flag = next(f for f in flags[first_irregular] if f.client_id == 2)
+    assert irregular_flag.reasons[0].values["expected_days_silent"] >= 4
