@@ -205,6 +205,24 @@ def evaluate(
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 
+@click.command("tradeoff")
+@click.option(
+    "--lifesnaps-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="default: <repo>/../shared/data/lifesnaps (skipped when absent)",
+)
+def tradeoff(lifesnaps_dir: Path | None) -> None:
+    """What each step of sensitivity costs, on the training data (not the reported seeds)."""
+    from checkin.signals.lifesnaps import default_data_dir
+    from checkin.signals.tradeoff import format_tradeoff, tradeoff_table, training_sets
+
+    t0 = time.perf_counter()
+    sets = training_sets(lifesnaps_dir or default_data_dir())
+    click.echo(format_tradeoff(tradeoff_table(sets)))
+    click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
+
+
 def _counts(truth: pd.DataFrame) -> str:
     c = truth["kind"].value_counts()
     return ", ".join(f"{c.get(k, 0)} {k}" for k in ("slow", "sudden", "dropout"))
@@ -217,6 +235,7 @@ def main() -> None:
 
 main.add_command(backtest)
 main.add_command(evaluate)
+main.add_command(tradeoff)
 
 if __name__ == "__main__":
     main()

@@ -46,3 +46,32 @@ def test_evidence_ceiling_counts_answers_from_onset_to_the_day_before_the_peak()
     assert c.loc["all", "events"] == 3 and c.loc["all", "at_least_2"] == 2 / 3
     table = format_ceiling(c)
     assert "| sudden | 2 | 1.5 | 100.0% | 50.0% | 0.0% |" in table
+
+
+def test_tradeoff_variants_are_applied_and_restored():
+    from checkin.signals import flags, params
+    from checkin.signals.commands import _mornings
+    from checkin.signals.synthetic import generate_office
+    from checkin.signals.tradeoff import Variant, patched, tradeoff_table
+
+    h = params.STAGE_PARAMS["adjustment"].h
+    drop_z = flags.DROP_Z
+    with patched(Variant("x", {"DROP_Z": float("inf")}, stage_scale=0.5)):
+        assert flags.DROP_Z == float("inf")
+        assert params.STAGE_PARAMS["adjustment"].h == h * 0.5
+    assert flags.DROP_Z == drop_z and params.STAGE_PARAMS["adjustment"].h == h
+
+    o = generate_office(n_clients=40, days=150, seed=3)
+    sets = {"synthetic": (o.entries, o.clients, o.truth, _mornings(o.entries))}
+    table = tradeoff_table(
+        sets,
+        [
+            Variant("shipped"),
+            Variant(
+                "no missing",
+                {"MISS_FAST_ALPHA": 0.0, "MISS_FAST_SILENT": 99, "UNKNOWN_HABIT_EXTRA": 99},
+            ),
+        ],
+    )
+    assert list(table["variant"]) == ["shipped", "no missing"]
+    assert table.loc[0, "alarms"] > table.loc[1, "alarms"]
