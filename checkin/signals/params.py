@@ -56,9 +56,9 @@ UNKNOWN_HABIT_DAYS = 14
 UNKNOWN_HABIT_EXTRA = 3
 # A faster missed-entries watch, whatever the stage: MISS_FAST_SILENT silent expected days
 # that are already rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA, i.e.
-# an answer rate of about 59 % or more), once the habit is known.
+# an answer rate of about 47 % or more), once the habit is known.
 MISS_FAST_SILENT = 3
-MISS_FAST_ALPHA = 0.07
+MISS_FAST_ALPHA = 0.15
 
 
 @dataclass(frozen=True)

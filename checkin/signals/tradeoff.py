@@ -43,7 +43,7 @@ VARIANTS = (
     Variant("high at 3 x threshold (rules-2)", {"HIGH_FACTOR": 3.0}),
     Variant("sharp drop at 0.45 spreads", {"DROP_Z": 0.45}),
     Variant("sharp drop at 0.35 spreads", {"DROP_Z": 0.35}),
-    Variant("fast missing watch at α 0.15", {"MISS_FAST_ALPHA": 0.15}),
+    Variant("fast missing watch at α 0.07", {"MISS_FAST_ALPHA": 0.07}),
     Variant("fast missing watch at α 0.30", {"MISS_FAST_ALPHA": 0.30}),
     Variant("k, h x 0.7", stage_scale=0.7),
     Variant("k, h x 0.5, bad day at 0.1 spreads", detect={"BAD_DAY_Z": 0.1}, stage_scale=0.5),
