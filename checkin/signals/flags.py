@@ -263,7 +263,7 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
             Reason(
                 "sharp_drop",
                 f"急に悪くなっています: 最近{age}日間の記録{k}回がどれもふだんよりはっきり悪く、"
-                f"毎回{items}項目以上が悪化しています (ふだんとの差 {comp:.1f} 以上)",
+                f"毎回{items}項目以上が悪化しています (ふだんのばらつきの{comp:.1f}倍以上)",
                 {"answers": k, "days": age, "items": items, "composite_min": _f(comp)},
             )
         )

@@ -341,6 +341,8 @@ def test_two_clearly_bad_days_in_a_row_are_a_sharp_drop_even_when_self_driving(
     drop = next(r for r in trend[0].reasons if r.code == "sharp_drop")
     assert drop.values["answers"] == 2 and drop.values["days"] == 2
     assert "記録2回" in drop.text and "最近2日間" in drop.text
+    m = re.search(r"ばらつきの(\d+\.\d)倍以上", drop.text)
+    assert m is not None and float(m.group(1)) == round(drop.values["composite_min"], 1) > 1.0
     one = compute_flags(
         pd.concat([base, bad([monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
     )

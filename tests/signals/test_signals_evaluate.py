@@ -57,9 +57,9 @@ def test_tradeoff_variants_are_applied_and_restored():
     h = params.STAGE_PARAMS["adjustment"].h
     drop_z = flags.DROP_Z
     with patched(Variant("x", {"DROP_Z": float("inf")}, stage_scale=0.5)):
-        assert flags.DROP_Z == float("inf")
+        assert float("inf") == flags.DROP_Z
         assert params.STAGE_PARAMS["adjustment"].h == h * 0.5
-    assert flags.DROP_Z == drop_z and params.STAGE_PARAMS["adjustment"].h == h
+    assert drop_z == flags.DROP_Z and params.STAGE_PARAMS["adjustment"].h == h
 
     o = generate_office(n_clients=40, days=150, seed=3)
     sets = {"synthetic": (o.entries, o.clients, o.truth, _mornings(o.entries))}
