@@ -379,14 +379,6 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     office_rate = np.where(np.isnan(office_rate), DEFAULT_ANSWER_RATE, office_rate)
     rate = (hab_ans + MISS_PRIOR * office_rate) / (hab_exp + MISS_PRIOR)
     rate = np.clip(rate, 0.02, 0.98)
-    # the answered expected days in a row just before the silence (a broken streak)
-    missed_before = exp_w & ~ans_w & before
-    last_missed = np.where(
-        missed_before.any(-1), L - 1 - np.argmax(missed_before[..., ::-1], axis=-1), -1
-    )
-    out["streak_before_silence"] = (
-        exp_w & ans_w & before & (pos[None, None, :] > last_missed[..., None])
-    ).sum(-1)
     out["silent_days"] = silent
     out["answer_rate"] = rate
     out["habit_expected"] = hab_exp

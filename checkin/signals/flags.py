@@ -66,7 +66,6 @@ REASON_COLUMNS = frozenset(
         "last_entry_offset",
         "cusum_without_worst",
         "ewma",
-        "streak_before_silence",
     ]
     + [f"{i}_{s}" for i in ITEMS for s in ("usual", "spread", "run_mean", "run_worse_days")]
     + [f"drop{DROP_DAYS}_{s}" for s in ("comp", "items", "age")]
