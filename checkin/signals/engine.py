@@ -350,7 +350,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     out["recent_answers"] = cnt
     out["last_comp"] = _last_valid(comp)
 
-    # --- a sharp drop: the last answered days, each clearly worse on several items at once
+    # --- a sharp drop: the last answered days, each clearly worse than usual
     items_bad = np.zeros((n, m, R), dtype=np.float64)
     for item in ITEMS:
         items_bad += np.nan_to_num(recent_z[item]) >= DROP_ITEM_Z
