@@ -20,7 +20,14 @@ from checkin.signals.backtest import (
     replay,
     write_flags_csv,
 )
-from checkin.signals.evaluate import evaluate_office, format_table, pool, ranked_method
+from checkin.signals.evaluate import (
+    evaluate_office,
+    evidence_ceiling,
+    format_ceiling,
+    format_table,
+    pool,
+    ranked_method,
+)
 from checkin.signals.params import LOOKBACK_DAYS
 
 WARMUP_DAYS = 28  # default --start: four weeks after the first entry, once usuals exist
@@ -170,6 +177,8 @@ def evaluate(
             f" (seeds {seed}-{seed + offices - 1}); {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nEvidence before the peak (what any method could see):\n")
+        click.echo(format_ceiling(evidence_ceiling(entries, truth, mornings)))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
     if data in ("lifesnaps", "all"):
         from checkin.signals.lifesnaps import default_data_dir, inject, load_lifesnaps
@@ -184,13 +193,34 @@ def evaluate(
             e, t = inject(base_e, base_c, seed=seed + r)
             parts.append((e, base_c, t))
         entries, clients, truth = pool(parts)
-        table = evaluate_office(entries, clients, truth, _mornings(entries, 21))
+        ls_mornings = _mornings(entries, 21)
+        table = evaluate_office(entries, clients, truth, ls_mornings)
         click.echo(
             f"\n### LifeSnaps: {reps} injection replications (seeds {seed}-{seed + reps - 1})"
             f" of 71 people; {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nEvidence before the peak (what any method could see):\n")
+        click.echo(format_ceiling(evidence_ceiling(entries, truth, ls_mornings)))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
+
+
+@click.command("tradeoff")
+@click.option(
+    "--lifesnaps-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="default: <repo>/../shared/data/lifesnaps (skipped when absent)",
+)
+def tradeoff(lifesnaps_dir: Path | None) -> None:
+    """What each step of sensitivity costs, on the training data (not the reported seeds)."""
+    from checkin.signals.lifesnaps import default_data_dir
+    from checkin.signals.tradeoff import format_tradeoff, tradeoff_table, training_sets
+
+    t0 = time.perf_counter()
+    sets = training_sets(lifesnaps_dir or default_data_dir())
+    click.echo(format_tradeoff(tradeoff_table(sets)))
+    click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 
 def _counts(truth: pd.DataFrame) -> str:
@@ -205,6 +235,7 @@ def main() -> None:
 
 main.add_command(backtest)
 main.add_command(evaluate)
+main.add_command(tradeoff)
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,8 @@ from checkin.signals.params import (
     BAD_DAY_Z,
     DAY_CAP_FACTOR,
     DEFAULT_STAGE,
+    DROP_DAYS,
+    DROP_ITEM_Z,
     EWMA_DECAY,
     LOOKBACK_DAYS,
     MISS_PRIOR,
@@ -27,6 +29,8 @@ from checkin.signals.params import (
     RECENT_DAYS,
     SCALE_FLOOR,
     STAGE_PARAMS,
+    STREAK_ITEMS,
+    STREAK_Z,
     WEEKDAY_PRIOR,
     WEIGHTS,
     Z_CLIP,
@@ -312,6 +316,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     z_sum = np.zeros((n, m, R), dtype=np.float64)
     w_sum = np.zeros((n, m, R), dtype=np.float64)
     recent_vals: dict[str, np.ndarray] = {}
+    recent_z: dict[str, np.ndarray] = {}  # per item, signed so that positive is worse
     # weekday (Monday=0) of each window position, per morning: (mornings, L)
     wk = (grid.day0.day_of_week + grid.morning_col[:, None] - L + np.arange(L)[None, :]) % 7
     for item in ITEMS:
@@ -331,6 +336,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         out[f"{item}_spread"] = spread
         out[f"{item}_n_usual"] = n_c
         recent_vals[item] = recent
+        recent_z[item] = z
     answered_r = grid.windows(grid.answered)[..., L - R :] & (w_sum > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         comp = np.where(answered_r, z_sum / np.where(w_sum > 0, w_sum, 1.0), np.nan)
@@ -385,6 +391,16 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     out["recent_answers"] = cnt
     out["last_comp"] = _last_valid(comp)
 
+    # --- a sharp drop: the last answered days, each clearly worse than usual
+    items_bad = np.zeros((n, m, R), dtype=np.float64)
+    for item in ITEMS:
+        items_bad += np.nan_to_num(recent_z[item]) >= DROP_ITEM_Z
+    _sharp_drop(out, answered_r, comp, items_bad)
+
+    # --- one item on its own: a sustained run of answers worse than usual (fatigue, sleep)
+    for item in STREAK_ITEMS:
+        _item_streak(out, item, recent_z[item], recent_vals[item], answered_r)
+
     # --- missed entries against the client's own habit
     exp_w = grid.windows(_expected_days(grid))
     ans_w = grid.windows(grid.answered)
@@ -427,6 +443,51 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     mo = det["morning"].to_numpy()
     active = ~(mo < af) & ~(mo > at)
     return det[active].reset_index(drop=True)
+
+
+def _sharp_drop(
+    out: dict[str, np.ndarray], answered_r: np.ndarray, comp: np.ndarray, items_bad: np.ndarray
+) -> None:
+    """Over the last ``DROP_DAYS`` answered days of the recent window: the least bad
+    composite among them (``dropK_comp``, -9 when there are fewer answers), the fewest items
+    clearly worse on any of them (``dropK_items``) and how many days before the morning the
+    oldest of them was (``dropK_age``, 99 when there are fewer answers)."""
+    ans_rev = answered_r[..., ::-1]  # position 0 = yesterday
+    rank = np.cumsum(ans_rev, axis=-1) - 1  # 0 = the latest answer, 1 = the one before ...
+    last_k = ans_rev & (rank < DROP_DAYS)
+    enough = ans_rev.sum(-1) >= DROP_DAYS
+    comp_rev = comp[..., ::-1]
+    c = np.min(np.where(last_k, np.nan_to_num(comp_rev, nan=np.inf), np.inf), axis=-1)
+    it = np.min(np.where(last_k, items_bad[..., ::-1], np.inf), axis=-1)
+    oldest = np.argmax(ans_rev & (rank == DROP_DAYS - 1), axis=-1)
+    out[f"drop{DROP_DAYS}_comp"] = np.where(enough, c, -9.0)
+    out[f"drop{DROP_DAYS}_items"] = np.where(enough, it, 0.0)
+    out[f"drop{DROP_DAYS}_age"] = np.where(enough, oldest + 1, 99)
+
+
+def _item_streak(
+    out: dict[str, np.ndarray],
+    item: str,
+    z: np.ndarray,
+    values: np.ndarray,
+    answered_r: np.ndarray,
+) -> None:
+    """The item's most recent answers in a row (skipping days it was not answered) that are
+    worse than the client's usual by at least ``STREAK_Z`` spreads: how many, their mean,
+    and how many days ago the latest answer of the item was."""
+    has = answered_r & ~np.isnan(z)
+    bad = has & (z >= STREAK_Z)
+    broken_rev = (has & ~bad)[..., ::-1]
+    R = z.shape[-1]
+    first_break = np.where(broken_rev.any(-1), np.argmax(broken_rev, axis=-1), R)
+    in_streak = bad[..., ::-1] & (np.arange(R)[None, None, :] < first_break[..., None])
+    count = in_streak.sum(-1)
+    total = np.where(in_streak, values[..., ::-1], 0.0).sum(-1)
+    has_rev = has[..., ::-1]
+    out[f"{item}_streak"] = count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[f"{item}_streak_mean"] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    out[f"{item}_streak_age"] = np.where(has_rev.any(-1), np.argmax(has_rev, axis=-1) + 1, 99)
 
 
 def _last_valid(a: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ from checkin.signals.params import LOOKBACK_DAYS
 HARD = ("contact", "crisis")
 TRUE_AFTER_END = 3  # a flag up to 3 days after an event ends still concerns it
 DROPOUT_WINDOW = 30
+ENGINE_NAME = "engine (rules-3)"
 
 Method = Callable[[pd.DataFrame, pd.DataFrame, Sequence[date]], pd.DataFrame]
 
@@ -246,6 +247,52 @@ def score_method(
     return res
 
 
+def evidence_ceiling(
+    entries: pd.DataFrame, truth: pd.DataFrame, mornings: Sequence[date]
+) -> pd.DataFrame:
+    """What any method could have seen before each deterioration's peak: per kind (slow,
+    sudden, all), the events scored (as in :func:`score_method`) and the share with at
+    least 1, 2 and 3 answered days dated from the onset to the day before the peak (the
+    entries the peak morning sees). A rule that never raises a flag on a single answered
+    day cannot flag more than the "≥ 2" share before the peak."""
+    mstart, mend = pd.Timestamp(min(mornings)), pd.Timestamp(max(mornings))
+    ev = truth[truth["kind"] != "dropout"]
+    ev = ev[(ev["onset"] >= mstart) & (ev["peak"] <= mend)].reset_index(drop=True)
+    j = ev.reset_index().merge(entries[["client_id", "date"]], on="client_id")
+    j = j[(j["date"] >= j["onset"]) & (j["date"] < j["peak"])]
+    n = j.groupby("index").size().reindex(ev.index, fill_value=0)
+    rows = {}
+    for kind, sel in (
+        ("slow", ev["kind"] == "slow"),
+        ("sudden", ev["kind"] == "sudden"),
+        ("all", ev["kind"] != ""),
+    ):
+        k = n[sel.to_numpy()]
+        rows[kind] = {
+            "events": float(len(k)),
+            "median_answered": float(k.median()) if len(k) else float("nan"),
+            **{
+                f"at_least_{i}": float((k >= i).mean()) if len(k) else float("nan")
+                for i in (1, 2, 3)
+            },
+        }
+    return pd.DataFrame(rows).T
+
+
+def format_ceiling(c: pd.DataFrame) -> str:
+    """Markdown table of :func:`evidence_ceiling`."""
+    lines = [
+        "| deteriorations | events | answered days onset…peak-1 (median) | ≥ 1 | ≥ 2 | ≥ 3 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, r in c.iterrows():
+        lines.append(
+            f"| {kind} | {int(r['events'])} | {r['median_answered']:g} | {r['at_least_1']:.1%}"
+            f" | {r['at_least_2']:.1%} | {r['at_least_3']:.1%} |"
+        )
+    return "\n".join(lines)
+
+
 def evaluate_office(
     entries: pd.DataFrame,
     clients: pd.DataFrame,
@@ -255,7 +302,7 @@ def evaluate_office(
 ) -> pd.DataFrame:
     """One row of metrics per method (the engine first, then the baselines)."""
     sup = clients.set_index("client_id")["supporter_id"] if "supporter_id" in clients else None
-    methods = {"engine (rules-2)": engine_method(entries, clients, mornings)}
+    methods = {ENGINE_NAME: engine_method(entries, clients, mornings)}
     methods.update(extra or {})
     methods.update(baseline_methods(entries, clients, mornings))
     rows = {name: score_method(c, truth, clients, mornings, sup) for name, c in methods.items()}

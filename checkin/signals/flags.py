@@ -15,14 +15,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from checkin.signals.engine import ITEMS, detect
+from checkin.signals.engine import DIRECTION, ITEMS, detect
 from checkin.signals.params import (
+    DROP_DAYS,
+    DROP_MIN_ITEMS,
+    DROP_SPAN,
+    DROP_Z,
     HIGH_FACTOR,
+    MISS_FAST_ALPHA,
+    MISS_FAST_SILENT,
     NEW_CLIENT_FACTOR,
     PRIOR_ENTRIES,
     RECENT_DAYS,
     RULES_VERSION,
     STAGE_PARAMS,
+    STREAK_AGE,
+    STREAK_ITEMS,
+    STREAK_MIN,
+    STREAK_SHIFT,
+    UNKNOWN_HABIT_DAYS,
+    UNKNOWN_HABIT_EXTRA,
     WITHOUT_WORST_FACTOR,
 )
 from checkin.signals.rules import (
@@ -52,8 +64,12 @@ REASON_COLUMNS = frozenset(
         "silent_days",
         "answer_rate",
         "last_entry_offset",
+        "cusum_without_worst",
+        "ewma",
     ]
-    + [f"{i}_{s}" for i in ITEMS for s in ("usual", "run_mean", "run_worse_days")]
+    + [f"{i}_{s}" for i in ITEMS for s in ("usual", "spread", "run_mean", "run_worse_days")]
+    + [f"drop{DROP_DAYS}_{s}" for s in ("comp", "items", "age")]
+    + [f"{i}_streak{s}" for i in STREAK_ITEMS for s in ("", "_mean", "_age")]
 )
 ITEM_JA = {
     "mood": "気分",
@@ -78,36 +94,108 @@ def effective_h(h: Any, n_own: Any) -> Any:
     return h * (1 + NEW_CLIENT_FACTOR * PRIOR_ENTRIES / (n_own + PRIOR_ENTRIES))
 
 
+def trend_parts(det: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Which trend rule holds on each detector row, and the surprise of each (1 = at its
+    threshold): ``acc`` (the accumulating detector), ``drop`` (a sharp drop over the last
+    answered days) and ``streak_<item>`` (one item worse on its own)."""
+    # While a client's own usual is still mostly the office's, ask for more evidence: up to
+    # (1 + NEW_CLIENT_FACTOR) x h with no own history, x h once the usual is the client's.
+    h0 = _stage_col(det, "h")
+    h = effective_h(h0, det["mood_n_usual"].to_numpy(dtype=np.float64))
+    min_bad = _stage_col(det, "min_bad_days")
+    cusum = det["cusum"].to_numpy()
+    acc = (cusum >= h) & (det["run_bad_days"].to_numpy() >= min_bad)
+    acc &= det["cusum_without_worst"].to_numpy() >= WITHOUT_WORST_FACTOR * h
+    acc &= det["ewma"].to_numpy() > 0  # still worse than usual lately
+    evidence = np.maximum(det["cusum_raw"].to_numpy(), cusum)
+    parts = {
+        "acc": acc,
+        "acc_surprise": evidence / h,
+        "acc_high": evidence >= HIGH_FACTOR * h,
+        "h": h,
+    }
+    parts["drop"], parts["drop_surprise"] = sharp_drop(det, h / h0)
+    for item, (on, surprise) in item_streaks(det).items():
+        parts[f"streak_{item}"] = on
+        parts[f"streak_{item}_surprise"] = surprise
+    return parts
+
+
+def trend_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(raised, score, high) of the trend flag per detector row. The score is that of the
+    most surprising rule that holds; only the accumulating detector makes a flag high."""
+    p = trend_parts(det)
+    on = p["acc"].copy()
+    surprise = np.where(p["acc"], p["acc_surprise"], 0.0)
+    for rule in ("drop", *(f"streak_{i}" for i in STREAK_ITEMS)):
+        on |= p[rule]
+        surprise = np.where(p[rule], np.maximum(surprise, p[f"{rule}_surprise"]), surprise)
+    return on, soft_score(surprise), p["acc"] & p["acc_high"]
+
+
+def sharp_drop(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``DROP_DAYS`` answered days all clearly worse than usual: a composite of at
+    least ``DROP_Z`` (times ``new_factor``, raised like ``h`` for new clients) and at least
+    ``DROP_MIN_ITEMS`` items clearly worse on each, the oldest at most ``DROP_SPAN`` days
+    before the morning. Returns (holds, surprise)."""
+    comp = det[f"drop{DROP_DAYS}_comp"].to_numpy()
+    thr = DROP_Z * new_factor
+    on = (
+        (comp >= thr)
+        & (det[f"drop{DROP_DAYS}_items"].to_numpy() >= DROP_MIN_ITEMS)
+        & (det[f"drop{DROP_DAYS}_age"].to_numpy() <= DROP_SPAN)
+    )
+    return on, np.where(on, comp / thr, 0.0)
+
+
+def item_streaks(det: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per item of ``STREAK_ITEMS``: worse than usual on its own for ``STREAK_MIN`` answers in
+    a row, the latest at most ``STREAK_AGE`` days ago, on average ``STREAK_SHIFT`` usual
+    spreads worse. Returns {item: (holds, surprise)}."""
+    out = {}
+    for item in STREAK_ITEMS:
+        n = det[f"{item}_streak"].to_numpy()
+        mean = det[f"{item}_streak_mean"].to_numpy()
+        usual = det[f"{item}_usual"].to_numpy()
+        spread = det[f"{item}_spread"].to_numpy()
+        with np.errstate(invalid="ignore"):
+            shift = np.nan_to_num(DIRECTION[item] * (mean - usual) / spread)
+        hold = (
+            (n >= STREAK_MIN)
+            & (det[f"{item}_streak_age"].to_numpy() <= STREAK_AGE)
+            & (shift >= STREAK_SHIFT)
+        )
+        out[item] = (hold, shift / STREAK_SHIFT)
+    return out
+
+
+def missing_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(raised, score, high) of the missed-entries flag per detector row."""
+    alpha = _stage_col(det, "miss_alpha")
+    min_silent = _stage_col(det, "min_silent")
+    # an unknown habit (under two weeks of expected days seen) needs a longer silence
+    known = det["habit_expected"].to_numpy() >= UNKNOWN_HABIT_DAYS
+    min_silent = min_silent + np.where(known, 0, UNKNOWN_HABIT_EXTRA)
+    silent = det["silent_days"].to_numpy()
+    prob = det["silence_prob"].to_numpy()
+    miss_on = (silent >= min_silent) & (prob <= alpha)
+    with np.errstate(divide="ignore"):
+        miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
+    miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
+    # a faster watch, whatever the stage, once the client's habit is known: a silence of
+    # MISS_FAST_SILENT expected days that is already rare for this client
+    fast = known & (silent >= MISS_FAST_SILENT) & (prob <= MISS_FAST_ALPHA)
+    return miss_on | fast, soft_score(miss_sur), miss_high
+
+
 def decide(det: pd.DataFrame) -> pd.DataFrame:
     """Candidate rows (client, morning, kind, severity, score, det_row) from detector state."""
     if len(det) == 0:
         return pd.DataFrame(
             {c: [] for c in ("client_id", "morning", "kind", "severity", "score", "det_row")}
         )
-    # While a client's own usual is still mostly the office's, ask for more evidence: up to
-    # (1 + NEW_CLIENT_FACTOR) x h with no own history, x h once the usual is the client's.
-    h = effective_h(_stage_col(det, "h"), det["mood_n_usual"].to_numpy(dtype=np.float64))
-    min_bad = _stage_col(det, "min_bad_days")
-    alpha = _stage_col(det, "miss_alpha")
-    min_silent = _stage_col(det, "min_silent")
-    # an unknown habit (under two weeks of expected days seen) needs a longer silence
-    min_silent = min_silent + np.where(det["habit_expected"].to_numpy() < 10, 2, 0)
-    cusum = det["cusum"].to_numpy()
-    trend_on = (cusum >= h) & (det["run_bad_days"].to_numpy() >= min_bad)
-    trend_on &= det["cusum_without_worst"].to_numpy() >= WITHOUT_WORST_FACTOR * h
-    trend_on &= det["ewma"].to_numpy() > 0  # still worse than usual lately
-    severity_evidence = np.maximum(det["cusum_raw"].to_numpy(), cusum)
-    trend_score = soft_score(severity_evidence / h)
-    trend_high = severity_evidence >= HIGH_FACTOR * h
-
-    silent = det["silent_days"].to_numpy()
-    prob = det["silence_prob"].to_numpy()
-    miss_on = (silent >= min_silent) & (prob <= alpha)
-    with np.errstate(divide="ignore"):
-        miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
-    miss_score = soft_score(miss_sur)
-    miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
-
+    trend_on, trend_score, trend_high = trend_rules(det)
+    miss_on, miss_score, miss_high = missing_rules(det)
     parts = []
     for kind, on, score, high in (
         ("trend", trend_on, trend_score, trend_high),
@@ -142,24 +230,59 @@ def _f(x: Any) -> float:
     return round(float(x), 2)
 
 
-def trend_reasons(r: Any) -> tuple[Reason, ...]:
+def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason, ...]:
+    """Reasons of a trend flag from its detector row ``r``; ``fired`` says which trend rules
+    hold (:func:`trend_parts`; default: the accumulating detector only)."""
+    fired = fired or {"acc": True}
     h = round(float(effective_h(STAGE_PARAMS[str(r.stage)].h, float(r.mood_n_usual))), 2)
     run, bad = int(r.run_days), int(r.run_bad_days)
-    out = [
-        Reason(
-            "trend_accumulated",
-            f"ふだんより調子の悪い日が積み重なっています"
-            f" (直近{run}日のうち記録{int(r.run_answers)}日、悪い日{bad}日、"
-            f"累積{max(r.cusum_raw, r.cusum):.1f}/基準{h:.1f})",
-            {
-                "run_days": run,
-                "answers": int(r.run_answers),
-                "bad_days": bad,
-                "cusum": _f(max(r.cusum_raw, r.cusum)),
-                "threshold": h,
-            },
+    out = []
+    if fired.get("acc"):
+        out.append(
+            Reason(
+                "trend_accumulated",
+                f"ふだんより調子の悪い日が積み重なっています"
+                f" (直近{run}日のうち記録{int(r.run_answers)}日、悪い日{bad}日、"
+                f"累積{max(r.cusum_raw, r.cusum):.1f}/基準{h:.1f})",
+                {
+                    "run_days": run,
+                    "answers": int(r.run_answers),
+                    "bad_days": bad,
+                    "cusum": _f(max(r.cusum_raw, r.cusum)),
+                    "threshold": h,
+                },
+            )
         )
-    ]
+    if fired.get("drop"):
+        k = DROP_DAYS
+        items = int(getattr(r, f"drop{k}_items"))
+        age = int(getattr(r, f"drop{k}_age"))
+        comp = float(getattr(r, f"drop{k}_comp"))
+        out.append(
+            Reason(
+                "sharp_drop",
+                f"急に悪くなっています: 最近{age}日間の記録{k}回がどれもふだんよりはっきり悪く、"
+                f"毎回{items}項目以上が悪化しています (ふだんのばらつきの{comp:.1f}倍以上)",
+                {"answers": k, "days": age, "items": items, "composite_min": _f(comp)},
+            )
+        )
+    streak_texts = {
+        "fatigue": "疲れが本人のふだんより強い日が{n}日続いています (平均{u:.1f}→{m:.1f})",
+        "sleep_hours": "睡眠時間が本人のふだんより短い日が{n}日続いています"
+        " (平均{u:.1f}時間→{m:.1f}時間)",
+    }
+    for item in STREAK_ITEMS:
+        if not fired.get(f"streak_{item}"):
+            continue
+        n = int(getattr(r, f"{item}_streak"))
+        usual, mean = float(getattr(r, f"{item}_usual")), float(getattr(r, f"{item}_streak_mean"))
+        out.append(
+            Reason(
+                f"{item}_streak",
+                streak_texts[item].format(n=n, u=usual, m=mean),
+                {"days": n, "usual": _f(usual), "recent": _f(mean)},
+            )
+        )
     texts = {
         "mood": "{ja}が本人のふだんより低い日が{n}日あります (ふだん{u:.1f}→最近の平均{m:.1f})",
         "fatigue": "{ja}が本人のふだんより強い日が{n}日あります (ふだん{u:.1f}→最近の平均{m:.1f})",
@@ -222,6 +345,9 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
         return []
     cand = order(cand)
     rows = det[[c for c in det.columns if c in REASON_COLUMNS]].iloc[cand["det_row"].to_numpy()]
+    rules = ("acc", "drop", *(f"streak_{i}" for i in STREAK_ITEMS))
+    parts = trend_parts(rows)
+    fired = np.stack([parts[k] for k in rules], axis=1)
     version = cand.get("model_version")
     versions = None if version is None else version.astype(str).to_numpy()
     out: list[FlagCandidate] = []
@@ -238,7 +364,10 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
         elif c.kind == "crisis":
             fc = crisis_candidate(cid, yesterday)
         else:
-            reasons = trend_reasons(r) if c.kind == "trend" else missing_reasons(r)
+            if c.kind == "trend":
+                reasons = trend_reasons(r, dict(zip(rules, fired[i].tolist(), strict=True)))
+            else:
+                reasons = missing_reasons(r)
             fc = FlagCandidate(cid, str(c.kind), str(c.severity), float(c.score), reasons)
         out.append(
             FlagCandidate(fc.client_id, fc.kind, fc.severity, float(c.score), fc.reasons, mv)

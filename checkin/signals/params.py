@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES_VERSION = "rules-2.0"
+RULES_VERSION = "rules-3.0"
 
 LOOKBACK_DAYS = 56  # each morning looks at the 8 weeks before it, never further
 RECENT_DAYS = 14  # the accumulating detector works on the last 2 weeks ...
@@ -32,7 +32,33 @@ EWMA_DECAY = 0.7  # weight of an answer one answered day older
 MISS_PRIOR = 4.0  # pseudo expected days of the office's answer rate in a client's habit
 WEEKDAY_PRIOR = 30.0  # answers after which an office-wide weekday effect is half trusted
 NEW_CLIENT_FACTOR = 1.5  # threshold x (1 + this) for a client with no own usual yet
-HIGH_FACTOR = 3.0  # a trend is "high" once the accumulated evidence is 3 x the threshold
+HIGH_FACTOR = 4.0  # a trend is "high" once the accumulated evidence is 4 x the threshold
+
+# A sharp drop: the last DROP_DAYS answered days each clearly worse than usual (a composite
+# of at least DROP_Z usual spreads, raised for new clients like h), the older of them at most
+# DROP_SPAN days before the morning. No per-day cap: two clearly bad days in a row are
+# enough, one is never (the older day must reach DROP_Z too).
+DROP_DAYS = 2
+DROP_Z = 0.55
+DROP_SPAN = 4
+DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads ...
+DROP_MIN_ITEMS = 1  # ... and each of those days has at least this many such items
+# One item on its own: answers in a row worse than usual by this many spreads.
+STREAK_ITEMS = ("fatigue", "sleep_hours")
+STREAK_Z = 1.0
+STREAK_MIN = 4  # answers in a row
+STREAK_AGE = 2  # the latest of them at most this many days before the morning
+STREAK_SHIFT = 2.0  # their mean, in usual spreads worse than usual
+
+# A habit is unknown until this many expected days have been seen; until then every
+# missed-entries rule needs UNKNOWN_HABIT_EXTRA more silent days.
+UNKNOWN_HABIT_DAYS = 14
+UNKNOWN_HABIT_EXTRA = 3
+# A faster missed-entries watch, whatever the stage: MISS_FAST_SILENT silent expected days
+# that are already rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA, i.e.
+# an answer rate of about 47 % or more), once the habit is known.
+MISS_FAST_SILENT = 3
+MISS_FAST_ALPHA = 0.15
 
 
 @dataclass(frozen=True)

@@ -186,5 +186,5 @@ def test_backtest_with_a_saved_ranker_and_the_evaluate_command(
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
-    for method in ("engine (rules-2)", "yesterday mood <= 2", "days since entry >= 3"):
+    for method in ("engine (rules-3)", "yesterday mood <= 2", "days since entry >= 3"):
         assert f"| {method} |" in res.output

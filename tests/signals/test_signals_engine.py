@@ -250,3 +250,138 @@ def test_a_morning_with_a_time_of_day_is_the_same_morning(entries, clients, hist
     at_nine = datetime(today.year, today.month, today.day, 9, 30)
     assert compute_flags(ent, cl, at_nine) == compute_flags(ent, cl, today)
     assert any(f.kind == "contact" for f in compute_flags(ent, cl, at_nine))
+
+
+def _stable(entries, client_id, first_day, n_days, seed, **override):
+    """Workday answers around mood 4 / fatigue 2 / sleep 7 h, with mild noise."""
+    rng = np.random.default_rng(seed)
+    days = [first_day + timedelta(days=i) for i in range(n_days)]
+    days = [d for d in days if d.weekday() < 5]
+    k = len(days)
+    cols = {
+        "mood": np.clip(np.rint(4 + rng.normal(0, 0.5, k)), 1, 5),
+        "fatigue": np.clip(np.rint(2 + rng.normal(0, 0.5, k)), 1, 5),
+        "sleep_hours": np.round(7 + rng.normal(0, 0.4, k), 1),
+        "sleep_quality": np.clip(np.rint(4 + rng.normal(0, 0.5, k)), 1, 5),
+    }
+    cols.update(override)
+    return entries(client_id, days, **cols)
+
+
+def test_fatigue_rising_on_its_own_is_flagged_with_its_own_reason(entries, clients, start):
+    """Mood, sleep and sleep quality stay as usual; only fatigue is clearly higher on four
+    answered days in a row. A self-driving client (the least sensitive stage): the
+    accumulating detector alone does not raise this, the per-item rule does."""
+    onset = start + timedelta(days=56)  # a Monday
+    days = [onset + timedelta(days=i) for i in range(4)]
+    base = _stable(entries, 1, start, 56, seed=3)
+    tired = entries(1, days, mood=4, fatigue=[4, 3, 4, 4], sleep_hours=7.0, sleep_quality=4)
+    cl = clients((1, "self_driving"))
+    ent = pd.concat([base, tired])
+    flags = compute_flags(ent, cl, onset + timedelta(days=4))
+    trend = [f for f in flags if f.kind == "trend"]
+    assert len(trend) == 1
+    codes = {r.code for r in trend[0].reasons}
+    assert "fatigue_streak" in codes and "trend_accumulated" not in codes
+    reason = next(r for r in trend[0].reasons if r.code == "fatigue_streak")
+    m = re.fullmatch(
+        r"疲れが本人のふだんより強い日が(\d)日続いています \(平均(\d\.\d)→(\d\.\d)\)", reason.text
+    )
+    assert m is not None, reason.text
+    assert int(m.group(1)) == 4 == reason.values["days"]
+    assert float(m.group(2)) == round(reason.values["usual"], 1) < 2.6
+    assert float(m.group(3)) == 3.8 and reason.values["recent"] == 3.75
+    # three such days are not yet a flag, nor four days only slightly more tired than usual
+    assert not [f for f in compute_flags(ent, cl, onset + timedelta(days=3)) if f.kind == "trend"]
+    mild = entries(1, days, mood=4, fatigue=[3, 2, 3, 3], sleep_hours=7.0, sleep_quality=4)
+    assert not [
+        f
+        for f in compute_flags(pd.concat([base, mild]), cl, onset + timedelta(days=4))
+        if f.kind == "trend"
+    ]
+
+
+def test_sleep_hours_falling_on_their_own_are_flagged(entries, clients, start):
+    onset = start + timedelta(days=56)
+    days = [onset + timedelta(days=i) for i in range(4)]
+    base = _stable(entries, 1, start, 56, seed=5)
+    short = entries(1, days, mood=4, fatigue=2, sleep_hours=[5.0, 5.2, 4.8, 5.0], sleep_quality=4)
+    flags = compute_flags(
+        pd.concat([base, short]), clients((1, "self_driving")), onset + timedelta(days=4)
+    )
+    reasons = [r for f in flags if f.kind == "trend" for r in f.reasons]
+    sleep = [r for r in reasons if r.code == "sleep_hours_streak"]
+    assert len(sleep) == 1
+    assert re.fullmatch(
+        r"睡眠時間が本人のふだんより短い日が4日続いています \(平均\d\.\d時間→5\.0時間\)",
+        sleep[0].text,
+    ), sleep[0].text
+
+
+def test_two_clearly_bad_days_in_a_row_are_a_sharp_drop_even_when_self_driving(
+    entries, clients, start
+):
+    """Self-driving clients need three bad days for the accumulating detector; two answered
+    days in a row clearly worse on every item are a sharp drop (a watch), one is not."""
+    monday = start + timedelta(days=56)
+    usual_days = [start + timedelta(days=i) for i in range(56)]
+    base = entries(1, [d for d in usual_days if d.weekday() < 5])  # mood 4, fatigue 2, 7 h
+    cl = clients((1, "self_driving"))
+
+    def bad(days):
+        return entries(1, days, mood=2, fatigue=4, sleep_hours=5.5, sleep_quality=2)
+
+    two = compute_flags(
+        pd.concat([base, bad([monday, monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
+    )
+    trend = [f for f in two if f.kind == "trend"]
+    assert len(trend) == 1 and trend[0].severity == "watch"
+    codes = {r.code for r in trend[0].reasons}
+    assert "sharp_drop" in codes and "trend_accumulated" not in codes
+    drop = next(r for r in trend[0].reasons if r.code == "sharp_drop")
+    assert drop.values["answers"] == 2 and drop.values["days"] == 2
+    assert "記録2回" in drop.text and "最近2日間" in drop.text
+    m = re.search(r"ばらつきの(\d+\.\d)倍以上", drop.text)
+    assert m is not None and float(m.group(1)) == round(drop.values["composite_min"], 1) > 1.0
+    one = compute_flags(
+        pd.concat([base, bad([monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
+    )
+    assert not [f for f in one if f.kind == "trend"]
+    # a bad day, a usual day, then a bad day again is not a sharp drop either
+    gap = pd.concat(
+        [
+            base,
+            bad([monday]),
+            entries(
+                1, [monday + timedelta(days=1)], mood=4, fatigue=2, sleep_hours=7.0, sleep_quality=4
+            ),
+            bad([monday + timedelta(days=2)]),
+        ]
+    )
+    assert not [f for f in compute_flags(gap, cl, monday + timedelta(days=3)) if f.kind == "trend"]
+
+
+def test_silence_rare_for_the_client_is_a_watch_after_three_expected_days_at_any_stage(
+    entries, clients, history, start
+):
+    """A self-driving client needs four silent workdays for the habit rule; a regular
+    answerer's three silent workdays are already rare (a watch). Those of a client who
+    answers two workdays in five are not."""
+    last = start + timedelta(days=53)  # a Friday; silent from Monday on
+    regular = history(1, 54, seed=3)
+    workdays = [start + timedelta(days=i) for i in range(54)]
+    workdays = [d for d in workdays if d.weekday() < 5]
+    irregular = entries(2, [d for i, d in enumerate(workdays) if i % 5 in (0, 2)])  # 40 %
+    others = pd.concat([history(i, 70, seed=i) for i in (3, 4, 5)])
+    cl = clients(*[(i, "self_driving") for i in (1, 2, 3, 4, 5)])
+    mornings = [last + timedelta(days=i) for i in range(1, 12)]
+    flags = compute_mornings(pd.concat([regular, irregular, others]), cl, mornings)
+    first = _first_flag(flags, 1, "missing")
+    assert first == last + timedelta(days=6)  # Thursday morning: Mon, Tue, Wed silent
+    missing = next(f for f in flags[first] if f.client_id == 1 and f.kind == "missing")
+    assert missing.severity == "watch"
+    assert missing.reasons[0].values["expected_days_silent"] == 3
+    first_irregular = _first_flag(flags, 2, "missing")
+    assert first_irregular is not None
+    irregular_flag = next(f for f in flags[first_irregular] if f.client_id == 2)
+    assert irregular_flag.reasons[0].values["expected_days_silent"] >= 4

@@ -42,7 +42,7 @@ def test_injected_events_are_found_and_silence_is_judged_by_habit(lifesnaps):
         injected["date"].min() + pd.Timedelta(days=21), injected["date"].max(), freq="D"
     ).date
     table = evaluate_office(injected, clients, truth, list(mornings))
-    engine = table.loc["engine (rules-2)"]
+    engine = table.loc["engine (rules-3)"]
     assert engine["before_peak"] >= 0.85
     assert engine["dropout_flagged"] >= 0.85
     for baseline in ("yesterday mood <= 2", "days since entry >= 3", "mood z-score <= -2"):
