@@ -245,9 +245,9 @@ def measure(url: str, offices: int, repeat: int, seed: int) -> dict[str, Any]:
             .where(StaffUser.id <= offices)
             .values(password_hash=generate_password_hash(PASSWORD))
         )
-    app = create_app(
+    engine.dispose()
+    app = create_app(  # the app makes its own engine, as in production
         {
-            "ENGINE": engine,
             "DATABASE_URL": url,
             "ENV": "testing",
             "WTF_CSRF_ENABLED": False,

@@ -30,6 +30,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def make_web_engine(url: str, **kwargs: Any) -> Engine:
+    """The web app's engine: on PostgreSQL without parallel query.
+
+    The pages run small, indexed queries (one office, one client). PostgreSQL's planner
+    sometimes prefers a parallel sequential scan of the client table for them (about 30 ms
+    against 3 ms for the index plan with 100,000 clients: docs/benchmarks.md); the workers'
+    start-up never pays off at this size. The jobs keep the server's default.
+    """
+    if make_url(url).get_backend_name() == "postgresql":
+        kwargs.setdefault("connect_args", {"options": "-c max_parallel_workers_per_gather=0"})
+    return make_engine(url, **kwargs)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

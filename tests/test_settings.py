@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine
 
 from checkin.settings import load_settings
 from checkin.web import create_app
@@ -49,3 +50,25 @@ def test_development_runs_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CHECKIN_ENV", "development")
     monkeypatch.setenv("CHECKIN_DATABASE_URL", "sqlite://")
     assert create_app().config["SECRET_KEY"]
+
+
+def test_the_web_engine_runs_without_parallel_query_on_postgresql(
+    database_url: str, engine: Engine
+) -> None:
+    from sqlalchemy import text
+
+    from checkin.db import make_web_engine
+
+    web = make_web_engine(database_url)
+    try:
+        with web.connect() as conn:
+            if web.dialect.name != "postgresql":
+                assert conn.execute(text("SELECT 1")).scalar() == 1  # SQLite: nothing to set
+                return
+            setting = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+        with engine.connect() as conn:  # the jobs' engine keeps the server's default
+            default = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+    finally:
+        web.dispose()
+    assert setting == "0"
+    assert default != "0"

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 
-from checkin.db import make_engine, make_session_factory
+from checkin.db import make_session_factory, make_web_engine
 from checkin.services.errors import ValidationError
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
@@ -94,7 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["ENV"] not in ("development", "testing"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    engine = app.config.get("ENGINE") or make_web_engine(app.config["DATABASE_URL"])
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
