@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import Float, cast, select
 from sqlalchemy.orm import Session
 
 from checkin.models import NOTE_MAX_CHARS, Channel, CheckIn, Client, Flag, FlagStatus
@@ -25,6 +25,15 @@ MSG = {
     "note": _l("メモは %(n)d文字までに してください。", n=NOTE_MAX_CHARS),
     "local_date": _l("きょうか きのうの分だけ 記録できます。"),
 }
+
+# The answers the signals read, in the engine's order (mood, fatigue, sleep hours as a float,
+# sleep quality): the morning job, the ranker's training and the timeline select these.
+SIGNAL_ITEMS = (
+    CheckIn.mood,
+    CheckIn.fatigue,
+    cast(CheckIn.sleep_hours, Float),
+    CheckIn.sleep_quality,
+)
 
 
 @dataclass(frozen=True)

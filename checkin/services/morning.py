@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, ClientStatus, Office
+from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.flags import upsert_for_offices
 from checkin.services.ranking import active_rankers
 from checkin.signals import ENTRY_COLUMNS, RULES_VERSION, FlagCandidate, compute_flags
@@ -76,10 +77,7 @@ def load_frames(
         select(
             CheckIn.client_id,
             CheckIn.local_date,
-            CheckIn.mood,
-            CheckIn.fatigue,
-            cast(CheckIn.sleep_hours, Float),
-            CheckIn.sleep_quality,
+            *SIGNAL_ITEMS,
             CheckIn.wants_contact,
             # Only yesterday's notes are read by the signals (crisis words): older notes
             # would only cost transfer time.

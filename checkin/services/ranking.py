@@ -27,11 +27,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Float, cast, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer
 from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, Office, Outcome, OutcomeKind, RankerModel
+from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.outcomes import office_labels
 from checkin.signals import ENTRY_COLUMNS, RULES_VERSION
 from checkin.signals.engine import detect
@@ -186,10 +187,7 @@ def training_frames(
         select(
             CheckIn.client_id,
             CheckIn.local_date,
-            CheckIn.mood,
-            CheckIn.fatigue,
-            cast(CheckIn.sleep_hours, Float),
-            CheckIn.sleep_quality,
+            *SIGNAL_ITEMS,
             CheckIn.wants_contact,
             CheckIn.note,
         )

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from checkin.models import (
@@ -31,6 +31,7 @@ from checkin.models import (
     Flag,
     StaffUser,
 )
+from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.errors import _l
 from checkin.signals.engine import usual_on
 from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
@@ -144,10 +145,7 @@ def usual_band(
         select(
             CheckIn.client_id,
             CheckIn.local_date,
-            CheckIn.mood,
-            CheckIn.fatigue,
-            cast(CheckIn.sleep_hours, Float),
-            CheckIn.sleep_quality,
+            *SIGNAL_ITEMS,
         )
         .join(Client, Client.id == CheckIn.client_id)
         .where(
@@ -239,10 +237,7 @@ def build_timeline(
     for row in session.execute(
         select(
             CheckIn.local_date,
-            CheckIn.mood,
-            CheckIn.fatigue,
-            cast(CheckIn.sleep_hours, Float),
-            CheckIn.sleep_quality,
+            *SIGNAL_ITEMS,
             CheckIn.wants_contact,
             CheckIn.note,
         ).where(
