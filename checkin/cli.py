@@ -43,7 +43,11 @@ def init_db() -> None:
     click.echo(f"database ready: {_safe_url(url)}")
 
 
-@main.command("seed-demo", help="Load a demo office with 30 clients and 90 days of entries.")
+@main.command(
+    "seed-demo",
+    help="Load a demo office with 30 clients, 180 days of entries, outcomes and flag"
+    " feedback, and train its learned ranking.",
+)
 @click.option(
     "--base-url",
     default="http://127.0.0.1:8000",
@@ -63,6 +67,16 @@ def seed_demo_cmd(base_url: str) -> None:
         raise click.ClickException(f"{e}; delete the database file to start again") from e
     flags = sum(r.created for r in runs)
     click.echo(f"demo office: {result.office.name}  ({flags} flags on this morning's list)")
+    ranking = result.ranking
+    if ranking is not None and ranking.trained and ranking.row is not None:
+        row = ranking.row
+        auc = (row.metrics or {}).get("test_auc")
+        click.echo(
+            f"learned ranking: {row.version} ({row.n_positive} positive, {row.n_negative}"
+            f" negative labelled mornings; test AUC {auc:.2f})"
+        )
+    elif ranking is not None and ranking.row is not None:
+        click.echo(f"learned ranking: stays on the rules ({ranking.row.fallback_reason})")
     click.echo(f"staff logins (password: {result.password}):")
     for login, name, role in result.logins:
         click.echo(f"  {login:<10} {name}  [{role}]")

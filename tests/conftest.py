@@ -191,8 +191,9 @@ def world(db: Session) -> World:
 
 @pytest.fixture
 def seeded(db: Session) -> demo.DemoResult:
-    """The demo office, with this morning's signals already run."""
-    result = demo.seed_demo(db, now=NOW)
+    """The demo office (without its learned ranking: training costs seconds per test; see
+    test_morning for the trained demo), with this morning's signals already run."""
+    result = demo.seed_demo(db, now=NOW, train=False)
     run_all_offices(db, now=NOW)
     db.commit()
     return result

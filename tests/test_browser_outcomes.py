@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,19 @@ def test_supporter_records_an_outcome_and_marks_a_flag_useful_on_a_phone(
     page.wait_for_url("**/alerts")
 
     assert axe_violations(page) == []  # the list with the feedback buttons
+    before = set(db.scalars(select(FlagFeedback.id)))  # the demo's history has verdicts
     first = page.locator("li.flag").first
     first.locator("form.feedback").get_by_role("button", name="役に立った", exact=True).click()
     page.wait_for_load_state()
     assert "「役に立った」と記録しました" in page.content()
     db.expire_all()
-    assert db.scalars(select(FlagFeedback)).one().useful is True
+    [new] = [fb for fb in db.scalars(select(FlagFeedback)) if fb.id not in before]
+    assert new.useful is True
 
     page.locator("li.flag").first.locator(".client-name").click()
     page.wait_for_load_state()
     section = page.locator("#outcomes")
-    section.get_by_text("休職", exact=True).click()  # the radio's label
+    section.locator("label[for=o-kind-sick_leave]").click()  # the radio's label
     section.locator("#o-note").fill("主治医の判断で2週間の休職")
     section.get_by_role("button", name="記録する").click()
     page.wait_for_load_state()
@@ -50,7 +53,38 @@ def test_supporter_records_an_outcome_and_marks_a_flag_useful_on_a_phone(
     result = page.evaluate("async () => await axe.run('#outcomes')")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
     db.expire_all()
-    outcome = db.scalars(select(Outcome)).one()
+    outcome = db.scalars(select(Outcome).where(Outcome.note == "主治医の判断で2週間の休職")).one()
     assert (outcome.kind, outcome.occurred_on) == (OutcomeKind.SICK_LEAVE, TODAY)
-    assert outcome.note == "主治医の判断で2週間の休職"
+
+    # it was an absence, the day before: correct it (no JavaScript needed: details + form)
+    item = page.locator(f"#outcome-{outcome.id}")
+    item.get_by_text("訂正・削除").click()
+    item.locator(f"label[for=o{outcome.id}-kind-absence]").click()
+    item.locator(f"#o{outcome.id}-date").fill((TODAY - timedelta(days=1)).isoformat())
+    item.locator(f"#o{outcome.id}-note").fill("体調不良で欠勤")
+    item.get_by_role("button", name="訂正する").click()
+    page.wait_for_load_state()
+    assert "記録を訂正しました" in page.content()
+    item = page.locator(f"#outcome-{outcome.id}")
+    item.get_by_text("訂正・削除").click()  # open again, to show the forms
+    page.locator("#outcomes").screenshot(path=str(shots / "client-outcome-correct-phone.png"))
+    page.add_script_tag(path=str(AXE))  # a new page load
+    result = page.evaluate("async () => await axe.run('#outcomes')")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    db.expire_all()
+    fixed = db.get(Outcome, outcome.id)
+    assert fixed is not None
+    assert (fixed.kind, fixed.occurred_on, fixed.note) == (
+        OutcomeKind.ABSENCE,
+        TODAY - timedelta(days=1),
+        "体調不良で欠勤",
+    )
+    # and delete it after all
+    item.get_by_role("button", name="この記録を削除する").click()
+    page.wait_for_load_state()
+    assert "記録を削除しました" in page.content()
+    assert page.locator(f"#outcome-{outcome.id}").count() == 0
+    db.expire_all()
+    gone = db.get(Outcome, outcome.id)
+    assert gone is not None and gone.deleted_at is not None
     ctx.close()

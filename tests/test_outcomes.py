@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkin.models import AuditEvent, FlagFeedback, Outcome, OutcomeKind
-from tests.conftest import TODAY, AuthActions, World
+from checkin.models import AuditEvent, Channel, CheckIn, FlagFeedback, Outcome, OutcomeKind
+from checkin.services.outcomes import delete_outcome, office_labels, update_outcome
+from checkin.services.ranking import training_frames
+from checkin.signals.engine import detect
+from checkin.signals.ranker import build_labels
+from tests.conftest import NOW, TODAY, AuthActions, World
 from tests.test_triage import raise_flag
 
 
@@ -148,3 +153,225 @@ def test_bad_or_foreign_feedback_is_refused(
     assert resp.status_code == 404
     db.expire_all()
     assert db.scalars(select(FlagFeedback)).all() == []
+
+
+def _record(
+    db: Session, world: World, kind: OutcomeKind, back: int, note: str | None = None
+) -> Outcome:
+    o = Outcome(
+        office_id=world.office.id,
+        client_id=world.client_a.id,
+        kind=kind,
+        occurred_on=TODAY - timedelta(days=back),
+        note=note,
+        recorded_by_id=world.sato.id,
+        recorded_at=NOW,
+    )
+    db.add(o)
+    db.commit()
+    return o
+
+
+def _events(db: Session, action: str) -> list[AuditEvent]:
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_a_wrong_outcome_is_corrected_from_the_client_page_and_audited(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    o = _record(db, world, OutcomeKind.QUIT, 3, "退職の連絡")
+    auth.login("suzuki")  # a colleague of the same office corrects it
+    path = f"/clients/{world.client_a.id}"
+    html = client.get(path).get_data(as_text=True)
+    # the edit form is there, without JavaScript, pre-filled with the record
+    assert f'action="/outcomes/{o.id}/edit"' in html and f'action="/outcomes/{o.id}/delete"' in html
+    assert f'id="o{o.id}-kind-quit" name="kind" value="quit" required checked' in html
+    day = TODAY - timedelta(days=5)
+    resp = client.post(
+        f"/outcomes/{o.id}/edit",
+        data={
+            "csrf_token": auth.token(path),
+            "kind": "absence",
+            "occurred_on": day.isoformat(),
+            "note": "欠勤の連絡 (退職ではなかった)",
+        },
+    )
+    assert resp.status_code == 303 and resp.location.endswith(f"{path}#outcomes")
+    [fixed] = outcomes(db)
+    assert (fixed.kind, fixed.occurred_on, fixed.note) == (
+        OutcomeKind.ABSENCE,
+        day,
+        "欠勤の連絡 (退職ではなかった)",
+    )
+    assert fixed.recorded_by_id == world.sato.id and fixed.updated_at is not None
+    [event] = _events(db, "outcome.update")
+    assert event.actor_id == world.suzuki.id and event.client_id == world.client_a.id
+    assert event.target_id == o.id
+    assert event.detail == {
+        "before": {"kind": "quit", "occurred_on": (TODAY - timedelta(days=3)).isoformat()},
+        "after": {"kind": "absence", "occurred_on": day.isoformat()},
+        "note_changed": True,
+    }
+    html = client.get(path).get_data(as_text=True)
+    assert "記録を訂正しました" in html and "訂正: " in html and "(退職ではなかった)" in html
+
+    # the same values again: nothing to audit
+    client.post(
+        f"/outcomes/{o.id}/edit",
+        data={
+            "csrf_token": auth.token(path),
+            "kind": "absence",
+            "occurred_on": day.isoformat(),
+            "note": "欠勤の連絡 (退職ではなかった)",
+        },
+    )
+    assert len(_events(db, "outcome.update")) == 1
+
+
+def test_a_bad_correction_gets_a_message_and_changes_nothing(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    o = _record(db, world, OutcomeKind.SICK_LEAVE, 4, "休職")
+    auth.login("sato")
+    path = f"/clients/{world.client_a.id}"
+    token = auth.token(path)
+    cases = [
+        ({"kind": "holiday", "occurred_on": TODAY.isoformat()}, "何があったか"),
+        ({"kind": "quit", "occurred_on": "2026/06/01"}, "2026-06-10 のような形"),
+        ({"kind": "quit", "occurred_on": ""}, "日付を入れてください"),
+        ({"kind": "quit", "occurred_on": (TODAY + timedelta(days=1)).isoformat()}, "未来の日付"),
+        ({"kind": "absence", "occurred_on": TODAY.isoformat(), "note": "あ" * 1001}, "1000文字"),
+    ]
+    for form, message in cases:
+        resp = client.post(f"/outcomes/{o.id}/edit", data={"csrf_token": token, **form})
+        assert resp.status_code == 303
+        assert message in client.get(path).get_data(as_text=True), form
+    [same] = outcomes(db)
+    assert (same.kind, same.occurred_on, same.note, same.updated_at) == (
+        OutcomeKind.SICK_LEAVE,
+        TODAY - timedelta(days=4),
+        "休職",
+        None,
+    )
+    assert _events(db, "outcome.update") == []
+    # no CSRF token: refused
+    resp = client.post(f"/outcomes/{o.id}/edit", data={"kind": "quit", "occurred_on": TODAY})
+    assert resp.status_code == 400
+    resp = client.post(f"/outcomes/{o.id}/delete")
+    assert resp.status_code == 400
+    assert outcomes(db)[0].deleted_at is None
+
+
+def test_a_deleted_outcome_leaves_the_page_and_the_training_but_not_the_audit_trail(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    wrong = _record(db, world, OutcomeKind.CRISIS, 2, "別の利用者のことだった")
+    kept = _record(db, world, OutcomeKind.ABSENCE, 6)
+    auth.login("sato")
+    path = f"/clients/{world.client_a.id}"
+    resp = client.post(f"/outcomes/{wrong.id}/delete", data={"csrf_token": auth.token(path)})
+    assert resp.status_code == 303 and resp.location.endswith(f"{path}#outcomes")
+    html = client.get(path).get_data(as_text=True)
+    assert "記録を削除しました" in html and "別の利用者のことだった" not in html
+    assert f'id="outcome-{kept.id}"' in html and f'id="outcome-{wrong.id}"' not in html
+    db.expire_all()
+    row = db.get(Outcome, wrong.id)
+    assert row is not None and row.deleted_at is not None and row.deleted_by_id == world.sato.id
+    [event] = _events(db, "outcome.delete")
+    assert event.target_id == wrong.id and event.actor_id == world.sato.id
+    assert event.detail == {
+        "before": {"kind": "crisis", "occurred_on": (TODAY - timedelta(days=2)).isoformat()}
+    }
+    labels, _ = office_labels(db, world.office.id)
+    assert labels["kind"].tolist() == ["absence"]
+    # deleted is gone: a second delete or a correction is a 404, and nothing more is audited
+    token = auth.token(path)
+    assert (
+        client.post(f"/outcomes/{wrong.id}/delete", data={"csrf_token": token}).status_code == 404
+    )
+    resp = client.post(
+        f"/outcomes/{wrong.id}/edit",
+        data={"csrf_token": token, "kind": "absence", "occurred_on": TODAY.isoformat()},
+    )
+    assert resp.status_code == 404
+    assert len(_events(db, "outcome.delete")) == 1 and _events(db, "outcome.update") == []
+
+
+def test_another_offices_outcome_cannot_be_corrected_or_deleted(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    o = _record(db, world, OutcomeKind.QUIT, 1)
+    auth.login("yoso")  # office B
+    token = auth.token("/alerts")
+    resp = client.post(
+        f"/outcomes/{o.id}/edit",
+        data={"csrf_token": token, "kind": "absence", "occurred_on": TODAY.isoformat()},
+    )
+    assert resp.status_code == 404
+    assert client.post(f"/outcomes/{o.id}/delete", data={"csrf_token": token}).status_code == 404
+    assert client.post("/outcomes/999999/delete", data={"csrf_token": token}).status_code == 404
+    [same] = outcomes(db)
+    assert (same.kind, same.deleted_at) == (OutcomeKind.QUIT, None)
+    assert _events(db, "outcome.update") == [] and _events(db, "outcome.delete") == []
+
+
+def test_training_learns_the_corrected_label_and_ignores_deleted_ones(
+    db: Session, world: World
+) -> None:
+    # A client sliding for a week before day -20; a supporter first records the absence on
+    # the wrong date (day -60, where nothing happened), then corrects it to day -18.
+    start = TODAY - timedelta(days=120)
+    for back in range(120, 0, -1):
+        day = TODAY - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        bad = 20 < back <= 27
+        db.add(
+            CheckIn(
+                client_id=world.client_a.id,
+                local_date=day,
+                mood=1 if bad else 4,
+                fatigue=5 if bad else 2,
+                sleep_hours=4.0 if bad else 7.0,
+                sleep_quality=1 if bad else 4,
+                channel=Channel.WEB,
+            )
+        )
+    world.client_a.service_start = start
+    db.commit()
+    o = _record(db, world, OutcomeKind.ABSENCE, 60)
+    # another client's absence yesterday: the mornings before the last 14 days are known
+    other = _record(db, world, OutcomeKind.ABSENCE, 1)
+    other.client_id = world.client_b.id
+    db.commit()
+    entries, clients = training_frames(db, world.office.id, start + timedelta(days=28), TODAY)
+    det = detect(
+        entries, clients, pd.date_range(start + timedelta(days=28), TODAY - timedelta(days=1))
+    )
+    det = det[det["client_id"] == world.client_a.id].reset_index(drop=True)
+    slide = pd.to_datetime(det["morning"]).between(
+        pd.Timestamp(TODAY - timedelta(days=24)), pd.Timestamp(TODAY - timedelta(days=19))
+    )
+
+    def labels() -> pd.Series:
+        out, fb = office_labels(db, world.office.id)
+        return build_labels(det, out, fb)
+
+    assert (labels()[slide] == 0).all()  # the wrong date: the slide looks like nothing happened
+    update_outcome(
+        db,
+        world.sato,
+        o.id,
+        kind="absence",
+        occurred_on=TODAY - timedelta(days=18),
+        note=None,
+        today=TODAY,
+        now=NOW,
+    )
+    db.commit()
+    assert (labels()[slide] == 1).all()  # corrected: the slide's mornings are positives
+    delete_outcome(db, world.sato, o.id, now=NOW)
+    db.commit()
+    out, _ = office_labels(db, world.office.id)
+    assert out["client_id"].tolist() == [world.client_b.id]
+    assert (labels()[slide] == 0).all()  # deleted: no longer learned from

@@ -33,11 +33,12 @@ from checkin.models import (
     Stage,
 )
 from checkin.services import ranking
-from checkin.services.morning import load_frames, run_all_offices
+from checkin.services.morning import load_frames, run_all_offices, run_office_morning
 from checkin.services.ranking import RankerRefused, active_rankers, dump_model, train_office
 from checkin.signals import RULES_VERSION, compute_flags
+from checkin.signals.engine import detect
 from checkin.signals.evaluate import outcomes_from_truth
-from checkin.signals.ranker import NUMERIC_FEATURES
+from checkin.signals.ranker import NUMERIC_FEATURES, build_features
 from checkin.signals.synthetic import generate_office
 from jobs.base import JobContext
 from jobs.morning import morning_signals
@@ -246,6 +247,73 @@ def test_a_stored_model_loads_only_unaltered_and_with_trusted_types(
     db.commit()
     ranking._cache.clear()
     assert active_rankers(db, [world.office.id]) == {}
+
+
+# The features of the models trained before the rules-3 state was added (2026-11): such a
+# stored model lists exactly these, and must keep loading and predicting.
+RULES2_FEATURES = [
+    *NUMERIC_FEATURES,
+    "mood_shift",
+    "fatigue_shift",
+    "sleep_quality_shift",
+    "sleep_hours_shift",
+    "log_silence_prob",
+    "stage_exploration",
+    "stage_adjustment",
+    "stage_stability",
+    "stage_self_driving",
+]
+
+
+def test_a_model_trained_on_the_old_feature_list_still_ranks_the_morning(
+    db: Session, world: World
+) -> None:
+    load_synthetic(db, world.office, n_clients=25, days=120, seed=12, n_outcomes=0)
+    entries, clients = load_frames(db, [world.office.id], TODAY)
+    det = detect(entries, clients, [TODAY])
+    new = build_features(det)
+    assert set(RULES2_FEATURES) < set(new.columns)  # only ever added to
+    assert {"drop2_comp", "fatigue_streak_shift", "sleep_hours_streak", "habit_expected"} <= set(
+        new.columns
+    )
+    # a model fitted on the old columns only, stored as the office's active model
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, len(RULES2_FEATURES)))
+    y = (x[:, 0] + rng.normal(size=200) > 0).astype(int)
+    base = HistGradientBoostingClassifier(max_iter=10).fit(x[:100], y[:100])
+    model = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid").fit(x[100:], y[100:])
+    blob = dump_model(model)
+    _store(db, world.office, blob, hashlib.sha256(blob).hexdigest(), RULES2_FEATURES)
+    ranking._cache.clear()
+    ranker = active_rankers(db, [world.office.id])[world.office.id]
+    assert ranker.features == RULES2_FEATURES
+    # it predicts from its own columns, in its own order
+    expected = model.predict_proba(new[RULES2_FEATURES].to_numpy(dtype=float))[:, 1]
+    np.testing.assert_allclose(ranker.predict_proba(det), expected)
+    # and the morning job uses it
+    res = run_office_morning(db, world.office, TODAY, now=NOW)
+    db.commit()
+    assert res.model_version == "ranker-test-1"
+    stored = db.scalars(select(Flag).where(Flag.office_id == world.office.id)).all()
+    assert stored and {f.model_version for f in stored} == {"ranker-test-1"}
+
+
+def test_new_features_are_nan_where_the_rules_3_state_is_unknown() -> None:
+    syn = generate_office(n_clients=20, days=100, seed=4)
+    mornings = pd.date_range(syn.entries["date"].min() + pd.Timedelta(days=56), periods=30)
+    det = detect(syn.entries, syn.clients, mornings)
+    f = build_features(det)
+    few = det["drop2_age"] == 99  # fewer than two answers in the recent window
+    assert f.loc[few, ["drop2_comp", "drop2_items", "drop2_age"]].isna().all().all()
+    assert f.loc[~few, "drop2_comp"].notna().all()
+    none = det["fatigue_streak"] == 0
+    assert f.loc[none, "fatigue_streak_shift"].isna().all()
+    assert (f.loc[~none, "fatigue_streak_shift"] > 0).all()  # worse than usual, in spreads
+    # sleep: shorter than usual is positive
+    some = det["sleep_hours_streak"] > 0
+    assert some.any()
+    assert (det.loc[some, "sleep_hours_streak_mean"] < det.loc[some, "sleep_hours_usual"]).all()
+    assert (f.loc[some, "sleep_hours_streak_shift"] > 0).all()
 
 
 def test_train_ranker_command_reports_each_office(

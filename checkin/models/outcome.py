@@ -28,7 +28,12 @@ class OutcomeKind(enum.StrEnum):
 
 
 class Outcome(Base):
-    """Something that happened to a client (the label the learned ranking learns from)."""
+    """Something that happened to a client (the label the learned ranking learns from).
+
+    A supporter may correct the kind, date or note, or delete a wrong record. Deleting is
+    soft (``deleted_at``): the row stays for the support record and the audit trail (its
+    ``outcome.*`` events keep pointing at it), but the client page, the training labels and
+    the quit date no longer see it."""
 
     __tablename__ = "outcome"
     __table_args__ = (Index("ix_outcome_office_date", "office_id", "occurred_on"),)
@@ -42,7 +47,11 @@ class Outcome(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     recorded_at: Mapped[datetime]
 
-    recorded_by: Mapped[StaffUser] = relationship()
+    updated_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    recorded_by: Mapped[StaffUser] = relationship(foreign_keys=[recorded_by_id])
 
 
 class FlagFeedback(Base):

@@ -1,11 +1,19 @@
-"""Believable demo data: one office, 3 supporters, 30 clients, 90 days of entries."""
+"""Believable demo data: one office, 3 supporters, 30 clients, 180 days of entries.
+
+The history holds past slides of some clients followed by what the supporters recorded
+(欠勤 absences, one 休職 sick leave), the flags the rules raised on those mornings with the
+supporters' verdicts (役に立った / 役に立たなかった), and, when ``train`` is set, the office's
+learned ranking trained from them (:func:`checkin.services.ranking.train_office`, as the
+weekly job does), so this morning's list is ordered by an active model.
+"""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,13 +26,22 @@ from checkin.models import (
     ContactKind,
     Disclosure,
     Employer,
+    Flag,
+    FlagFeedback,
+    FlagStatus,
     Office,
+    Outcome,
+    OutcomeKind,
     Role,
+    Severity,
     Stage,
 )
 from checkin.services.links import issue_link
 from checkin.services.staff import create_staff
 from checkin.timeutil import local_date
+
+if TYPE_CHECKING:
+    from checkin.services.ranking import TrainResult
 
 DEMO_OFFICE = "みらい就労定着支援センター (デモ)"
 DEMO_PASSWORD = "demo-pass"
@@ -110,6 +127,31 @@ FATIGUE_RISE = (24,)  # tiredness climbing and sleep slipping, mood holding
 SILENT = 7  # stopped answering 6 days ago
 ASKS_CONTACT = 15  # ticked 相談したい yesterday
 
+HISTORY_DAYS = 180  # days of entries: enough past slides and outcomes to learn a ranking
+# Past slides (client index -> days back of the worst day) and what followed, a day or two
+# after the worst day: an absence (欠勤), or for one client a sick leave (休職) of four weeks
+# without check-ins. Spread over the history so that each training period has some.
+PAST_SLIDES = {
+    1: 150,
+    4: 139,
+    5: 128,
+    8: 118,
+    10: 107,
+    13: 96,
+    16: 86,
+    20: 75,
+    22: 64,
+    25: 53,
+    28: 42,
+    29: 31,
+    3: 24,
+}
+SICK_LEAVE = 8  # its slide ends in 休職, back at work four weeks later
+LEAVE_DAYS = 28
+# The sudden drop of about a week ago: the client was absent the day before yesterday.
+RECENT_ABSENCE = (SUDDEN_DROP[0], 2)
+FLAG_HISTORY_UNTIL = 15  # past flags (handled, with verdicts) up to this many days ago
+
 
 @dataclass
 class DemoResult:
@@ -118,9 +160,10 @@ class DemoResult:
     password: str
     link_client: Client
     link_token: str
+    ranking: TrainResult | None = None  # the office's training at the end of seeding
 
 
-def seed_demo(session: Session, *, now: datetime, seed: int = 7) -> DemoResult:
+def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = True) -> DemoResult:
     if session.scalar(select(Office).where(Office.name == DEMO_OFFICE)) is not None:
         raise RuntimeError("demo data already present")
     rng = random.Random(seed)
@@ -181,8 +224,15 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7) -> DemoResult:
         _contacts(session, client, i, contacts_rng, now)
     token = issue_link(session, clients[0], now=now, actor=admin)
     session.flush()
+    _outcomes(session, clients, today, now)
+    _past_flags(session, office, clients, today, random.Random(seed + 2))
+    ranking = None
+    if train:
+        from checkin.services.ranking import train_office
+
+        ranking = train_office(session, office, today, now=now)
     logins = [(s.login, s.name, s.role.value) for s in [admin, *supporters]]
-    return DemoResult(office, logins, DEMO_PASSWORD, clients[0], token)
+    return DemoResult(office, logins, DEMO_PASSWORD, clients[0], token, ranking)
 
 
 def _entries(
@@ -194,12 +244,15 @@ def _entries(
     adherence = rng.choice([0.97, 0.93, 0.9, 0.85, 0.75])
     workdays = client.weekdays
     rows = []
-    for back in range(90, 0, -1):
+    peak = PAST_SLIDES.get(i)
+    for back in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=back)
         if day.weekday() not in workdays:
             continue
         if i == SILENT and back <= 6:
             continue
+        if i == SICK_LEAVE and peak is not None and peak - LEAVE_DAYS < back < peak - 1:
+            continue  # on sick leave: no check-ins
         # The scripted clients answer reliably in their bad days, so the demo is readable.
         scripted = (i in SLOW_SLIDE + SUDDEN_DROP + FATIGUE_RISE and back <= 12) or (
             i == ASKS_CONTACT and back == 1
@@ -216,6 +269,12 @@ def _entries(
         if i in SUDDEN_DROP and back <= 6:
             mood -= 2.0
             sleep -= 1.5
+        if peak is not None and peak - 9 < back <= peak + 8:
+            # a past slide: eight days down to the worst day, a week to recover
+            k = (peak + 9 - back) / 9 if back >= peak else (back - peak + 9) / 9
+            mood -= 1.8 * k
+            fatigue += 1.5 * k
+            sleep -= 1.3 * k
         if i in FATIGUE_RISE and back <= 10:
             # tiredness that no longer recovers, and sleep slipping with it
             fatigue += (11 - back) * 0.22
@@ -242,6 +301,119 @@ def _entries(
             )
         )
     session.add_all(rows)
+
+
+def _outcomes(session: Session, clients: list[Client], today: date, now: datetime) -> None:
+    """What the supporters recorded after the past slides (and the recent sudden drop)."""
+    recorded = [
+        (i, OutcomeKind.SICK_LEAVE if i == SICK_LEAVE else OutcomeKind.ABSENCE, peak - 2)
+        for i, peak in PAST_SLIDES.items()
+    ]
+    recorded.append((RECENT_ABSENCE[0], OutcomeKind.ABSENCE, RECENT_ABSENCE[1]))
+    notes = {
+        OutcomeKind.ABSENCE: "体調不良で欠勤 (本人から職場に連絡)",
+        OutcomeKind.SICK_LEAVE: "主治医の意見で休職 (4週間)",
+    }
+    for i, kind, back in recorded:
+        client = clients[i]
+        assert client.supporter_id is not None
+        day = today - timedelta(days=back)
+        session.add(
+            Outcome(
+                office_id=client.office_id,
+                client_id=client.id,
+                kind=kind,
+                occurred_on=day,
+                note=notes[kind],
+                recorded_by_id=client.supporter_id,
+                recorded_at=min(now, datetime.combine(day, time(9, 0), tzinfo=UTC)),
+            )
+        )
+    session.flush()
+
+
+def _past_flags(
+    session: Session, office: Office, clients: list[Client], today: date, rng: random.Random
+) -> None:
+    """The flags the rules raised on the past mornings, handled by the supporters, with their
+    verdicts: useful when a slide (and its absence or leave) followed, mostly not otherwise.
+
+    One detector pass over the history (the morning job's own rules and the backtest's
+    no-nagging step), not a morning job per day: seeding stays fast."""
+    from checkin.services.ranking import FIRST_MORNING_AFTER, training_frames
+    from checkin.signals.cooldown import apply_cooldown
+    from checkin.signals.flags import compute_mornings
+
+    first = today - timedelta(days=HISTORY_DAYS - FIRST_MORNING_AFTER)
+    last = today - timedelta(days=FLAG_HISTORY_UNTIL)
+    entries, frame = training_frames(session, office.id, first, last + timedelta(days=1))
+    mornings = [first + timedelta(days=d) for d in range((last - first).days + 1)]
+    by_morning = compute_mornings(entries, frame, mornings)
+    troubled: dict[int, tuple[date, date]] = {}  # client id -> the slide's days, and after
+    for i, peak in PAST_SLIDES.items():
+        end = peak - LEAVE_DAYS if i == SICK_LEAVE else peak - 5
+        troubled[clients[i].id] = (today - timedelta(days=peak + 8), today - timedelta(days=end))
+    by_id = {c.id: c for c in clients}
+    state: dict = {}
+    episodes: dict[tuple[int, str, date], Flag] = {}
+    for morning in mornings:
+        state, events = apply_cooldown(state, by_morning[morning], morning)
+        for ev in events:
+            c = ev.candidate
+            key = (c.client_id, c.kind, ev.first_date)
+            flag = episodes.get(key)
+            if flag is None:
+                client = by_id[c.client_id]
+                flag = Flag(
+                    office_id=office.id,
+                    client_id=c.client_id,
+                    kind=c.kind,
+                    severity=Severity(c.severity),
+                    score=c.score,
+                    reasons=[r.as_dict() for r in c.reasons],
+                    first_date=morning,
+                    last_date=morning,
+                    status=FlagStatus.RESOLVED,
+                    assignee_id=client.supporter_id,
+                    acted_by_id=client.supporter_id,
+                    source="morning",
+                    model_version=c.model_version,
+                )
+                episodes[key] = flag
+            elif Severity(c.severity).rank < flag.severity.rank:
+                flag.severity = Severity(c.severity)
+                flag.reasons = [r.as_dict() for r in c.reasons]
+            flag.last_date = morning
+            flag.score = max(flag.score, c.score)
+    flags = list(episodes.values())
+    for flag in flags:
+        # handled (seen, called) on the morning it was last shown (10:30 in Tokyo)
+        flag.acted_at = datetime.combine(flag.last_date, time(1, 30), tzinfo=UTC)
+        flag.created_at = datetime.combine(flag.first_date, time(0, 0), tzinfo=UTC)
+        flag.updated_at = flag.acted_at
+    session.add_all(flags)
+    session.flush()
+    feedback = []
+    for flag in flags:
+        if rng.random() < 0.15:
+            continue  # not every flag gets a verdict
+        span = troubled.get(flag.client_id)
+        in_slide = span is not None and flag.first_date <= span[1] and flag.last_date >= span[0]
+        on_leave = flag.client_id == clients[SICK_LEAVE].id and flag.kind == "missing"
+        useful = (in_slide and not on_leave) or (not in_slide and rng.random() < 0.1)
+        assert flag.acted_by_id is not None and flag.acted_at is not None
+        feedback.append(
+            FlagFeedback(
+                office_id=office.id,
+                flag_id=flag.id,
+                client_id=flag.client_id,
+                useful=useful,
+                staff_id=flag.acted_by_id,
+                at=flag.acted_at,
+            )
+        )
+    session.add_all(feedback)
+    session.flush()
 
 
 OVERDUE = (5, 13, 27)  # no meeting for over a month: the overview should show them

@@ -55,6 +55,34 @@ def record_outcome(
     ValidationError (nothing saved) for a bad kind, date or note.
     """
     client = _own_client(session, staff, client_id)
+    outcome_kind, day, note = _validated(kind, occurred_on, note, today)
+    outcome = Outcome(
+        office_id=client.office_id,
+        client_id=client.id,
+        kind=outcome_kind,
+        occurred_on=day,
+        note=note,
+        recorded_by_id=staff.id,
+        recorded_at=now,
+    )
+    session.add(outcome)
+    session.flush()
+    audit.record(
+        session,
+        "outcome.create",
+        office_id=client.office_id,
+        actor=staff,
+        target=outcome,
+        client_id=client.id,
+        detail={"kind": outcome_kind.value, "occurred_on": day.isoformat()},
+    )
+    return outcome
+
+
+def _validated(
+    kind: str, occurred_on: str | date, note: str | None, today: date
+) -> tuple[OutcomeKind, date, str | None]:
+    """The kind, date and note of an outcome form, or ValidationError with every problem."""
     errors: dict[str, str] = {}
     try:
         outcome_kind = OutcomeKind(kind)
@@ -82,25 +110,79 @@ def record_outcome(
     if errors:
         raise ValidationError(errors)
     assert day is not None
-    outcome = Outcome(
-        office_id=client.office_id,
-        client_id=client.id,
-        kind=outcome_kind,
-        occurred_on=day,
-        note=note,
-        recorded_by_id=staff.id,
-        recorded_at=now,
+    return outcome_kind, day, note
+
+
+def get_outcome(session: Session, staff: StaffUser, outcome_id: int) -> Outcome:
+    """An outcome of the staff member's office that is not deleted, else NotFound."""
+    outcome = session.get(Outcome, outcome_id)
+    if outcome is None or outcome.office_id != staff.office_id or outcome.deleted_at is not None:
+        raise NotFound()
+    return outcome
+
+
+def _state(o: Outcome) -> dict[str, str]:
+    # the audit detail: what the ranking learns from (the note itself stays in the row)
+    return {"kind": o.kind.value, "occurred_on": o.occurred_on.isoformat()}
+
+
+def update_outcome(
+    session: Session,
+    staff: StaffUser,
+    outcome_id: int,
+    *,
+    kind: str,
+    occurred_on: str | date,
+    note: str | None,
+    today: date,
+    now: datetime,
+) -> Outcome:
+    """Correct an outcome's kind, date or note. NotFound for another office's (or a deleted)
+    outcome; ValidationError (nothing changed) for bad input, as when recording."""
+    outcome = get_outcome(session, staff, outcome_id)
+    outcome_kind, day, note = _validated(kind, occurred_on, note, today)
+    before = _state(outcome)
+    note_changed = note != outcome.note
+    outcome.kind = outcome_kind
+    outcome.occurred_on = day
+    outcome.note = note
+    after = _state(outcome)
+    if before == after and not note_changed:
+        return outcome  # nothing to correct: no audit noise
+    outcome.updated_at = now
+    session.flush()
+    detail: dict[str, object] = {"before": before, "after": after}
+    if note_changed:
+        detail["note_changed"] = True
+    audit.record(
+        session,
+        "outcome.update",
+        office_id=outcome.office_id,
+        actor=staff,
+        target=outcome,
+        client_id=outcome.client_id,
+        detail=detail,
     )
-    session.add(outcome)
+    return outcome
+
+
+def delete_outcome(
+    session: Session, staff: StaffUser, outcome_id: int, *, now: datetime
+) -> Outcome:
+    """Delete a wrongly recorded outcome (softly: the row and its audit trail stay, but
+    nothing reads it any more). NotFound for another office's or an already deleted one."""
+    outcome = get_outcome(session, staff, outcome_id)
+    outcome.deleted_at = now
+    outcome.deleted_by_id = staff.id
     session.flush()
     audit.record(
         session,
-        "outcome.create",
-        office_id=client.office_id,
+        "outcome.delete",
+        office_id=outcome.office_id,
         actor=staff,
         target=outcome,
-        client_id=client.id,
-        detail={"kind": outcome_kind.value, "occurred_on": day.isoformat()},
+        client_id=outcome.client_id,
+        detail={"before": _state(outcome)},
     )
     return outcome
 
@@ -109,7 +191,7 @@ def client_outcomes(session: Session, client: Client, limit: int = 50) -> list[O
     return list(
         session.scalars(
             select(Outcome)
-            .where(Outcome.client_id == client.id)
+            .where(Outcome.client_id == client.id, Outcome.deleted_at.is_(None))
             .order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
             .limit(limit)
         )
@@ -165,7 +247,7 @@ def office_labels(session: Session, office_id: int) -> tuple[pd.DataFrame, pd.Da
     outcomes = pd.DataFrame(
         session.execute(
             select(Outcome.client_id, Outcome.occurred_on, Outcome.kind).where(
-                Outcome.office_id == office_id
+                Outcome.office_id == office_id, Outcome.deleted_at.is_(None)
             )
         ).all(),
         columns=["client_id", "date", "kind"],

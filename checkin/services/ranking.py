@@ -167,18 +167,19 @@ def training_frames(
         .fillna(pd.to_datetime(clients["hire"]))
         .fillna(created.dt.normalize())
     )
-    quit_on = pd.Series(
-        dict(
-            session.execute(
-                select(Outcome.client_id, Outcome.occurred_on).where(
-                    Outcome.office_id == office_id, Outcome.kind == OutcomeKind.QUIT
-                )
-            ).all()
-        ),
-        dtype="datetime64[ns]",
-    )
+    # (a plain dict: mapping through an empty datetime Series fails in pandas)
+    quit_on = {
+        int(cid): pd.Timestamp(day)
+        for cid, day in session.execute(
+            select(Outcome.client_id, Outcome.occurred_on).where(
+                Outcome.office_id == office_id,
+                Outcome.kind == OutcomeKind.QUIT,
+                Outcome.deleted_at.is_(None),
+            )
+        ).all()
+    }
     active_to = pd.to_datetime(clients["active_to"])
-    quit_to = pd.to_datetime(clients["client_id"].map(quit_on))
+    quit_to = pd.to_datetime(clients["client_id"].map(quit_on)).astype("datetime64[ns]")
     clients["active_to"] = active_to.where(active_to.notna() & ~(quit_to < active_to), quit_to)
     clients["stage"] = clients["stage"].map(lambda s: getattr(s, "value", s))
     clients = clients.drop(columns=["start", "hire", "created"])

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from checkin.signals.params import RULES_VERSION, STAGES
+from checkin.signals.params import DROP_DAYS, RULES_VERSION, STAGES, STREAK_ITEMS
 
 OUTCOME_KINDS = ("absence", "sick_leave", "crisis", "quit")
 NUMERIC_FEATURES = [
@@ -56,16 +56,44 @@ NUMERIC_FEATURES = [
     "mood_n_usual",
 ]
 SHIFT_ITEMS = ("mood", "fatigue", "sleep_quality", "sleep_hours")
+# Signed so that positive is worse than usual (as in the engine's z-scores).
+_WORSE = {"mood": -1.0, "fatigue": 1.0, "sleep_quality": -1.0, "sleep_hours": -1.0}
+# The engine's "not enough answers" age of the sharp-drop and streak state.
+_NO_AGE = 99
 
 
 def build_features(det: pd.DataFrame) -> pd.DataFrame:
-    """Numeric features per client-morning from :func:`checkin.signals.engine.detect`."""
+    """Numeric features per client-morning from :func:`checkin.signals.engine.detect`.
+
+    A model selects its own columns by name (:attr:`Ranker.features`), so features are only
+    ever added here, never renamed: a model trained before an addition still predicts.
+    Missing values stay NaN (gradient boosting learns where they go)."""
     f = det[NUMERIC_FEATURES].astype(float).copy()
     for item in SHIFT_ITEMS:
         f[f"{item}_shift"] = (det[f"{item}_run_mean"] - det[f"{item}_usual"]).astype(float)
     f["log_silence_prob"] = np.log10(np.maximum(det["silence_prob"].astype(float), 1e-12))
     for s in STAGES:
         f[f"stage_{s}"] = (det["stage"] == s).astype(float)
+    # rules-3 state. The sharp drop: the least bad of the last answered days (in usual
+    # spreads), the fewest clearly worse items on them, how old the oldest is; NaN when the
+    # client has too few answers in the recent window.
+    drop = f"drop{DROP_DAYS}"
+    enough = det[f"{drop}_age"].to_numpy() != _NO_AGE
+    f[f"{drop}_comp"] = np.where(enough, det[f"{drop}_comp"].astype(float), np.nan)
+    f[f"{drop}_items"] = np.where(enough, det[f"{drop}_items"].astype(float), np.nan)
+    f[f"{drop}_age"] = np.where(enough, det[f"{drop}_age"].astype(float), np.nan)
+    # One item on its own: the run of answers worse than usual, its mean relative to the
+    # client's usual (in spreads, positive = worse), how long ago the item was last answered.
+    for item in STREAK_ITEMS:
+        usual = det[f"{item}_usual"].astype(float)
+        spread = det[f"{item}_spread"].astype(float)
+        mean = det[f"{item}_streak_mean"].astype(float)
+        age = det[f"{item}_streak_age"].astype(float)
+        f[f"{item}_streak"] = det[f"{item}_streak"].astype(float)
+        f[f"{item}_streak_shift"] = _WORSE[item] * (mean - usual) / spread
+        f[f"{item}_streak_age"] = age.where(age != _NO_AGE)
+    # how much habit the silence is judged against (expected days seen before it)
+    f["habit_expected"] = det["habit_expected"].astype(float)
     return f
 
 

@@ -224,6 +224,54 @@ def add_outcome(client_id: int) -> Any:
     return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
 
 
+def _own_outcome_client(outcome_id: int) -> int:
+    """The client id of an outcome of the signed-in staff member's office, else 404."""
+    try:
+        return outcome_service.get_outcome(get_db(), current_staff(), outcome_id).client_id
+    except NotFound:
+        abort(404)  # another office's (or a deleted) outcome does not exist for this user
+
+
+@bp.post("/outcomes/<int:outcome_id>/edit")
+@staff_required()
+def edit_outcome(outcome_id: int) -> Any:
+    """Correct an outcome's kind, date or note (the ranking learns the corrected label)."""
+    staff = current_staff()
+    db = get_db()
+    client_id = _own_outcome_client(outcome_id)
+    current = now()
+    try:
+        outcome_service.update_outcome(
+            db,
+            staff,
+            outcome_id,
+            kind=request.form.get("kind", ""),
+            occurred_on=request.form.get("occurred_on", ""),
+            note=request.form.get("note"),
+            today=local_date(current, staff.office.timezone),
+            now=current,
+        )
+    except ValidationError as e:
+        db.rollback()
+        flash_errors(e)
+    else:
+        db.commit()
+        flash(_("記録を訂正しました。"), "ok")
+    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
+
+
+@bp.post("/outcomes/<int:outcome_id>/delete")
+@staff_required()
+def delete_outcome(outcome_id: int) -> Any:
+    """Delete a wrongly recorded outcome (kept in the audit trail, no longer learned from)."""
+    db = get_db()
+    client_id = _own_outcome_client(outcome_id)
+    outcome_service.delete_outcome(db, current_staff(), outcome_id, now=now())
+    db.commit()
+    flash(_("記録を削除しました。"), "ok")
+    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
+
+
 @bp.post("/clients/<int:client_id>/consents")
 @staff_required()
 def add_consent(client_id: int) -> Any:
