@@ -233,6 +233,28 @@ def test_alert_list_and_client_page_in_english(
     assert_no_japanese(page, data)
 
 
+def test_a_past_timeline_period_and_a_bad_end_in_english(
+    client: FlaskClient, db: Session, history: Any
+) -> None:
+    english(client)
+    AuthActions(client).login("sato")
+    cid = history.client_a.id
+    html = client.get(f"/clients/{cid}?range=month&end=2026-05-11").get_data(as_text=True)
+    assert "← Previous period" in html and "Next period →" in html
+    assert "the morning of 2026-05-11, the last day of this period" in html
+    assert_no_japanese(html, user_data(db))
+    resp = client.get(f"/clients/{cid}?end=2026-06-11")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "The end of the period must be a day from 2026-01-01 to 2026-06-10." in html
+    assert "Showing the period up to today." in html
+    assert_no_japanese(html, user_data(db))
+    resp = client.get(f"/clients/{cid}/timeline.json?end=x")
+    assert resp.get_json() == {
+        "errors": {"end": "Please give the end of the period as a date like 2026-04-01."}
+    }
+
+
 def test_employer_home_in_english(
     client: FlaskClient,
     db: Session,
