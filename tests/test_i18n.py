@@ -54,7 +54,16 @@ MO = PO.with_suffix(".mo")
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # The English names a Japanese column header of the import file, which stays Japanese.
-QUOTES_JAPANESE = {"「名前」(name) の列がありません。"}
+QUOTES_JAPANESE = {
+    "「名前」(name) の列がありません。",
+    # What a LINE client sends the bot, which understands Japanese only.
+    "リンクの 期限が きれたか、ただしくない リンクです。"
+    "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。",
+    "LINEで「相談したい」と 送ると、支援員に つたわります。",
+    "きょうの きろくは LINEで「記録」と 送って つけてください。"
+    "この リンクは %(days)d日間 つかえます。",
+}
+LINE_WORDS = ["きろくを みる", "相談したい", "記録"]  # quoted on English pages for LINE clients
 GOOD = {"mood": "4", "fatigue": "2", "sleep_hours": "6.5", "sleep_quality": "4", "day": "today"}
 
 
