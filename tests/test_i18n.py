@@ -640,6 +640,7 @@ def test_client_timeline_outcomes_feedback_and_rankers_in_english(
     # The chart's words: from the page, in English, with the slot timeline.js fills in.
     labels = json.loads(re.search(r'id="timeline-labels">(.*?)</script>', page, re.S).group(1))
     assert labels["mood"] == "Mood {v}" and labels["weekdays"][2] == "Wed"
+    assert labels["hours"] == ["{v} hour", "{v} hours"]  # timeline.js: [0] only for 1
     assert labels["rows"] == {"flag": "Alerts", "contact": "Contacts", "missed": "No entry"}
     assert not JAPANESE.search(json.dumps(labels, ensure_ascii=False))
     assert_no_japanese(page, data)
