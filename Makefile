@@ -61,7 +61,7 @@ screenshots: install system-deps node_modules/axe-core
 POT := $(VENV)/messages.pot
 PO := checkin/translations/en/LC_MESSAGES/messages.po
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 --add-location=file \
 		--sort-by-file --no-wrap --project=checkin -o $(POT) .
 	@if [ -f $(PO) ]; then \
 		$(BIN)/pybabel update -i $(POT) -d checkin/translations -l en \

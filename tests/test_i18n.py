@@ -54,7 +54,16 @@ MO = PO.with_suffix(".mo")
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # The English names a Japanese column header of the import file, which stays Japanese.
-QUOTES_JAPANESE = {"「名前」(name) の列がありません。"}
+QUOTES_JAPANESE = {
+    "「名前」(name) の列がありません。",
+    # What a LINE client sends the bot, which understands Japanese only.
+    "リンクの 期限が きれたか、ただしくない リンクです。"
+    "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。",
+    "LINEで「相談したい」と 送ると、支援員に つたわります。",
+    "きょうの きろくは LINEで「記録」と 送って つけてください。"
+    "この リンクは %(days)d日間 つかえます。",
+}
+LINE_WORDS = ["きろくを みる", "相談したい", "記録"]  # quoted on English pages for LINE clients
 GOOD = {"mood": "4", "fatigue": "2", "sleep_hours": "6.5", "sleep_quality": "4", "day": "today"}
 
 
@@ -90,7 +99,7 @@ def test_every_marked_string_in_the_code_is_in_the_catalogue() -> None:
     # in Japanese on English pages; one in the .po but gone from the code is left over.
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "_nl": (1, 2)}
     found = {
         msg if isinstance(msg, str) else msg[0]
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
@@ -231,6 +240,28 @@ def test_alert_list_and_client_page_in_english(
     assert "Timeline" in page and "Day by day (table)" in page and "Contacts and meetings" in page
     assert "What happened?" in page
     assert_no_japanese(page, data)
+
+
+def test_a_past_timeline_period_and_a_bad_end_in_english(
+    client: FlaskClient, db: Session, history: Any
+) -> None:
+    english(client)
+    AuthActions(client).login("sato")
+    cid = history.client_a.id
+    html = client.get(f"/clients/{cid}?range=month&end=2026-05-11").get_data(as_text=True)
+    assert "← Previous period" in html and "Next period →" in html
+    assert "the morning of 2026-05-11, the last day of this period" in html
+    assert_no_japanese(html, user_data(db))
+    resp = client.get(f"/clients/{cid}?end=2026-06-11")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "The end of the period must be a day from 2026-01-01 to 2026-06-10." in html
+    assert "Showing the period up to today." in html
+    assert_no_japanese(html, user_data(db))
+    resp = client.get(f"/clients/{cid}/timeline.json?end=x")
+    assert resp.get_json() == {
+        "errors": {"end": "Please give the end of the period as a date like 2026-04-01."}
+    }
 
 
 def test_employer_home_in_english(
@@ -609,6 +640,7 @@ def test_client_timeline_outcomes_feedback_and_rankers_in_english(
     # The chart's words: from the page, in English, with the slot timeline.js fills in.
     labels = json.loads(re.search(r'id="timeline-labels">(.*?)</script>', page, re.S).group(1))
     assert labels["mood"] == "Mood {v}" and labels["weekdays"][2] == "Wed"
+    assert labels["hours"] == ["{v} hour", "{v} hours"]  # timeline.js: [0] only for 1
     assert labels["rows"] == {"flag": "Alerts", "contact": "Contacts", "missed": "No entry"}
     assert not JAPANESE.search(json.dumps(labels, ensure_ascii=False))
     assert_no_japanese(page, data)

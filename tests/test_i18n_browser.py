@@ -3,6 +3,7 @@ Japanese with one click, remembered on the next pages."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,13 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
         plot = page.locator("#timeline-chart .u-over").nth(1)
         plot.scroll_into_view_if_needed()
         box = plot.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        # Sleep hours in English: "1 hour", "6.5 hours" (never "6.5 hour"), on an answered day.
+        for frac in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            page.mouse.move(box["x"] + box["width"] * frac, box["y"] + box["height"] / 2)
+            readout = page.locator("#timeline-readout").inner_text()
+            if "Sleep" in readout:
+                break
+        assert re.search(r"Sleep (1 hour|\d+(\.\d+)? hours|-)( ·|$)", readout), readout
         page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
         readout = page.locator("#timeline-readout").inner_text()
         assert readout.startswith("6/10 (Wed) · "), readout
@@ -164,7 +171,8 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         clipped = page.evaluate(
             """() => [...document.querySelectorAll('#timeline .tl-panel-title, '
-                    + '#timeline-legend li, .range-switch a, #outcomes label, #outcomes button')]
+                    + '#timeline-legend li, .range-switch a, .period-switch a, #outcomes label, '
+                    + '#outcomes button')]
                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
         )
         assert clipped == []

@@ -322,3 +322,145 @@ def test_the_vendored_chart_library_is_the_one_npm_installs(repo_root: Path) -> 
         ("uPlot.LICENSE", "LICENSE"),
     ):
         assert (vendor / ours).read_bytes() == (installed / theirs).read_bytes(), ours
+
+
+# --- paging back: ?end=YYYY-MM-DD on the page and the JSON
+
+
+def timeline_at(client: FlaskClient, client_id: int, query: str) -> Any:
+    resp = client.get(f"/clients/{client_id}/timeline.json?{query}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()
+
+
+def test_a_past_period_has_its_days_links_and_that_mornings_band(
+    db: Session, client: FlaskClient, auth: AuthActions, history: World
+) -> None:
+    auth.login("sato")
+    a = history.client_a
+    tl = timeline_at(client, a.id, "range=month&end=2026-05-11")
+    assert (tl["start"], tl["end"], tl["today"]) == ("2026-04-12", "2026-05-11", "2026-06-10")
+    assert len(tl["days"]) == 30 and tl["days"][-1]["date"] == "2026-05-11"
+    assert (tl["prev_end"], tl["next_end"]) == ("2026-04-11", "2026-06-10")
+    # Entries of that period only (a answers every workday; 6/5 is in another period).
+    assert tl["missed"] == [] and tl["total"]["answered"] == 21
+    assert tl["notes"] == [] and tl["flags"] == [] and tl["contacts"] == []
+    # The band is the signals engine's own for the morning of the period's last day.
+    morning = date(2026, 5, 11)
+    entries, clients = load_frames(db, [history.office.id], morning)
+    det = detect(entries, clients, [morning])
+    row = det[det["client_id"] == a.id].iloc[0]
+    assert tl["usual_as_of"] == "2026-05-11"
+    for item in ITEMS:
+        assert tl["usual"][item]["usual"] == round(float(row[f"{item}_usual"]), 2), item
+        assert tl["usual"][item]["own_entries"] == int(row[f"{item}_n_usual"]), item
+    # a's entries start 70 days back (4/1): the workdays 4/1-4/24 are in 5/11's base window.
+    assert tl["usual"]["mood"]["own_entries"] == 18
+    assert tl["usual"] != timeline_json(client, a.id)["usual"]
+    # A week ending on a past workday without an entry: that day is missed, not "not yet".
+    week = timeline_at(client, a.id, "range=week&end=2026-06-05")
+    assert week["missed"] == ["2026-06-05"] and week["next_end"] == "2026-06-10"
+    assert (week["start"], week["prev_end"]) == ("2026-05-30", "2026-05-29")
+
+
+def test_past_bands_are_cached_per_office_morning_and_day(
+    app: Any, client: FlaskClient, auth: AuthActions, history: World
+) -> None:
+    auth.login("sato")
+    engine = app.config["ENGINE"]
+    counts, bands = [], []
+    for query in ("range=week", "range=week&end=2026-05-11", "range=3m&end=2026-05-11"):
+        with counting(engine) as statements:
+            bands.append(timeline_at(client, history.client_a.id, query)["usual"])
+        counts.append(len(statements))
+    # Today's band does not answer for 5/11 (a query of its own), then 5/11's is cached.
+    assert counts[1] == counts[0] and counts[2] == counts[1] - 1
+    assert bands[1] == bands[2] != bands[0]
+
+
+def test_the_period_links_on_the_page(
+    client: FlaskClient, auth: AuthActions, history: World
+) -> None:
+    auth.login("sato")
+    cid = history.client_a.id
+    html = client.get(f"/clients/{cid}?range=week").get_data(as_text=True)
+    nav = html.split('<nav class="period-switch"')[1].split("</nav>")[0]
+    prev = f'href="/clients/{cid}?range=week&amp;end=2026-06-03#timeline" rel="prev">← 前の期間'
+    assert prev in nav
+    assert "次の期間" not in nav  # the period ends today
+    # A past period: both links, the view kept; the next one back to today has no end.
+    html = client.get(f"/clients/{cid}?range=week&end=2026-06-03").get_data(as_text=True)
+    nav = html.split('<nav class="period-switch"')[1].split("</nav>")[0]
+    assert 'range=week&amp;end=2026-05-27#timeline" rel="prev">' in nav
+    assert f'href="/clients/{cid}?range=week#timeline" rel="next">次の期間 →' in nav
+    # The range switch keeps the period's end; the band note says which morning it is.
+    assert f'href="/clients/{cid}?range=month&amp;end=2026-06-03#timeline"' in html
+    assert "この期間の最後の日 2026-06-03 の朝の値です" in html
+    # 3 months ending 4/2 start 1/2: the one before ends on the client's start, 1/1; the
+    # one after would end 7/2 and is the one ending today.
+    html = client.get(f"/clients/{cid}?range=3m&end=2026-04-02").get_data(as_text=True)
+    nav = html.split('<nav class="period-switch"')[1].split("</nav>")[0]
+    assert 'range=3m&amp;end=2026-01-01#timeline" rel="prev">' in nav
+    assert 'range=3m#timeline" rel="next">' in nav
+    html = client.get(f"/clients/{cid}?range=3m&end=2026-04-01").get_data(as_text=True)
+    nav = html.split('<nav class="period-switch"')[1].split("</nav>")[0]
+    assert 'rel="prev"' not in nav and 'rel="next"' in nav  # starts on the client's start
+
+
+def test_no_earlier_period_before_the_clients_start(
+    db: Session, client: FlaskClient, auth: AuthActions, history: World
+) -> None:
+    a = history.client_a
+    a.service_start = date(2026, 5, 20)
+    db.commit()
+    auth.login("sato")
+    tl = timeline_at(client, a.id, "range=week&end=2026-05-26")
+    assert tl["start"] == "2026-05-20" and tl["prev_end"] is None
+    tl = timeline_at(client, a.id, "range=month")
+    assert tl["prev_end"] is None and tl["next_end"] is None
+    html = client.get(f"/clients/{a.id}?range=month").get_data(as_text=True)
+    assert 'class="period-switch"' not in html
+    # The start day itself may end a period; the day before may not.
+    assert timeline_at(client, a.id, "end=2026-05-20")["end"] == "2026-05-20"
+    resp = client.get(f"/clients/{a.id}/timeline.json?end=2026-05-19")
+    assert resp.status_code == 400
+    message = "期間の終わりの日付は 2026-05-20 から 2026-06-10 までの日にしてください。"
+    assert resp.get_json() == {"errors": {"end": message}}
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [
+        ("nonsense", "2026-04-01 の形で指定してください"),
+        ("2026-02-30", "2026-04-01 の形で指定してください"),
+        ("2026-W14-1", "2026-04-01 の形で指定してください"),
+        ("20260401", "2026-04-01 の形で指定してください"),
+        ("2026-06-11", "2026-01-01 から 2026-06-10 までの日"),  # tomorrow
+        ("2025-12-31", "2026-01-01 から 2026-06-10 までの日"),  # before the start
+    ],
+)
+def test_a_bad_end_is_refused_with_a_message(
+    client: FlaskClient, auth: AuthActions, history: World, end: str, message: str
+) -> None:
+    auth.login("sato")
+    cid = history.client_a.id
+    resp = client.get(f"/clients/{cid}/timeline.json", query_string={"end": end})
+    assert resp.status_code == 400
+    assert message in resp.get_json()["errors"]["end"]
+    # The page says so and shows the period up to today instead (never a 500).
+    resp = client.get(f"/clients/{cid}", query_string={"end": end, "range": "week"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    alert = html.split('<div class="error-summary" role="alert">')[1].split("</div>")[0]
+    assert message in alert and "きょうまでの期間を表示しています。" in alert
+    assert '<tr data-date="2026-06-10"' in html and '<tr data-date="2026-06-04"' in html
+
+
+def test_a_past_period_of_another_offices_client_is_not_found(
+    client: FlaskClient, auth: AuthActions, history: World
+) -> None:
+    other = history.other_client.id
+    auth.login("sato")
+    for url in (f"/clients/{other}", f"/clients/{other}/timeline.json"):
+        assert client.get(url, query_string={"end": "2026-05-01"}).status_code == 404
+        assert client.get(url, query_string={"end": "bad"}).status_code == 404

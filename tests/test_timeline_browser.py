@@ -3,6 +3,7 @@ page still carries the data without JavaScript."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,53 @@ def test_without_javascript_the_data_is_a_table(
     assert page.locator("#timeline-chart").inner_text().startswith("グラフを表示できません")
     assert page.locator(".timeline-notes").is_visible()
     ctx.close()
+
+
+def test_paging_back_and_forth_without_scripts_and_with_the_chart(
+    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+) -> None:
+    client = demo_client(db)
+    assert client.supporter is not None
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ja-JP", bypass_csp=True
+    )
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, live_server, client.supporter.login, seeded.password)
+    page.goto(f"{live_server}/clients/{client.id}?range=week")
+    chart_drawn(page)
+    assert page.get_by_role("link", name="次の期間 →").count() == 0  # ends today
+    first = page.locator("#timeline-table tbody tr").last.get_attribute("data-date")
+    page.get_by_role("link", name="← 前の期間").click()
+    page.wait_for_url("**end=**")
+    chart_drawn(page)
+    # The week before: the view is kept, and its last day is the day before the first.
+    assert "range=week" in page.url
+    assert page.locator(".range-switch [aria-current=page]").inner_text() == "1週間"
+    rows = page.locator("#timeline-table tbody tr")
+    assert rows.count() == 7
+    last = rows.first.get_attribute("data-date")
+    assert first and last and date.fromisoformat(last) == date.fromisoformat(first) - timedelta(1)
+    assert page.get_by_role("link", name="次の期間 →").is_visible()
+    assert axe_violations(page) == []
+    page.locator("#timeline").screenshot(path=str(shots / "timeline-previous.png"))
+    page.get_by_role("link", name="次の期間 →").click()
+    page.wait_for_url("**range=week#timeline")
+    chart_drawn(page)
+    assert page.get_by_role("link", name="次の期間 →").count() == 0
+    assert errors == []
+
+    phone = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="ja-JP"
+    )
+    p2 = phone.new_page()
+    login(p2, live_server, client.supporter.login, seeded.password)
+    p2.goto(f"{live_server}/clients/{client.id}?range=month")
+    p2.get_by_role("link", name="← 前の期間").click()
+    p2.wait_for_url("**end=**")
+    chart_drawn(p2)
+    assert p2.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    p2.locator("#timeline").screenshot(path=str(shots / "timeline-previous-phone.png"))
+    ctx.close()
+    phone.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,8 +36,20 @@ QUIT_WORDS = ("やめる", "やめます", "中止", "キャンセル")
 NONE_WORDS = ("なし", "ない", "ありません", "とくになし", "特になし")
 CONTACT_WORDS = ("相談したい", "そうだんしたい", "相談", "そうだん")
 NO_CONTACT_WORDS = ("だいじょうぶ", "大丈夫", "いいえ", "しない")
+# Asking for the link to 「これまでの きろく」 (compared without spaces).
+SELFVIEW_WORDS = (
+    "きろくをみる",
+    "記録をみる",
+    "記録を見る",
+    "きろくを見る",
+    "これまで",
+    "これまでのきろく",
+    "これまでの記録",
+    "ふりかえり",
+)
 
 START_DATA = "ci=start"  # the rich menu's postback data
+SELFVIEW_DATA = "ci=me"  # the 「きろくを みる」 button
 
 STEPS = ("mood", "fatigue", "sleep_hours", "sleep_quality", "note", "contact")
 
@@ -94,7 +107,7 @@ LABELS = {
 
 HELP = Message(
     "記録するときは「記録」と 送るか、下の メニューの「きょうの記録」を おしてください。",
-    (Button("記録する", START_DATA),),
+    (Button("記録する", START_DATA), Button("きろくを みる", SELFVIEW_DATA)),
 )
 EMERGENCY = (
     "いのちに かかわるときや、とても いそぐときは 119 に 電話してください。\n"
@@ -130,14 +143,29 @@ def _new_nonce() -> str:
     return secrets.token_urlsafe(6)
 
 
-class Conversation:
-    """One step of the conversation of one linked, active client."""
+def selfview_text(url: str) -> str:
+    return f"これまでの きろくは ここで 見られます (7日間 つかえます):\n{url}"
 
-    def __init__(self, session: Session, account: LineAccount, client: Client, now: datetime):
+
+class Conversation:
+    """One step of the conversation of one linked, active client.
+
+    ``selfview_url`` makes the signed link to the client's 「これまでの きろく」 (the web
+    app's, see ``checkin.services.selfview_links``); without it no link is offered."""
+
+    def __init__(
+        self,
+        session: Session,
+        account: LineAccount,
+        client: Client,
+        now: datetime,
+        selfview_url: Callable[[], str] | None = None,
+    ):
         self.session = session
         self.account = account
         self.client = client
         self.now = now
+        self.selfview_url = selfview_url
         self.today = local_date(now, client.office.timezone)
         self.conv = session.scalar(
             select(LineConversation).where(LineConversation.account_id == account.id)
@@ -151,6 +179,8 @@ class Conversation:
             return self.start()
         if text in QUIT_WORDS:
             return self.quit()
+        if "".join(text.split()) in SELFVIEW_WORDS and self.selfview_url is not None:
+            return self.selfview()
         conv = self.conv
         if conv is None:
             return self._outside(text)
@@ -174,6 +204,8 @@ class Conversation:
     def on_postback(self, pb: Postback) -> list[Message]:
         if pb.action == "start":
             return self.start()
+        if pb.action == "me" and self.selfview_url is not None:
+            return self.selfview()
         conv = self.conv
         if conv is None or pb.nonce != conv.nonce:
             return self._stale()
@@ -212,6 +244,13 @@ class Conversation:
                 )
             ]
         return self._begin()
+
+    def selfview(self) -> list[Message]:
+        """The link to 「これまでの きろく」; a check-in under way carries on after it."""
+        assert self.selfview_url is not None
+        if self.conv is None:
+            return [Message(selfview_text(self.selfview_url()), (HELP.buttons[0],))]
+        return [Message(selfview_text(self.selfview_url())), *self._ask()]
 
     def quit(self) -> list[Message]:
         if self.conv is not None:
@@ -304,10 +343,10 @@ class Conversation:
             return [Message("時間が たったので、はじめから お願いします。", HELP.buttons)]
         self.session.delete(conv)
         self.conv = None
-        done = Message(
-            "記録しました。ありがとうございます。\n\n" + _summary(a),
-            (Button("なおす", START_DATA, "記録をなおす"),),
-        )
+        text = "記録しました。ありがとうございます。\n\n" + _summary(a)
+        if self.selfview_url is not None:
+            text += "\n\n" + selfview_text(self.selfview_url())
+        done = Message(text, (Button("なおす", START_DATA, "記録をなおす"),))
         if result.urgent_flags:
             return [done, Message(self._supporter_will_call() + "\n\n" + EMERGENCY)]
         return [done]

@@ -6,6 +6,7 @@ standby mode (another bot holds the chat), are stored and otherwise ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from linebot.v3.webhooks import (
@@ -28,7 +29,7 @@ from checkin.bot.linking import (
     normalize_code,
 )
 from checkin.bot.messenger import Message
-from checkin.models import ClientStatus, LineAccount
+from checkin.models import Client, ClientStatus, LineAccount
 from checkin.services import audit
 
 NOT_LINKED = Message(
@@ -56,7 +57,13 @@ def user_id_of(event: Event) -> str | None:
     return None
 
 
-def handle_event(session: Session, event: Event, *, now: datetime) -> list[Message]:
+# Makes the signed link to a client's 「これまでの きろく」 (the web app provides it).
+SelfviewUrl = Callable[[Client, LineAccount, datetime], str]
+
+
+def handle_event(
+    session: Session, event: Event, *, now: datetime, selfview_url: SelfviewUrl | None = None
+) -> list[Message]:
     user_id = user_id_of(event)
     if user_id is None or getattr(event, "mode", "active") == "standby":
         return []
@@ -88,7 +95,8 @@ def handle_event(session: Session, event: Event, *, now: datetime) -> list[Messa
     assert client is not None
     if client.status != ClientStatus.ACTIVE:
         return [PAUSED]
-    conv = Conversation(session, account, client, now)
+    link = (lambda: selfview_url(client, account, now)) if selfview_url is not None else None
+    conv = Conversation(session, account, client, now, link)
     if isinstance(event, PostbackEvent):
         pb = Postback.parse(event.postback.data)
         return conv.on_postback(pb) if pb is not None else [HELP]

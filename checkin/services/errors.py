@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_ngettext
 
 
 def _l(message: str, **variables: Any) -> str:
@@ -12,6 +12,12 @@ def _l(message: str, **variables: Any) -> str:
     outside a web request). Marked for extraction (``make messages``); the lazy string
     behaves as a ``str``."""
     return cast(str, lazy_gettext(message, **variables))
+
+
+def _nl(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """``_l`` for a message with a count (``%(num)d``): English has a singular and a
+    plural form ("1 more problem", "2 more problems"); Japanese has one."""
+    return cast(str, lazy_ngettext(singular, plural, num, **variables))
 
 
 class ValidationError(Exception):

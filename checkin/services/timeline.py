@@ -5,11 +5,14 @@ Built from four queries whatever the range (the client's entries, the office's e
 behind the usual band, flags, contacts) and computed with numpy on a day axis of at most
 91 days (pandas would cost more than the data here); no query per day. The
 usual band is the signals engine's own number (:func:`checkin.signals.engine.usual_on`) for
-this morning, so the chart shows what today's flags were judged against.
+the morning of the range's last day: this morning's (what today's flags were judged
+against) or, for a past period (``?end=``), that morning's, computed from the rows stored
+now (so an import of older entries made since then shows in it).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,7 +35,7 @@ from checkin.models import (
     StaffUser,
 )
 from checkin.services.checkins import SIGNAL_ITEMS
-from checkin.services.errors import _l
+from checkin.services.errors import ValidationError, _l
 from checkin.signals.engine import usual_on
 from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
 
@@ -63,6 +66,7 @@ MEETINGS = {ContactKind.MEETING, ContactKind.VIDEO, ContactKind.WORKPLACE_VISIT}
 SEVERITY_LABELS = {"urgent": _l("緊急"), "high": _l("高"), "watch": _l("注意")}
 # Monday first, as date.weekday(); the same list as the rest of the pages.
 WEEKDAYS = _l("月,火,水,木,金,土,日")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def parse_range(raw: str | None) -> str:
@@ -73,12 +77,49 @@ def parse_range(raw: str | None) -> str:
 @dataclass(frozen=True)
 class Window:
     start: date
-    end: date  # inclusive: today
+    end: date  # inclusive: today, or the last day of a past period
 
 
-def window(today: date, range_key: str) -> Window:
+def window(end: date, range_key: str) -> Window:
     n, _ = RANGES[parse_range(range_key)]
-    return Window(today - timedelta(days=n - 1), today)
+    return Window(end - timedelta(days=n - 1), end)
+
+
+def first_day(client: Client) -> date:
+    """The earliest day a period may end on: the client's start (service start, else hire
+    date, else registration), as the expected days and the morning job count it."""
+    return _active_period(client, ZoneInfo(client.office.timezone))[0]
+
+
+def parse_end(raw: str | None, client: Client, today: date) -> date:
+    """The last day of the period asked for by ``?end=YYYY-MM-DD`` (none: today).
+
+    A date that is not one, or one before the client's start or after today, is refused
+    with a message rather than moved to the nearest allowed day: a supporter reading a
+    period before a meeting must never be shown other dates than the ones they asked for
+    without being told.
+    """
+    if raw is None or raw == "":
+        return today
+    try:
+        end = date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
+    except ValueError:  # 2026-02-30
+        end = None
+    if end is None:
+        message = _l("期間の終わりの日付は 2026-04-01 の形で指定してください。")
+        raise ValidationError({"end": message})
+    first = min(first_day(client), today)
+    if not first <= end <= today:
+        raise ValidationError(
+            {
+                "end": _l(
+                    "期間の終わりの日付は %(first)s から %(today)s までの日にしてください。",
+                    first=first.isoformat(),
+                    today=today.isoformat(),
+                )
+            }
+        )
+    return end
 
 
 def _r(x: Any, nd: int = 2) -> float | None:
@@ -105,22 +146,23 @@ class BandCache:
     day, but it needs the whole office's rows (the office-wide fallback): a supporter
     opening several clients of their office in a morning pays for it once. Entries of
     that window changed during the day (a history import) show from the next morning,
-    like the morning job's own usual.
+    like the morning job's own usual. Keys are (office, morning of the band, day of the
+    view): a past period's band (``?end=``) is its own entry and follows the same rule.
     """
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._data: OrderedDict[tuple[int, date], pd.DataFrame] = OrderedDict()
+        self._data: OrderedDict[tuple[int, date, date], pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, date]) -> pd.DataFrame | None:
+    def get(self, key: tuple[int, date, date]) -> pd.DataFrame | None:
         with self._lock:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key: tuple[int, date], value: pd.DataFrame) -> None:
+    def put(self, key: tuple[int, date, date], value: pd.DataFrame) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -129,12 +171,20 @@ class BandCache:
 
 
 def usual_band(
-    session: Session, client: Client, morning: date, cache: BandCache | None = None
+    session: Session,
+    client: Client,
+    morning: date,
+    cache: BandCache | None = None,
+    today: date | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The client's usual and spread per item on ``morning``, computed by the signals
     engine over the same rows the morning job reads (the office's active clients' entries
-    of the 8 weeks before; the office's values weigh in while the client has few entries)."""
-    key = (client.office_id, morning)
+    of the 8 weeks before; the office's values weigh in while the client has few entries).
+
+    ``today`` (default: ``morning``) is the day the band is computed: cached bands are
+    kept per office, morning and day of viewing, so a past morning's band, like this
+    morning's, shows entries imported since from the next day on."""
+    key = (client.office_id, morning, today or morning)
     cached = cache.get(key) if cache is not None else None
     if cached is not None and client.id in cached.index:
         return _band_of(cached.loc[[client.id]])
@@ -221,10 +271,14 @@ def build_timeline(
     today: date,
     range_key: str | None,
     band_cache: BandCache | None = None,
+    end: date | None = None,
 ) -> dict[str, Any]:
-    """Everything the timeline shows for ``client`` over the range ending ``today``."""
+    """Everything the timeline shows for ``client`` over the range ending ``end`` (a day
+    checked by :func:`parse_end`; default ``today``), with the links to the period before
+    and after (``prev_end`` / ``next_end``, None at the client's start and at today)."""
     key = parse_range(range_key)
-    w = window(today, key)
+    end = today if end is None else end
+    w = window(end, key)
     tz = ZoneInfo(client.office.timezone)
     n = (w.end - w.start).days + 1
     day_list = [w.start + timedelta(days=i) for i in range(n)]
@@ -261,7 +315,7 @@ def build_timeline(
     expected = np.isin(weekday, workdays) & (ordinal >= active_from.toordinal())
     if active_to is not None:
         expected &= ordinal <= active_to.toordinal()
-    before_today = pos < n - 1  # today is not missed yet: the client may still answer
+    before_today = ordinal < today.toordinal()  # today is not missed yet: may still answer
     missed = expected & ~answered & before_today
     counted = expected & (before_today | answered)
 
@@ -376,6 +430,10 @@ def build_timeline(
     weeks = groups(ordinal - weekday, week_label)
     months = groups(np.array([d.year * 12 + d.month for d in day_list]), month_label)
     total = _summary(str(_l("期間全体")), pos, w.start, w.end, values, answered, counted, missed)
+    # Paging: the period just before (not past the client's start) and just after (up to
+    # today, where the link is left out).
+    prev_end = w.start - timedelta(days=1) if w.start > active_from else None
+    next_end = None if w.end >= today else min(w.end + timedelta(days=n), today)
 
     return {
         "client_id": client.id,
@@ -384,9 +442,12 @@ def build_timeline(
         "ranges": [{"key": k, "label": str(v[1])} for k, v in RANGES.items()],
         "start": w.start.isoformat(),
         "end": w.end.isoformat(),
+        "today": today.isoformat(),
+        "prev_end": prev_end.isoformat() if prev_end else None,
+        "next_end": next_end.isoformat() if next_end else None,
         "items": {item: str(ITEM_LABELS[item]) for item in ITEMS},
-        "usual": usual_band(session, client, today, band_cache),
-        "usual_as_of": today.isoformat(),
+        "usual": usual_band(session, client, w.end, band_cache, today),
+        "usual_as_of": w.end.isoformat(),
         "days": daily,
         "missed": [d["date"] for d in daily if d["missed"]],
         "flags": flag_list,

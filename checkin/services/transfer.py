@@ -30,7 +30,7 @@ from checkin.models import (
 )
 from checkin.services import audit
 from checkin.services import clients as client_service
-from checkin.services.errors import ValidationError, _l
+from checkin.services.errors import ValidationError, _l, _nl
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -534,7 +534,13 @@ def preview_history(
         last=frame["date"].max().date() if len(frame) else None,
         problems=problems[:MAX_PROBLEMS]
         + (
-            [_l("ほかに%(n)d件の問題があります。", n=len(problems) - MAX_PROBLEMS)]
+            [
+                _nl(
+                    "ほかに%(num)d件の問題があります。",
+                    "ほかに%(num)d件の問題があります。",
+                    len(problems) - MAX_PROBLEMS,
+                )
+            ]
             if len(problems) > MAX_PROBLEMS
             else []
         ),

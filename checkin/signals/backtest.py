@@ -105,9 +105,10 @@ def _fail(table: _Table, bad: pd.Series, column: str, problem: str) -> None:
     i = int(np.flatnonzero(bad.to_numpy())[0])
     value = table.frame[column].iloc[i]
     line = int(table.frame["_line"].iloc[i])
+    n = int(bad.sum())
     raise InputError(
         f"{table.path.name}, line {line}, column {column!r}: {value!r} {problem}"
-        f" ({int(bad.sum())} bad row(s) in this column)"
+        f" ({n} bad row{'' if n == 1 else 's'} in this column)"
     )
 
 

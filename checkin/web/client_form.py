@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from checkin.services.checkins import CheckinInput, record_checkin
 from checkin.services.errors import ValidationError
 from checkin.services.links import client_for_token
 from checkin.services.selfview import Lead, load_selfview
+from checkin.services.selfview_links import MAX_AGE, client_for_selfview_token
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 
@@ -140,3 +142,36 @@ def _render_selfview(template: str, token: str, *, urgent: bool) -> str:
     )
     db.commit()  # last_used_at; after rendering, so that nothing is loaded twice
     return html
+
+
+@bp.get("/me/<signed>")
+def line_me(signed: str) -> Any:
+    """これまでの きろく for a LINE client, from the signed link the bot sent (7 days).
+
+    Shows the self-view and nothing else: no check-in, no link to one. A wrong, changed or
+    expired link, or a client no longer active, gets a plain page saying how to get a new
+    one, with 404."""
+    db = get_db()
+    client = client_for_selfview_token(db, current_app.secret_key or "", signed, now=now())
+    if client is None:
+        return render_template(
+            "error.html",
+            title=_("この リンクは つかえません"),
+            message=_(
+                "リンクの 期限が きれたか、ただしくない リンクです。"
+                "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。"
+            ),
+        ), 404
+    view = load_selfview(db, client, local_date(now(), client.office.timezone))
+    html = render_template(
+        "checkin/me.html",
+        client=client,
+        token=None,
+        urgent=False,
+        view=view,
+        Lead=Lead,
+        labels={name: dict(options) for name, options in CHOICES.items()},
+        link_days=MAX_AGE.days,
+    )
+    db.rollback()  # nothing to save: the link is checked, never stored
+    return html, 200, {"Cache-Control": "private, no-store"}

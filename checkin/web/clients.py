@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,11 +72,15 @@ def client_list() -> str:
 
 @bp.get("/clients/<int:client_id>")
 @staff_required()
-def client_detail(client_id: int) -> str:
+def client_detail(client_id: int) -> tuple[str, int]:
     client = own_client(client_id)
     db = get_db()
     today = local_date(now(), client.office.timezone)
-    tl = timeline.build_timeline(db, client, today, request.args.get("range"), _band_cache())
+    # A bad ?end= shows the period ending today with the message, and answers 400.
+    end, end_error = _timeline_end(client, today)
+    tl = timeline.build_timeline(
+        db, client, today, request.args.get("range"), _band_cache(), end=end
+    )
     flags = db.scalars(
         select(Flag).where(Flag.client_id == client.id).order_by(Flag.id.desc()).limit(20)
     ).all()
@@ -106,7 +110,17 @@ def client_detail(client_id: int) -> str:
         outcomes=outcome_service.client_outcomes(db, client),
         outcome_kinds=[(k.value, label) for k, label in outcome_service.OUTCOME_LABELS.items()],
         today=today,
-    )
+        timeline_error=end_error,
+    ), (400 if end_error else 200)
+
+
+def _timeline_end(client: Client, today: date) -> tuple[date, str | None]:
+    """The timeline's ``?end=`` (default today), or today and the message saying why the
+    date asked for cannot be shown."""
+    try:
+        return timeline.parse_end(request.args.get("end"), client, today), None
+    except ValidationError as e:
+        return today, str(e.errors["end"])
 
 
 def _band_cache() -> timeline.BandCache:
@@ -123,8 +137,13 @@ def client_timeline(client_id: int) -> Response:
     """The timeline's data (the page embeds the same object): same office only, else 404."""
     client = own_client(client_id)
     today = local_date(now(), client.office.timezone)
+    end, end_error = _timeline_end(client, today)
+    if end_error:
+        resp = jsonify({"errors": {"end": end_error}})
+        resp.status_code = 400
+        return resp
     data = timeline.build_timeline(
-        get_db(), client, today, request.args.get("range"), _band_cache()
+        get_db(), client, today, request.args.get("range"), _band_cache(), end=end
     )
     resp = jsonify(data)
     resp.headers["Cache-Control"] = "private, no-store"  # health data

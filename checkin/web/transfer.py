@@ -215,13 +215,24 @@ def import_history_confirm() -> Any:
             for done, total in transfer.insert_history(
                 db, staff.office, rows, filename=filename, actor=staff
             ):
-                yield _("%(done)s / %(total)s 件", done=f"{done:,}", total=f"{total:,}")
+                yield ngettext(
+                    "%(done)s / %(total)s 件",
+                    "%(done)s / %(total)s 件",
+                    total,
+                    done=f"{done:,}",
+                    total=f"{total:,}",
+                )
             db.commit()
         except Exception:
             db.rollback()
             yield _("エラーのため取り込みを取り消しました。何も保存していません。")
             raise
-        yield _("%(n)s件の記録を取り込みました。", n=f"{len(rows):,}")
+        yield ngettext(
+            "%(n)s件の記録を取り込みました。",
+            "%(n)s件の記録を取り込みました。",
+            len(rows),
+            n=f"{len(rows):,}",
+        )
 
     return Response(
         stream_with_context(stream_template("admin/import_progress.html", steps=steps()))

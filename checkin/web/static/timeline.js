@@ -288,9 +288,9 @@
     var parts = [d.label];
     if (d.answered) {
       parts.push(fill(L.mood, d.mood ?? "-"), fill(L.fatigue, d.fatigue ?? "-"),
-        fill(L.sleep, d.sleep_hours === null ? "-" : fill(L.hours, d.sleep_hours)));
+        fill(L.sleep, d.sleep_hours === null ? "-" : fill(L.hours[d.sleep_hours === 1 ? 0 : 1], d.sleep_hours)));
     } else if (d.missed) parts.push(L.missed);
-    else parts.push(d.date === tl.end && d.expected ? L.not_yet : L.no_entry);
+    else parts.push(d.date === tl.today && d.expected ? L.not_yet : L.no_entry);
     d.flags.forEach(function (f) { parts.push(fill(L.flag, f.severity_label)); });
     d.contacts.forEach(function (c) { parts.push(c.label); });
     if (d.note) parts.push(fill(L.note, d.note));
