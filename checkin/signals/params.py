@@ -43,6 +43,7 @@ DROP_Z = 0.55
 DROP_SPAN = 4
 DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads ...
 DROP_MIN_ITEMS = 1  # ... and each of those days has at least this many such items
+LAST_ANSWERS = 3  # the detector reports the composite of each of the last 3 answered days
 # One item on its own: answers in a row worse than usual by this many spreads.
 STREAK_ITEMS = ("fatigue", "sleep_hours")
 STREAK_Z = 1.0
