@@ -268,8 +268,9 @@ def frontier(
     click.echo(
         f"\nTraining: synthetic seeds 1-2 ({train_size} clients each, cross-fitted by client),"
         f" LifeSnaps seeds 1-10; reported: synthetic seeds {seed}-{seed + offices - 1},"
-        f" LifeSnaps seeds {seed}-{seed + reps - 1}. (chosen): the lowest threshold with"
-        f" training false alerts <= {FA_TARGET} per client-month.\n"
+        f" LifeSnaps seeds {seed}-{seed + reps - 1}. (chosen: FA ≤ x): the lowest threshold"
+        f" whose false alerts per client-month on the training data stay ≤ x ({FA_TARGET} for a"
+        f" margin, or 1).\n"
     )
     click.echo(format_frontier(frontier_table(sets)))
     click.echo(f"\n({time.perf_counter() - t0:.1f} s)")

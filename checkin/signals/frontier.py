@@ -274,18 +274,19 @@ def frontier_table(
     sets: dict[str, tuple[Scored, Scored]], thresholds: Sequence[float | None] = THRESHOLDS
 ) -> pd.DataFrame:
     """Per label (data set, model) the sweep on its training and reported sets, side by side;
-    ``chosen`` marks the threshold picked on the training data for FA ≤ ``FA_TARGET``."""
+    ``chosen`` names the targets (false alerts ≤ ``FA_TARGET``, ≤ 1) for which the threshold
+    is the one picked on the training data ("" for neither)."""
     out = []
     for label, (train, report) in sets.items():
         tr = sweep(train, thresholds)
         rp = sweep(report, thresholds)
-        pick = chosen(tr)
+        picks = {f"≤ {FA_TARGET:g}": chosen(tr), "≤ 1": chosen(tr, 1.0)}
         for i, t in enumerate(thresholds):
             out.append(
                 {
                     "set": label,
                     "threshold": t,
-                    "chosen": t is not None and pick is not None and t == pick,
+                    "chosen": ", ".join(k for k, p in picks.items() if t is not None and t == p),
                     "train_before_peak": tr.loc[i, "before_peak"],
                     "train_false": tr.loc[i, "false_per_client_month"],
                     **rp.loc[i].drop("threshold").to_dict(),
@@ -314,7 +315,7 @@ def format_frontier(table: pd.DataFrame) -> str:
     for _, r in table.iterrows():
         t = "rules alone" if pd.isna(r["threshold"]) else f"{r['threshold']:g}"
         if r["chosen"]:
-            t = f"**{t}** (chosen)"
+            t = f"**{t}** (chosen: FA {r['chosen']})"
         cells = [fmt.format(r[k]) if pd.notna(r[k]) else "n/a" for k, _, fmt in cols]
         lines.append(f"| {r['set']} | {t} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -126,3 +126,14 @@ def test_frontier_command_prints_the_table_and_is_on_the_checkin_cli():
     assert "| synthetic (synthetic) | rules alone |" in result.output
     bad = CliRunner().invoke(frontier, ["--offices", "0"])
     assert bad.exit_code != 0 and "must be >= 1" in bad.output
+
+
+def test_the_chosen_threshold_is_the_lowest_within_the_false_alert_budget_on_training_data():
+    from checkin.signals.frontier import chosen
+
+    train = pd.DataFrame(
+        {"threshold": [None, 0.5, 0.2, 0.1], "false_per_client_month": [0.5, 0.7, 0.95, 1.2]}
+    )
+    assert chosen(train) == 0.5  # 0.9 by default
+    assert chosen(train, 1.0) == 0.2
+    assert chosen(train, 0.4) is None  # not even the rules alone: nothing to choose
