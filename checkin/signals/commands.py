@@ -235,6 +235,12 @@ def tradeoff(lifesnaps_dir: Path | None) -> None:
     help="clients per synthetic training office (seeds 1-2)",
 )
 @click.option(
+    "--more-offices",
+    default=10,
+    show_default=True,
+    help="also train on synthetic seeds 1..N (a learning curve; 0: skip)",
+)
+@click.option(
     "--lifesnaps-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -246,6 +252,7 @@ def frontier(
     office_size: int,
     reps: int,
     train_size: int,
+    more_offices: int,
     lifesnaps_dir: Path | None,
 ) -> None:
     """What any detector on these signals can reach: the rules OR a learned detector (trained
@@ -253,8 +260,10 @@ def frontier(
     from checkin.signals.frontier import FA_TARGET, format_frontier, frontier_sets, frontier_table
     from checkin.signals.lifesnaps import default_data_dir
 
-    if min(offices, office_size, train_size) < 1 or reps < 0:
-        raise click.UsageError("--offices, --office-size and --train-size must be >= 1")
+    if min(offices, office_size, train_size) < 1 or min(reps, more_offices) < 0:
+        raise click.UsageError(
+            "--offices, --office-size and --train-size must be >= 1, --reps and --more-offices >= 0"
+        )
     t0 = time.perf_counter()
     sets = frontier_sets(
         seed=seed,
@@ -262,11 +271,13 @@ def frontier(
         office_size=office_size,
         reps=reps,
         train_size=train_size,
+        more_offices=more_offices,
         lifesnaps_dir=lifesnaps_dir or default_data_dir(),
         log=click.echo,
     )
     click.echo(
-        f"\nTraining: synthetic seeds 1-2 ({train_size} clients each, cross-fitted by client),"
+        f"\nTraining: synthetic seeds 1-2 and 1-{more_offices} ({train_size} clients each,"
+        " cross-fitted by client),"
         f" LifeSnaps seeds 1-10; reported: synthetic seeds {seed}-{seed + offices - 1},"
         f" LifeSnaps seeds {seed}-{seed + reps - 1}. (chosen: FA ≤ x): the lowest threshold"
         f" whose false alerts per client-month on the training data stay ≤ x ({FA_TARGET} for a"

@@ -60,6 +60,9 @@ TIME_IN_STUDY = ("entries_in_window", "habit_expected", "mood_n_usual")
 FA_TARGET = 0.9  # false alerts per client-month the chosen threshold keeps to (margin to 1)
 SYN_TRAIN_SEEDS = (1, 2)
 SYN_TRAIN_SIZE = 200
+# The learning curve: more generated offices (seeds 1 … this, never the reported seeds
+# 100-104 nor the ranker's 1100-1104) to see whether the frontier still moves with data.
+SYN_MORE_OFFICES = 10
 LS_TRAIN_SEEDS = tuple(range(1, 11))
 
 
@@ -329,14 +332,17 @@ def frontier_sets(
     reps: int = 20,
     lifesnaps_dir: Path | None = None,
     train_size: int = SYN_TRAIN_SIZE,
+    more_offices: int = SYN_MORE_OFFICES,
     ls_train_seeds: Sequence[int] = LS_TRAIN_SEEDS,
     log: Any = None,
 ) -> dict[str, tuple[Scored, Scored]]:
     """The (training, reported) pairs of the frontier, probabilities filled in:
 
     - synthetic: trained on synthetic seeds 1-2 (cross-fitted by client there), reported on
-      seeds ``seed`` … (the ``evaluate`` defaults);
-    - LifeSnaps with the synthetic model (no LifeSnaps truth used at all);
+      seeds ``seed`` … (the ``evaluate`` defaults); and the same with ``more_offices``
+      generated training offices (seeds 1 … ``more_offices``; 0 or ≤ 2: left out);
+    - LifeSnaps with the synthetic model trained on the most offices (no LifeSnaps truth
+      used at all);
     - LifeSnaps with models trained on the LifeSnaps training injections (seeds 1-10), two
       folds by *person*: each person is scored by the model of the other half of the people
       (the same 71 people appear in the training and the reported replications).
@@ -350,14 +356,23 @@ def frontier_sets(
     cross_fitted(syn_train, det_fold(syn_train))
     syn_model = train_detector(syn_train.det, syn_train.truth)
     syn_rep.proba = predict(syn_model, syn_rep.det)
-    sets = {"synthetic (synthetic)": (syn_train, syn_rep)}
+    sets = {"synthetic (synthetic seeds 1-2)": (syn_train, syn_rep)}
+    transfer, transfer_label = syn_model, "synthetic seeds 1-2"
+    if more_offices > len(SYN_TRAIN_SEEDS):
+        big = synthetic_set(range(1, more_offices + 1), train_size)
+        say(f"synthetic, {more_offices} training offices: {len(big.det)} training rows")
+        cross_fitted(big, det_fold(big))
+        transfer = train_detector(big.det, big.truth)
+        transfer_label = f"synthetic seeds 1-{more_offices}"
+        rep_big = dataclasses.replace(syn_rep, proba=predict(transfer, syn_rep.det))
+        sets[f"synthetic ({transfer_label})"] = (big, rep_big)
     if lifesnaps_dir is not None and lifesnaps_dir.exists() and reps > 0:
         ls_train = lifesnaps_set(lifesnaps_dir, ls_train_seeds)
         ls_rep = lifesnaps_set(lifesnaps_dir, range(seed, seed + reps))
         say(f"LifeSnaps: {len(ls_train.det)} training rows, {len(ls_rep.det)} reported rows")
-        a = dataclasses.replace(ls_train, proba=predict(syn_model, ls_train.det))
-        b = dataclasses.replace(ls_rep, proba=predict(syn_model, ls_rep.det))
-        sets["LifeSnaps (synthetic)"] = (a, b)
+        a = dataclasses.replace(ls_train, proba=predict(transfer, ls_train.det))
+        b = dataclasses.replace(ls_rep, proba=predict(transfer, ls_rep.det))
+        sets[f"LifeSnaps ({transfer_label})"] = (a, b)
         c = dataclasses.replace(ls_train, proba=None)
         d = dataclasses.replace(ls_rep, proba=None)
         cross_fitted(c, det_fold(c), [d])

@@ -119,11 +119,24 @@ def test_frontier_command_prints_the_table_and_is_on_the_checkin_cli():
 
     assert main.commands["frontier"] is frontier
     result = CliRunner().invoke(
-        frontier, ["--offices", "1", "--office-size", "30", "--reps", "0", "--train-size", "40"]
+        frontier,
+        [
+            "--offices",
+            "1",
+            "--office-size",
+            "30",
+            "--reps",
+            "0",
+            "--train-size",
+            "40",
+            "--more-offices",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "| data (model trained on) | rules OR p ≥ |" in result.output
-    assert "| synthetic (synthetic) | rules alone |" in result.output
+    assert "| synthetic (synthetic seeds 1-2) | rules alone |" in result.output
+    assert "| synthetic (synthetic seeds 1-3) | rules alone |" in result.output
     bad = CliRunner().invoke(frontier, ["--offices", "0"])
     assert bad.exit_code != 0 and "must be >= 1" in bad.output
 
