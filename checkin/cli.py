@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from checkin.bot.cli import line_remind, line_richmenu
 from checkin.db import make_engine, make_session_factory, transaction
 from checkin.settings import load_settings
-from checkin.signals.commands import backtest, evaluate
+from checkin.signals.commands import backtest, evaluate, frontier, tradeoff
 from checkin.timeutil import utcnow
 from jobs.cli import jobs_group, scheduler_cmd
 
@@ -155,6 +155,8 @@ main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)
 main.add_command(evaluate)
+main.add_command(tradeoff)
+main.add_command(frontier)
 main.add_command(line_remind)
 main.add_command(line_richmenu)
 

@@ -1,7 +1,7 @@
-"""Click commands of the signals: ``checkin backtest`` and ``checkin evaluate``.
+"""Click commands of the signals: ``checkin backtest``, ``evaluate``, ``tradeoff`` and
+``frontier``.
 
-Register them on the ``checkin`` group with ``cli.add_command(backtest)`` and
-``cli.add_command(evaluate)``.
+Register them on the ``checkin`` group with ``cli.add_command(backtest)`` etc.
 """
 
 from __future__ import annotations
@@ -223,6 +223,70 @@ def tradeoff(lifesnaps_dir: Path | None) -> None:
     click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 
+@click.command("frontier")
+@click.option("--seed", default=100, show_default=True, help="first reported seed")
+@click.option("--offices", default=5, show_default=True, help="reported synthetic offices")
+@click.option("--office-size", default=100, show_default=True, help="clients per office")
+@click.option("--reps", default=20, show_default=True, help="reported LifeSnaps replications")
+@click.option(
+    "--train-size",
+    default=200,
+    show_default=True,
+    help="clients per synthetic training office (seeds 1-2)",
+)
+@click.option(
+    "--more-offices",
+    default=10,
+    show_default=True,
+    help="also train on synthetic seeds 1..N (a learning curve; 0: skip)",
+)
+@click.option(
+    "--lifesnaps-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="default: <repo>/../shared/data/lifesnaps (skipped when absent or --reps 0)",
+)
+def frontier(
+    seed: int,
+    offices: int,
+    office_size: int,
+    reps: int,
+    train_size: int,
+    more_offices: int,
+    lifesnaps_dir: Path | None,
+) -> None:
+    """What any detector on these signals can reach: the rules OR a learned detector (trained
+    on the training data's ground truth) at a sweep of thresholds. Research only."""
+    from checkin.signals.frontier import FA_TARGET, format_frontier, frontier_sets, frontier_table
+    from checkin.signals.lifesnaps import default_data_dir
+
+    if min(offices, office_size, train_size) < 1 or min(reps, more_offices) < 0:
+        raise click.UsageError(
+            "--offices, --office-size and --train-size must be >= 1, --reps and --more-offices >= 0"
+        )
+    t0 = time.perf_counter()
+    sets = frontier_sets(
+        seed=seed,
+        offices=offices,
+        office_size=office_size,
+        reps=reps,
+        train_size=train_size,
+        more_offices=more_offices,
+        lifesnaps_dir=lifesnaps_dir or default_data_dir(),
+        log=click.echo,
+    )
+    click.echo(
+        f"\nTraining: synthetic seeds 1-2 and 1-{more_offices} ({train_size} clients each,"
+        " cross-fitted by client),"
+        f" LifeSnaps seeds 1-10; reported: synthetic seeds {seed}-{seed + offices - 1},"
+        f" LifeSnaps seeds {seed}-{seed + reps - 1}. (chosen: FA ≤ x): the lowest threshold"
+        f" whose false alerts per client-month on the training data stay ≤ x ({FA_TARGET} for a"
+        f" margin, or 1).\n"
+    )
+    click.echo(format_frontier(frontier_table(sets)))
+    click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
+
+
 def _counts(truth: pd.DataFrame) -> str:
     c = truth["kind"].value_counts()
     return ", ".join(f"{c.get(k, 0)} {k}" for k in ("slow", "sudden", "dropout"))
@@ -236,6 +300,7 @@ def main() -> None:
 main.add_command(backtest)
 main.add_command(evaluate)
 main.add_command(tradeoff)
+main.add_command(frontier)
 
 if __name__ == "__main__":
     main()

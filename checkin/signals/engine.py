@@ -23,6 +23,7 @@ from checkin.signals.params import (
     DROP_DAYS,
     DROP_ITEM_Z,
     EWMA_DECAY,
+    LAST_ANSWERS,
     LOOKBACK_DAYS,
     MISS_PRIOR,
     PRIOR_ENTRIES,
@@ -390,6 +391,16 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     out["slope"] = slope
     out["recent_answers"] = cnt
     out["last_comp"] = _last_valid(comp)
+    # the composites of the last LAST_ANSWERS answered days (1 = the latest) and how many
+    # days before the morning each was: the shape of the latest answers
+    order = np.cumsum(ans_rev, axis=-1)  # 1 = the latest answer, 2 = the one before ...
+    for j in range(1, LAST_ANSWERS + 1):
+        at = ans_rev & (order == j)
+        has = at.any(-1)
+        pos_j = np.argmax(at, axis=-1)
+        val = np.take_along_axis(comp_rev, pos_j[..., None], -1)[..., 0]
+        out[f"comp_last{j}"] = np.where(has, val, np.nan)
+        out[f"age_last{j}"] = np.where(has, pos_j + 1, 99)
 
     # --- a sharp drop: the last answered days, each clearly worse than usual
     items_bad = np.zeros((n, m, R), dtype=np.float64)

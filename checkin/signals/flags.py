@@ -17,11 +17,17 @@ import pandas as pd
 
 from checkin.signals.engine import DIRECTION, ITEMS, detect
 from checkin.signals.params import (
+    BAD_SILENT_AGE,
+    BAD_SILENT_ALPHA,
+    BAD_SILENT_DAYS,
+    BAD_SILENT_Z,
     DROP_DAYS,
     DROP_MIN_ITEMS,
+    DROP_SLOPE_Z,
     DROP_SPAN,
     DROP_Z,
     HIGH_FACTOR,
+    LAST_ANSWERS,
     MISS_FAST_ALPHA,
     MISS_FAST_SILENT,
     NEW_CLIENT_FACTOR,
@@ -66,7 +72,9 @@ REASON_COLUMNS = frozenset(
         "last_entry_offset",
         "cusum_without_worst",
         "ewma",
+        "habit_expected",
     ]
+    + [f"{s}_last{j}" for s in ("comp", "age") for j in range(1, LAST_ANSWERS + 1)]
     + [f"{i}_{s}" for i in ITEMS for s in ("usual", "spread", "run_mean", "run_worse_days")]
     + [f"drop{DROP_DAYS}_{s}" for s in ("comp", "items", "age")]
     + [f"{i}_streak{s}" for i in STREAK_ITEMS for s in ("", "_mean", "_age")]
@@ -77,6 +85,10 @@ ITEM_JA = {
     "sleep_quality": "睡眠の質",
     "sleep_hours": "睡眠時間",
 }
+
+
+# every trend rule of trend_parts(), the accumulating detector first
+TREND_RULES = ("acc", "drop", "drop_slope", "bad_silent", *(f"streak_{i}" for i in STREAK_ITEMS))
 
 
 def _stage_col(det: pd.DataFrame, attr: str) -> np.ndarray:
@@ -115,6 +127,8 @@ def trend_parts(det: pd.DataFrame) -> dict[str, np.ndarray]:
         "h": h,
     }
     parts["drop"], parts["drop_surprise"] = sharp_drop(det, h / h0)
+    parts["drop_slope"], parts["drop_slope_surprise"] = falling_drop(det, h / h0)
+    parts["bad_silent"], parts["bad_silent_surprise"] = bad_then_silent(det, h / h0)
     for item, (on, surprise) in item_streaks(det).items():
         parts[f"streak_{item}"] = on
         parts[f"streak_{item}_surprise"] = surprise
@@ -127,7 +141,7 @@ def trend_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = trend_parts(det)
     on = p["acc"].copy()
     surprise = np.where(p["acc"], p["acc_surprise"], 0.0)
-    for rule in ("drop", *(f"streak_{i}" for i in STREAK_ITEMS)):
+    for rule in TREND_RULES[1:]:
         on |= p[rule]
         surprise = np.where(p[rule], np.maximum(surprise, p[f"{rule}_surprise"]), surprise)
     return on, soft_score(surprise), p["acc"] & p["acc_high"]
@@ -146,6 +160,46 @@ def sharp_drop(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, n
         & (det[f"drop{DROP_DAYS}_age"].to_numpy() <= DROP_SPAN)
     )
     return on, np.where(on, comp / thr, 0.0)
+
+
+def falling_drop(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A sharp drop that keeps falling: the last two answered days both at least
+    ``DROP_SLOPE_Z`` (times ``new_factor``) worse than usual, the latest worse than the
+    one before, and that one worse than the answer before it (when there is one); the
+    items and span as for :func:`sharp_drop`. Returns (holds, surprise)."""
+    c1, c2, c3 = (det[f"comp_last{j}"].to_numpy(dtype=np.float64) for j in (1, 2, 3))
+    thr = DROP_SLOPE_Z * new_factor
+    low = np.fmin(c1, c2)
+    with np.errstate(invalid="ignore"):
+        on = (
+            (low >= thr)
+            & (c1 > c2)
+            & (np.isnan(c3) | (c2 > c3))
+            & (det[f"drop{DROP_DAYS}_items"].to_numpy() >= DROP_MIN_ITEMS)
+            & (det[f"drop{DROP_DAYS}_age"].to_numpy() <= DROP_SPAN)
+        )
+    return on, np.where(on, low / np.where(np.isfinite(thr), thr, 1.0), 0.0)
+
+
+def bad_then_silent(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The latest answer clearly worse than usual (``BAD_SILENT_Z`` times ``new_factor``
+    usual spreads), at most ``BAD_SILENT_AGE`` days ago, and since then at least
+    ``BAD_SILENT_DAYS`` expected days without an answer that are unusual for the client
+    (``(1 - answer rate) ** days <= BAD_SILENT_ALPHA``, habit known). Returns (holds,
+    surprise)."""
+    c1 = det["comp_last1"].to_numpy(dtype=np.float64)
+    thr = BAD_SILENT_Z * new_factor
+    silent = det["silent_days"].to_numpy()
+    rate = det["answer_rate"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        on = (
+            (c1 >= thr)
+            & (det["age_last1"].to_numpy() <= BAD_SILENT_AGE)
+            & (silent >= BAD_SILENT_DAYS)
+            & ((1.0 - rate) ** silent <= BAD_SILENT_ALPHA)
+            & (det["habit_expected"].to_numpy() >= UNKNOWN_HABIT_DAYS)
+        )
+    return on, np.where(on, c1 / np.where(np.isfinite(thr), thr, 1.0), 0.0)
 
 
 def item_streaks(det: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -266,6 +320,31 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
                 {"answers": k, "days": age, "items": items, "composite_min": _f(comp)},
             )
         )
+    if fired.get("drop_slope"):
+        c1, c2 = float(r.comp_last1), float(r.comp_last2)
+        out.append(
+            Reason(
+                "falling_drop",
+                f"悪くなり続けています: 最近の記録2回がどちらもふだんよりはっきり悪く、"
+                f"後の日のほうが悪くなっています (ふだんのばらつきの{c2:.1f}倍→{c1:.1f}倍)",
+                {"composite_older": _f(c2), "composite_latest": _f(c1)},
+            )
+        )
+    if fired.get("bad_silent"):
+        c1, silent = float(r.comp_last1), int(r.silent_days)
+        out.append(
+            Reason(
+                "bad_then_silent",
+                f"最後の記録がふだんよりはっきり悪く (ふだんのばらつきの{c1:.1f}倍)、"
+                f"そのあと記録する予定の日に{silent}日記録がありません"
+                f" (ふだんは予定日の{r.answer_rate:.0%}に記録)",
+                {
+                    "composite_latest": _f(c1),
+                    "expected_days_silent": silent,
+                    "usual_answer_rate": _f(r.answer_rate),
+                },
+            )
+        )
     streak_texts = {
         "fatigue": "疲れが本人のふだんより強い日が{n}日続いています (平均{u:.1f}→{m:.1f})",
         "sleep_hours": "睡眠時間が本人のふだんより短い日が{n}日続いています"
@@ -345,7 +424,7 @@ def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:
         return []
     cand = order(cand)
     rows = det[[c for c in det.columns if c in REASON_COLUMNS]].iloc[cand["det_row"].to_numpy()]
-    rules = ("acc", "drop", *(f"streak_{i}" for i in STREAK_ITEMS))
+    rules = TREND_RULES
     parts = trend_parts(rows)
     fired = np.stack([parts[k] for k in rules], axis=1)
     version = cand.get("model_version")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES_VERSION = "rules-3.0"
+RULES_VERSION = "rules-3.1"
 
 LOOKBACK_DAYS = 56  # each morning looks at the 8 weeks before it, never further
 RECENT_DAYS = 14  # the accumulating detector works on the last 2 weeks ...
@@ -43,6 +43,21 @@ DROP_Z = 0.55
 DROP_SPAN = 4
 DROP_ITEM_Z = 1.0  # an item is "clearly worse" on a day at this many usual spreads ...
 DROP_MIN_ITEMS = 1  # ... and each of those days has at least this many such items
+LAST_ANSWERS = 3  # the detector reports the composite of each of the last 3 answered days
+# A sharp drop that keeps falling: a lower threshold (DROP_SLOPE_Z, raised for new clients
+# like h) when the latest answer is worse than the one before, and that one worse than the
+# answer before it (if any). Off (inf) unless tuned in.
+DROP_SLOPE_Z = float("inf")
+# A bad answer, then silence (new in rules-3.1): the latest answer at least BAD_SILENT_Z
+# usual spreads worse than usual (raised for new clients like h), at most BAD_SILENT_AGE
+# days ago, followed by at least BAD_SILENT_DAYS expected days without an answer that are
+# unusual for the client ((1 - answer rate) ** days <= BAD_SILENT_ALPHA: an answer rate of
+# 50 % or more for one day), once the habit is known. The silence is the second piece of
+# evidence: a bad Monday followed by a usual Tuesday answer is still no alarm.
+BAD_SILENT_Z = 0.7
+BAD_SILENT_DAYS = 1
+BAD_SILENT_AGE = 5
+BAD_SILENT_ALPHA = 0.5
 # One item on its own: answers in a row worse than usual by this many spreads.
 STREAK_ITEMS = ("fatigue", "sleep_hours")
 STREAK_Z = 1.0

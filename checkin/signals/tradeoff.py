@@ -36,13 +36,22 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("rules-3.0 as shipped"),
+    Variant(f"{params.RULES_VERSION} as shipped"),
+    Variant("- bad answer then silence (rules-3.0)", {"BAD_SILENT_Z": float("inf")}),
     Variant("- sharp-drop rule", {"DROP_Z": float("inf")}),
     Variant("- per-item streak rule", {"STREAK_MIN": 10_000}),
     Variant("- fast missed-entries watch", {"MISS_FAST_ALPHA": 0.0}),
     Variant("high at 3 x threshold (rules-2)", {"HIGH_FACTOR": 3.0}),
     Variant("sharp drop at 0.45 spreads", {"DROP_Z": 0.45}),
     Variant("sharp drop at 0.35 spreads", {"DROP_Z": 0.35}),
+    Variant("bad answer then silence at 0.6 spreads", {"BAD_SILENT_Z": 0.6}),
+    Variant("bad answer then silence at 1.0 spreads", {"BAD_SILENT_Z": 1.0}),
+    Variant("bad answer then silence at α 0.3 (rate ≥ 70 %)", {"BAD_SILENT_ALPHA": 0.3}),
+    Variant("bad answer then silence at α 0.7 (rate ≥ 30 %)", {"BAD_SILENT_ALPHA": 0.7}),
+    Variant("bad answer then 2 silent days", {"BAD_SILENT_DAYS": 2}),
+    Variant("+ falling drop at 0.45 spreads", {"DROP_SLOPE_Z": 0.45}),
+    Variant("+ falling drop at 0.35 spreads", {"DROP_SLOPE_Z": 0.35}),
+    Variant("+ falling drop at 0.25 spreads", {"DROP_SLOPE_Z": 0.25}),
     Variant("fast missing watch at α 0.07", {"MISS_FAST_ALPHA": 0.07}),
     Variant("fast missing watch at α 0.30", {"MISS_FAST_ALPHA": 0.30}),
     Variant("k, h x 0.7", stage_scale=0.7),

@@ -385,3 +385,58 @@ def test_silence_rare_for_the_client_is_a_watch_after_three_expected_days_at_any
     assert first_irregular is not None
     irregular_flag = next(f for f in flags[first_irregular] if f.client_id == 2)
     assert irregular_flag.reasons[0].values["expected_days_silent"] >= 4
+
+
+def test_a_clearly_bad_answer_then_silence_on_a_usual_answer_day_is_a_watch(
+    entries, clients, history, start, monkeypatch
+):
+    """rules-3.1: a regular answerer whose latest answer was clearly worse than usual and
+    who then stays silent on a day they usually answer gets a watch the next morning. A bad
+    Monday followed by a usual answer is still no alarm, nor is a usual answer followed by
+    silence, nor the silence of someone who answers one workday in three."""
+    from checkin.signals import flags as flags_module
+
+    monday = start + timedelta(days=56)
+    workdays = [d for d in (start + timedelta(days=i) for i in range(56)) if d.weekday() < 5]
+
+    def bad(cid):
+        return entries(cid, [monday], mood=2, fatigue=4, sleep_hours=5.5, sleep_quality=2)
+
+    data = pd.concat(
+        [
+            history(1, 56, seed=1),
+            bad(1),  # bad Monday, silent Tuesday
+            entries(2, [d for i, d in enumerate(workdays) if i % 3 == 0]),
+            bad(2),  # the same, but answers one workday in three
+            history(3, 56, seed=3),
+            entries(3, [monday]),  # a usual Monday, silent Tuesday
+            history(4, 56, seed=4),
+            bad(4),
+            entries(4, [monday + timedelta(days=1)]),  # bad Monday, usual Tuesday
+            *(history(i, 70, seed=i) for i in (5, 6, 7)),
+        ]
+    )
+    cl = clients(*[(i, "adjustment") for i in range(1, 8)])
+    tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
+    flags = compute_mornings(data, cl, [tuesday, wednesday])
+
+    def trend(morning, cid):
+        return [f for f in flags[morning] if f.client_id == cid and f.kind == "trend"]
+
+    assert not trend(tuesday, 1)  # the bad Monday alone
+    (watch,) = trend(wednesday, 1)
+    assert watch.severity == "watch"
+    reason = next(r for r in watch.reasons if r.code == "bad_then_silent")
+    assert reason.values["expected_days_silent"] == 1
+    assert reason.values["usual_answer_rate"] >= 0.9
+    assert "そのあと記録する予定の日に1日記録がありません" in reason.text
+    m = re.search(r"ふだんのばらつきの(\d+\.\d)倍", reason.text)
+    assert m is not None and float(m.group(1)) == round(reason.values["composite_latest"], 1)
+    assert reason.values["composite_latest"] > 1.0
+    assert not [f for f in flags[wednesday] if f.client_id == 1 and f.kind == "missing"]
+    for cid in (2, 3, 4):
+        assert not trend(wednesday, cid), cid
+    # without the rule (rules-3.0) the first morning after the silence shows nothing
+    monkeypatch.setattr(flags_module, "BAD_SILENT_Z", float("inf"))
+    before = compute_mornings(data, cl, [wednesday])
+    assert not [f for f in before[wednesday] if f.client_id == 1 and f.kind == "trend"]
