@@ -278,6 +278,10 @@ def test_employer_home_in_english(
     html = client.get("/employer/").get_data(as_text=True)
     assert "Showing only what the employee consented to" in html and "Mood (1-5)" in html
     assert_no_japanese(html, user_data(db))
+    refused = client.get("/alerts")  # a staff page: the 403 page says why, in English
+    assert refused.status_code == 403
+    assert "This page cannot be shown" in refused.get_data(as_text=True)
+    assert_no_japanese(refused.get_data(as_text=True), [])
 
 
 def test_the_switch_is_a_plain_link_that_sets_a_cookie_and_returns(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 
 from checkin.db import make_session_factory, make_web_engine
-from checkin.services.errors import ValidationError
+from checkin.services.errors import NotFound, ValidationError
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
 
@@ -194,12 +196,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def forbidden(_e: Any) -> tuple[str, int]:
         return render_template(
             "error.html",
-            title="このページは表示できません",
-            message="このアカウントには、このページを見る権限がありません。"
-            "本人の同意や共有の範囲については、支援事業所にお問い合わせください。",
+            title=_("このページは表示できません"),
+            message=_(
+                "このアカウントには、このページを見る権限がありません。"
+                "本人の同意や共有の範囲については、支援事業所にお問い合わせください。"
+            ),
         ), 403
 
     @app.errorhandler(404)
+    @app.errorhandler(NotFound)  # another office's record does not exist for this user
     def not_found(_e: Any) -> tuple[str, int]:
         return render_template(
             "error.html", title=_("ページが見つかりません"), message=_("このページは ありません。")
@@ -228,6 +233,48 @@ def flash_errors(error: ValidationError) -> None:
 
     for message in error.errors.values():
         flash(str(message), "error")  # str(): a lazy message is translated now
+
+
+@dataclass
+class Saved:
+    """What :func:`saving` reports: ``ok`` once the change is committed."""
+
+    ok: bool = False
+
+
+@contextmanager
+def saving(*, bad_value: str | None = None) -> Iterator[Saved]:
+    """One change made by a view: committed when the block succeeds; on bad input
+    (``ValidationError``, or ``ValueError`` from parsing a form field when ``bad_value``
+    gives its message) rolled back with the plain-language messages flashed, so that the
+    caller redirects back and nothing is saved. A service's ``NotFound`` passes through to
+    the 404 page.
+
+    ::
+
+        with saving() as saved:
+            flag = hand_over(db, staff, flag_id, to, now=now())
+        if saved.ok:
+            flash(_("引き継ぎました。"), "ok")
+        return redirect(back, code=303)
+    """
+    from flask import flash
+
+    db = get_db()
+    saved = Saved()
+    try:
+        yield saved
+    except ValidationError as e:
+        db.rollback()
+        flash_errors(e)
+    except ValueError:
+        if bad_value is None:
+            raise
+        db.rollback()
+        flash(bad_value, "error")
+    else:
+        db.commit()
+        saved.ok = True
 
 
 def get_db() -> Session:

@@ -36,7 +36,7 @@ from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import flash_errors, get_db, now
+from checkin.web import get_db, now, saving
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.qr import qr_svg
 
@@ -116,14 +116,11 @@ def staff_list() -> Any:
 @bp.post("/admin/staff/<int:staff_id>/deactivate")
 @staff_required(*MANAGERS)
 def deactivate(staff_id: int) -> Any:
-    db = get_db()
     target = _own(StaffUser, staff_id)
-    try:
-        staff_service.deactivate(db, target, actor=current_staff())
-    except ValidationError as e:
-        flash_errors(e)
+    with saving() as saved:
+        staff_service.deactivate(get_db(), target, actor=current_staff())
+    if not saved.ok:
         return redirect(url_for("admin.staff_list"), code=303)
-    db.commit()
     flash(
         _(
             "%(name)sさんのアカウントを停止しました。担当の利用者を引き継いでください。",
@@ -137,43 +134,32 @@ def deactivate(staff_id: int) -> Any:
 @bp.post("/admin/staff/<int:staff_id>/password")
 @staff_required(*MANAGERS)
 def reset_password(staff_id: int) -> Any:
-    db = get_db()
     target = _own(StaffUser, staff_id)
-    try:
+    with saving() as saved:
         staff_service.reset_password(
-            db, target, request.form.get("password", ""), actor=current_staff()
+            get_db(), target, request.form.get("password", ""), actor=current_staff()
         )
-    except ValidationError as e:
-        flash_errors(e)
-        return redirect(url_for("admin.staff_list"), code=303)
-    db.commit()
-    flash(_("%(name)sさんのパスワードを変えました。", name=target.name), "ok")
+    if saved.ok:
+        flash(_("%(name)sさんのパスワードを変えました。", name=target.name), "ok")
     return redirect(url_for("admin.staff_list"), code=303)
 
 
 @bp.post("/admin/staff/<int:staff_id>/leave")
 @staff_required(*MANAGERS)
 def add_leave(staff_id: int) -> Any:
-    db = get_db()
     target = _own(StaffUser, staff_id)
-    try:
+    with saving(bad_value=_("休みの期間を 2026-04-01 の形で入れてください。")) as saved:
         start = date.fromisoformat(request.form.get("starts_on", ""))
         end = date.fromisoformat(request.form.get("ends_on", ""))
-        staff_service.add_leave(db, target, start, end, actor=current_staff())
-    except ValueError:
-        flash(_("休みの期間を 2026-04-01 の形で入れてください。"), "error")
-        return redirect(url_for("admin.staff_list"), code=303)
-    except ValidationError as e:
-        flash_errors(e)
-        return redirect(url_for("admin.staff_list"), code=303)
-    db.commit()
-    flash(
-        _(
-            "%(name)sさんの休みを登録しました。その間のアラートは副担当に届きます。",
-            name=target.name,
-        ),
-        "ok",
-    )
+        staff_service.add_leave(get_db(), target, start, end, actor=current_staff())
+    if saved.ok:
+        flash(
+            _(
+                "%(name)sさんの休みを登録しました。その間のアラートは副担当に届きます。",
+                name=target.name,
+            ),
+            "ok",
+        )
     return redirect(url_for("admin.staff_list"), code=303)
 
 
@@ -185,7 +171,7 @@ def reassign() -> Any:
     from_id = request.values.get("from_id", type=int)
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("client_id") if i.isdigit()]
-        try:
+        with saving() as saved:
             n = client_service.reassign(
                 db,
                 me.office_id,
@@ -193,11 +179,7 @@ def reassign() -> Any:
                 supporter_id=request.form.get("supporter_id", 0, int),
                 actor=me,
             )
-        except ValidationError as e:
-            db.rollback()
-            flash_errors(e)
-        else:
-            db.commit()
+        if saved.ok:
             flash(
                 ngettext("%(num)d人の担当を変えました。", "%(num)d人の担当を変えました。", n), "ok"
             )
@@ -402,49 +384,36 @@ def leaves_of(staff_ids: list[int]) -> dict[int, list[StaffLeave]]:
 @bp.post("/admin/employers/<int:employer_id>/users")
 @staff_required(*MANAGERS)
 def employer_user_new(employer_id: int) -> Any:
-    db = get_db()
     employer = _own(Employer, employer_id)
-    try:
+    with saving() as saved:
         support.create_employer_user(
-            db,
+            get_db(),
             current_staff(),
             employer,
             login=request.form.get("login", ""),
             name=request.form.get("name", ""),
             password=request.form.get("password", ""),
         )
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(url_for("admin.employers"), code=303)
-    db.commit()
-    flash(
-        _(
-            "%(employer)sの方のアカウントを作りました。見られるのは、本人が同意した内容だけです。",
-            employer=employer.name,
-        ),
-        "ok",
-    )
+    if saved.ok:
+        flash(
+            _(
+                "%(employer)sの方のアカウントを作りました。見られるのは、本人が同意した内容だけです。",
+                employer=employer.name,
+            ),
+            "ok",
+        )
     return redirect(url_for("admin.employers"), code=303)
 
 
 @bp.post("/admin/staff/<int:staff_id>/role")
 @staff_required(*MANAGERS)
 def set_role(staff_id: int) -> Any:
-    db = get_db()
     target = _own(StaffUser, staff_id)
-    try:
+    with saving(bad_value=_("役割を選んでください。")) as saved:
         role = Role(request.form.get("role", ""))
-        staff_service.set_role(db, target, role, actor=current_staff())
-    except ValueError:
-        flash(_("役割を選んでください。"), "error")
-        return redirect(url_for("admin.staff_list"), code=303)
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(url_for("admin.staff_list"), code=303)
-    db.commit()
-    flash(_("%(name)sさんの役割を変えました。", name=target.name), "ok")
+        staff_service.set_role(get_db(), target, role, actor=current_staff())
+    if saved.ok:
+        flash(_("%(name)sさんの役割を変えました。", name=target.name), "ok")
     return redirect(url_for("admin.staff_list"), code=303)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from checkin.models import Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
-from checkin.services.errors import NotFound, ValidationError
 from checkin.services.flags import (
     MAX_SNOOZE_DAYS,
     AlertFilter,
@@ -23,7 +22,7 @@ from checkin.services.flags import alert_list as list_flags
 from checkin.services.outcomes import feedback_for, flag_feedback
 from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
-from checkin.web import flash_errors, get_db, now
+from checkin.web import get_db, now, saving
 from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("alerts", __name__)
@@ -78,48 +77,32 @@ def _back() -> str:
 @bp.post("/flags/<int:flag_id>/snooze")
 @staff_required()
 def snooze_flag(flag_id: int) -> Any:
-    db = get_db()
     staff = current_staff()
-    try:
+    with saving(bad_value=_("日付を選んでください。")) as saved:
         until = date.fromisoformat(request.form.get("until", ""))
-        snooze(db, staff, flag_id, until, today=local_date(now(), staff.office.timezone), now=now())
-    except NotFound:
-        abort(404)
-    except ValueError:
-        flash(_("日付を選んでください。"), "error")
-        return redirect(_back(), code=303)
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(_back(), code=303)
-    db.commit()
-    flash(
-        _(
-            "%(m)d月%(d)d日まで一覧から外しました。悪化したときはすぐに戻ります。",
-            m=until.month,
-            d=until.day,
-        ),
-        "ok",
-    )
+        today = local_date(now(), staff.office.timezone)
+        snooze(get_db(), staff, flag_id, until, today=today, now=now())
+    if saved.ok:
+        flash(
+            _(
+                "%(m)d月%(d)d日まで一覧から外しました。悪化したときはすぐに戻ります。",
+                m=until.month,
+                d=until.day,
+            ),
+            "ok",
+        )
     return redirect(_back(), code=303)
 
 
 @bp.post("/flags/<int:flag_id>/hand-over")
 @staff_required()
 def hand_over_flag(flag_id: int) -> Any:
-    db = get_db()
-    try:
-        flag = hand_over(db, current_staff(), flag_id, request.form.get("to", 0, int), now=now())
-    except NotFound:
-        abort(404)
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(_back(), code=303)
-    db.commit()
-    flash(
-        _("%(name)sさんに引き継ぎました。", name=flag.assignee.name if flag.assignee else ""), "ok"
-    )
+    to = request.form.get("to", 0, int)
+    with saving() as saved:
+        flag = hand_over(get_db(), current_staff(), flag_id, to, now=now())
+    if saved.ok:
+        name = flag.assignee.name if flag.assignee else ""
+        flash(_("%(name)sさんに引き継ぎました。", name=name), "ok")
     return redirect(_back(), code=303)
 
 
@@ -127,22 +110,17 @@ def hand_over_flag(flag_id: int) -> Any:
 @staff_required()
 def feedback(flag_id: int) -> Any:
     """役に立った / 役に立たなかった: the verdict the learned ranking learns from."""
-    db = get_db()
-    try:
-        fb = flag_feedback(db, current_staff(), flag_id, request.form.get("useful"), now=now())
-    except NotFound:
-        abort(404)
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(_back(), code=303)
-    db.commit()
-    flash(
-        _("「役に立った」と記録しました。")
-        if fb.useful
-        else _("「役に立たなかった」と記録しました。"),
-        "ok",
-    )
+    with saving() as saved:
+        fb = flag_feedback(
+            get_db(), current_staff(), flag_id, request.form.get("useful"), now=now()
+        )
+    if saved.ok:
+        flash(
+            _("「役に立った」と記録しました。")
+            if fb.useful
+            else _("「役に立たなかった」と記録しました。"),
+            "ok",
+        )
     return redirect(_back(), code=303)
 
 
@@ -152,38 +130,28 @@ def bulk_acknowledge() -> Any:
     db = get_db()
     staff = current_staff()
     ids = [int(i) for i in request.form.getlist("flag_id") if i.isdigit()]
-    try:
+    # all or nothing: one flag of another office is a 404 and nothing is changed
+    with saving() as saved:
         for flag_id in ids:
             act_on_flag(db, staff, flag_id, "acknowledge", None, now=now())
-    except NotFound:
-        db.rollback()
-        abort(404)  # one of them is not this office's: nothing is changed
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(_back(), code=303)
-    db.commit()
-    flash(
-        ngettext("%(num)d件を確認済みにしました。", "%(num)d件を確認済みにしました。", len(ids))
-        if ids
-        else _("アラートを選んでください。"),
-        "ok",
-    )
+    if saved.ok:
+        flash(
+            ngettext("%(num)d件を確認済みにしました。", "%(num)d件を確認済みにしました。", len(ids))
+            if ids
+            else _("アラートを選んでください。"),
+            "ok",
+        )
     return redirect(_back(), code=303)
 
 
 @bp.post("/flags/<int:flag_id>/<action>")
 @staff_required()
 def act(flag_id: int, action: str) -> Any:
-    db = get_db()
-    try:
-        act_on_flag(db, current_staff(), flag_id, action, request.form.get("note"), now=now())
-    except NotFound:
-        abort(404)
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-        return redirect(_back(), code=303)
-    db.commit()
-    flash(_("確認済みにしました。") if action == "acknowledge" else _("対応済みにしました。"), "ok")
+    with saving() as saved:
+        act_on_flag(get_db(), current_staff(), flag_id, action, request.form.get("note"), now=now())
+    if saved.ok:
+        flash(
+            _("確認済みにしました。") if action == "acknowledge" else _("対応済みにしました。"),
+            "ok",
+        )
     return redirect(_back(), code=303)

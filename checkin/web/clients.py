@@ -35,10 +35,10 @@ from checkin.models import (
 )
 from checkin.services import outcomes as outcome_service
 from checkin.services import support, timeline
-from checkin.services.errors import NotFound, ValidationError
+from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
-from checkin.web import flash_errors, get_db, now
+from checkin.web import get_db, now, saving
 from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("clients", __name__)
@@ -181,37 +181,32 @@ SCOPES = [
 @staff_required()
 def add_contact(client_id: int) -> Any:
     client = own_client(client_id)
-    db = get_db()
     current = now()
     raw_when = request.form.get("occurred_at", "").strip()
-    try:
+    with saving(bad_value=_("日時の形が正しくありません。")) as saved:
         when = (
             datetime.fromisoformat(raw_when).replace(tzinfo=ZoneInfo(client.office.timezone))
             if raw_when
             else current
         )
-        flag_id = request.form.get("flag_id", type=int)
         support.record_contact(
-            db,
+            get_db(),
             current_staff(),
             client,
             kind=request.form.get("kind", ""),
             occurred_at=when,
             note=request.form.get("note"),
-            flag_id=flag_id,
+            flag_id=request.form.get("flag_id", type=int),
             now=current,
         )
-    except ValueError:
-        db.rollback()
-        flash(_("日時の形が正しくありません。"), "error")
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-    else:
-        db.commit()
+    if saved.ok:
         flash(_("連絡を記録しました。"), "ok")
     back = url_for("clients.client_detail", client_id=client.id)
     return redirect(local_path(request.form.get("back"), back), code=303)
+
+
+def _outcomes_of(client_id: int) -> Any:
+    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
 
 
 @bp.post("/clients/<int:client_id>/outcomes")
@@ -219,11 +214,10 @@ def add_contact(client_id: int) -> Any:
 def add_outcome(client_id: int) -> Any:
     """何がありましたか: an outcome (absence, sick leave, crisis, quit) the ranking learns from."""
     staff = current_staff()
-    db = get_db()
     current = now()
-    try:
+    with saving() as saved:  # another office's client: NotFound, the 404 page
         outcome_service.record_outcome(
-            db,
+            get_db(),
             staff,
             client_id,
             kind=request.form.get("kind", ""),
@@ -232,23 +226,9 @@ def add_outcome(client_id: int) -> Any:
             today=local_date(current, staff.office.timezone),
             now=current,
         )
-    except NotFound:
-        abort(404)  # another office's client does not exist for this user
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-    else:
-        db.commit()
+    if saved.ok:
         flash(_("出来事を記録しました。"), "ok")
-    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
-
-
-def _own_outcome_client(outcome_id: int) -> int:
-    """The client id of an outcome of the signed-in staff member's office, else 404."""
-    try:
-        return outcome_service.get_outcome(get_db(), current_staff(), outcome_id).client_id
-    except NotFound:
-        abort(404)  # another office's (or a deleted) outcome does not exist for this user
+    return _outcomes_of(client_id)
 
 
 @bp.post("/outcomes/<int:outcome_id>/edit")
@@ -257,9 +237,10 @@ def edit_outcome(outcome_id: int) -> Any:
     """Correct an outcome's kind, date or note (the ranking learns the corrected label)."""
     staff = current_staff()
     db = get_db()
-    client_id = _own_outcome_client(outcome_id)
+    # another office's (or a deleted) outcome: NotFound, the 404 page
+    client_id = outcome_service.get_outcome(db, staff, outcome_id).client_id
     current = now()
-    try:
+    with saving() as saved:
         outcome_service.update_outcome(
             db,
             staff,
@@ -270,36 +251,33 @@ def edit_outcome(outcome_id: int) -> Any:
             today=local_date(current, staff.office.timezone),
             now=current,
         )
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-    else:
-        db.commit()
+    if saved.ok:
         flash(_("記録を訂正しました。"), "ok")
-    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
+    return _outcomes_of(client_id)
 
 
 @bp.post("/outcomes/<int:outcome_id>/delete")
 @staff_required()
 def delete_outcome(outcome_id: int) -> Any:
     """Delete a wrongly recorded outcome (kept in the audit trail, no longer learned from)."""
+    staff = current_staff()
     db = get_db()
-    client_id = _own_outcome_client(outcome_id)
-    outcome_service.delete_outcome(db, current_staff(), outcome_id, now=now())
-    db.commit()
-    flash(_("記録を削除しました。"), "ok")
-    return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
+    client_id = outcome_service.get_outcome(db, staff, outcome_id).client_id
+    with saving() as saved:
+        outcome_service.delete_outcome(db, staff, outcome_id, now=now())
+    if saved.ok:
+        flash(_("記録を削除しました。"), "ok")
+    return _outcomes_of(client_id)
 
 
 @bp.post("/clients/<int:client_id>/consents")
 @staff_required()
 def add_consent(client_id: int) -> Any:
     client = own_client(client_id)
-    db = get_db()
     recipient = request.form.get("recipient", "")
-    try:
+    with saving() as saved:
         support.add_consent(
-            db,
+            get_db(),
             current_staff(),
             client,
             employer_id=int(recipient) if recipient.isdigit() else None,
@@ -308,11 +286,7 @@ def add_consent(client_id: int) -> Any:
             evidence=request.form.get("evidence", ""),
             now=now(),
         )
-    except ValidationError as e:
-        db.rollback()
-        flash_errors(e)
-    else:
-        db.commit()
+    if saved.ok:
         flash(_("同意を記録しました。"), "ok")
     return redirect(url_for("clients.client_detail", client_id=client.id) + "#consents", code=303)
 
@@ -320,12 +294,9 @@ def add_consent(client_id: int) -> Any:
 @bp.post("/consents/<int:consent_id>/revoke")
 @staff_required()
 def revoke_consent(consent_id: int) -> Any:
-    db = get_db()
-    try:
-        consent = support.revoke_consent(db, current_staff(), consent_id, now=now())
-    except NotFound:
-        abort(404)
-    db.commit()
+    # another office's consent: NotFound, the 404 page
+    consent = support.revoke_consent(get_db(), current_staff(), consent_id, now=now())
+    get_db().commit()
     flash(_("同意を取り消しました。共有はすぐに止まります。"), "ok")
     return redirect(
         url_for("clients.client_detail", client_id=consent.client_id) + "#consents", code=303
