@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, func, select
@@ -22,8 +21,9 @@ from threadpoolctl import threadpool_limits
 from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.flags import upsert_for_offices
+from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
 from checkin.services.ranking import active_rankers
-from checkin.signals import ENTRY_COLUMNS, RULES_VERSION, FlagCandidate, compute_flags
+from checkin.signals import RULES_VERSION, FlagCandidate, compute_flags
 from checkin.signals.flags import candidates_for_mornings, to_candidates
 from checkin.signals.ranker import Ranker, rerank_by_office
 from checkin.timeutil import local_date
@@ -42,19 +42,12 @@ class MorningResult:
     model_version: str = RULES_VERSION  # the office's learned ranking, or the rules
 
 
-def _fetch(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
-    # The DBAPI cursor's plain tuples: no per-row ORM processing (types are fixed below).
-    # Core execution on the session's connection gives a CursorResult (the ORM path does not).
-    result = session.connection().execute(stmt)
-    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
-
-
 def load_frames(
     session: Session, office_ids: Sequence[int], morning: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Entries before ``morning`` and the active clients of some offices, as the signals
     want them (clients carry ``office_id``)."""
-    clients = _fetch(
+    clients = fetch_frame(
         session,
         select(
             Client.id,
@@ -66,13 +59,14 @@ def load_frames(
             Client.created_at,
         ).where(Client.office_id.in_(office_ids), Client.status == ClientStatus.ACTIVE),
         ["client_id", "office_id", "stage", "workdays", "active_from", "active_to", "created"],
+        CLIENT_DTYPES,
     )
     # A client without a start date is active from the day they were registered.
     created = pd.to_datetime(clients["created"], utc=True, format="mixed").dt.tz_localize(None)
     clients["active_from"] = pd.to_datetime(clients["active_from"]).fillna(created.dt.normalize())
     clients["active_to"] = pd.to_datetime(clients["active_to"])
     clients = clients.drop(columns="created")
-    entries = _fetch(
+    entries = fetch_entries(
         session,
         select(
             CheckIn.client_id,
@@ -90,11 +84,7 @@ def load_frames(
             CheckIn.local_date >= morning - timedelta(days=HISTORY_DAYS),
             CheckIn.local_date < morning,
         ),
-        ENTRY_COLUMNS,
     )
-    entries["date"] = pd.to_datetime(entries["date"])
-    entries["sleep_hours"] = pd.to_numeric(entries["sleep_hours"], errors="coerce")
-    entries["wants_contact"] = entries["wants_contact"].astype(bool)
     return entries, clients
 
 

@@ -33,8 +33,9 @@ from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, Office, Outcome, OutcomeKind, RankerModel
 from checkin.services.checkins import SIGNAL_ITEMS
+from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
 from checkin.services.outcomes import office_labels
-from checkin.signals import ENTRY_COLUMNS, RULES_VERSION
+from checkin.signals import RULES_VERSION
 from checkin.signals.engine import detect
 from checkin.signals.params import LOOKBACK_DAYS
 from checkin.signals.ranker import Ranker, build_labels, train_ranker
@@ -52,12 +53,6 @@ TRUSTED_TYPES = (
 )
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[int, str], Ranker] = OrderedDict()
-
-
-def _fetch(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
-    # as in checkin.services.morning: the driver's tuples, no per-row ORM work
-    result = session.connection().execute(stmt)
-    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
 
 
 class RankerRefused(Exception):
@@ -147,7 +142,7 @@ def training_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Entries before ``through`` (from the lookback before ``first_morning``) and every
     client of the office; a client who quit is inactive from the day they quit."""
-    clients = _fetch(
+    clients = fetch_frame(
         session,
         select(
             Client.id,
@@ -160,6 +155,7 @@ def training_frames(
             Client.created_at,
         ).where(Client.office_id == office_id),
         ["client_id", "office_id", "stage", "workdays", "start", "hire", "active_to", "created"],
+        CLIENT_DTYPES,
     )
     created = pd.to_datetime(clients["created"], utc=True, format="mixed").dt.tz_localize(None)
     clients["active_from"] = (
@@ -183,7 +179,7 @@ def training_frames(
     clients["active_to"] = active_to.where(active_to.notna() & ~(quit_to < active_to), quit_to)
     clients["stage"] = clients["stage"].map(lambda s: getattr(s, "value", s))
     clients = clients.drop(columns=["start", "hire", "created"])
-    entries = _fetch(
+    entries = fetch_entries(
         session,
         select(
             CheckIn.client_id,
@@ -198,11 +194,7 @@ def training_frames(
             CheckIn.local_date >= first_morning - timedelta(days=LOOKBACK_DAYS),
             CheckIn.local_date < through,
         ),
-        ENTRY_COLUMNS,
     )
-    entries["date"] = pd.to_datetime(entries["date"])
-    entries["sleep_hours"] = pd.to_numeric(entries["sleep_hours"], errors="coerce")
-    entries["wants_contact"] = entries["wants_contact"].astype(bool)
     return entries, clients
 
 
