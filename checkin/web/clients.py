@@ -205,6 +205,18 @@ def add_contact(client_id: int) -> Any:
     return redirect(local_path(request.form.get("back"), back), code=303)
 
 
+def _outcome_form(staff: StaffUser) -> dict[str, Any]:
+    """The outcome form's fields (new or corrected), with the office's today and the time."""
+    current = now()
+    return {
+        "kind": request.form.get("kind", ""),
+        "occurred_on": request.form.get("occurred_on", ""),
+        "note": request.form.get("note"),
+        "today": local_date(current, staff.office.timezone),
+        "now": current,
+    }
+
+
 def _outcomes_of(client_id: int) -> Any:
     return redirect(url_for("clients.client_detail", client_id=client_id) + "#outcomes", code=303)
 
@@ -214,18 +226,8 @@ def _outcomes_of(client_id: int) -> Any:
 def add_outcome(client_id: int) -> Any:
     """何がありましたか: an outcome (absence, sick leave, crisis, quit) the ranking learns from."""
     staff = current_staff()
-    current = now()
     with saving() as saved:  # another office's client: NotFound, the 404 page
-        outcome_service.record_outcome(
-            get_db(),
-            staff,
-            client_id,
-            kind=request.form.get("kind", ""),
-            occurred_on=request.form.get("occurred_on", ""),
-            note=request.form.get("note"),
-            today=local_date(current, staff.office.timezone),
-            now=current,
-        )
+        outcome_service.record_outcome(get_db(), staff, client_id, **_outcome_form(staff))
     if saved.ok:
         flash(_("出来事を記録しました。"), "ok")
     return _outcomes_of(client_id)
@@ -239,18 +241,8 @@ def edit_outcome(outcome_id: int) -> Any:
     db = get_db()
     # another office's (or a deleted) outcome: NotFound, the 404 page
     client_id = outcome_service.get_outcome(db, staff, outcome_id).client_id
-    current = now()
     with saving() as saved:
-        outcome_service.update_outcome(
-            db,
-            staff,
-            outcome_id,
-            kind=request.form.get("kind", ""),
-            occurred_on=request.form.get("occurred_on", ""),
-            note=request.form.get("note"),
-            today=local_date(current, staff.office.timezone),
-            now=current,
-        )
+        outcome_service.update_outcome(db, staff, outcome_id, **_outcome_form(staff))
     if saved.ok:
         flash(_("記録を訂正しました。"), "ok")
     return _outcomes_of(client_id)
