@@ -572,12 +572,12 @@ def test_the_self_view_in_english_with_weeks_of_answers(
         "count",
     }
     # Numbers are placeholders, and English has its singular and plural.
-    assert seen["mood"] == "You felt good or very good on 1 day this week."
+    assert seen["mood"] == "You felt good or very good on 1 day in the last 7 days."
     assert seen["sleep"] == "You got 7 hours of sleep or more on 5 nights."
-    assert seen["fatigue"] == "You felt rested or a little tired on 1 day this week."
-    assert seen["sleep_up"] == "On average, you slept 1 hour longer than the week before."
+    assert seen["fatigue"] == "You felt rested or a little tired on 1 day in the last 7 days."
+    assert seen["sleep_up"] == "On average, you slept 1 hour longer than in the 7 days before."
     assert seen["fatigue_up"] == (
-        "You felt rested or a little tired on 5 more days than the week before."
+        "You felt rested or a little tired on 5 more days than in the 7 days before."
     )
     assert seen["weekday"] == "Over the last 4 weeks, Friday was your best day for mood."
     assert (
@@ -585,9 +585,9 @@ def test_the_self_view_in_english_with_weeks_of_answers(
         == "You checked in on 3 days in the last 4 weeks. Keeping it up is what counts."
     )
     assert {
-        "You checked in every day this week.",
-        "You checked in on all 5 of your check-in days this week.",
-        "You checked in on 4 days this week.",
+        "You checked in every day in the last 7 days.",
+        "You checked in on all 5 of your check-in days in the last 7 days.",
+        "You checked in on 4 days in the last 7 days.",
         "You have checked in 18 days in a row.",
     } <= texts
 
@@ -619,7 +619,7 @@ def test_the_done_page_after_weeks_of_answers_in_english(
     assert done.index("Thank you for checking in.") < done.index("What went well")
     items = good_things(done)
     assert next(iter(items)) == "hard_day"
-    assert items["week"] == "You checked in on all 5 of your check-in days this week."
+    assert items["week"] == "You checked in on all 5 of your check-in days in the last 7 days."
     assert not [t for t in items.values() if FAULT_WORDS.search(t)]
 
 
