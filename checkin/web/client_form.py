@@ -128,20 +128,23 @@ def me(token: str) -> str:
 
 
 def _render_selfview(template: str, token: str, *, urgent: bool) -> str:
-    db = get_db()
     client = _client_or_404(token)
-    view = load_selfview(db, client, local_date(now(), client.office.timezone))
-    html = render_template(
+    html = _selfview_html(template, client, token=token, urgent=urgent)
+    get_db().commit()  # last_used_at; after rendering, so that nothing is loaded twice
+    return html
+
+
+def _selfview_html(template: str, client: Client, **context: Any) -> str:
+    """The self-view pages (after checking in, from the web link or from LINE's link)."""
+    view = load_selfview(get_db(), client, local_date(now(), client.office.timezone))
+    return render_template(
         template,
         client=client,
-        token=token,
-        urgent=urgent,
         view=view,
         Lead=Lead,
         labels={name: dict(options) for name, options in CHOICES.items()},
+        **context,
     )
-    db.commit()  # last_used_at; after rendering, so that nothing is loaded twice
-    return html
 
 
 @bp.get("/me/<signed>")
@@ -162,16 +165,8 @@ def line_me(signed: str) -> Any:
                 "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。"
             ),
         ), 404
-    view = load_selfview(db, client, local_date(now(), client.office.timezone))
-    html = render_template(
-        "checkin/me.html",
-        client=client,
-        token=None,
-        urgent=False,
-        view=view,
-        Lead=Lead,
-        labels={name: dict(options) for name, options in CHOICES.items()},
-        link_days=MAX_AGE.days,
+    html = _selfview_html(
+        "checkin/me.html", client, token=None, urgent=False, link_days=MAX_AGE.days
     )
     db.rollback()  # nothing to save: the link is checked, never stored
     return html, 200, {"Cache-Control": "private, no-store"}
