@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app
 from flask import request as flask_request
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import WebhookParser
@@ -23,7 +23,7 @@ from checkin.bot.events import handle_event, user_id_of
 from checkin.bot.messenger import Message
 from checkin.models import Client, LineAccount, LineEvent
 from checkin.services.selfview_links import make_selfview_token
-from checkin.web import get_db, now
+from checkin.web import get_db, now, public_url
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,4 @@ def selfview_url(client: Client, account: LineAccount, at: datetime) -> str:
     """The signed, 7-day link to ``client``'s 「これまでの きろく」 (``/me/<signed>``), on the
     public address (``CHECKIN_PUBLIC_BASE_URL``, else the host LINE called)."""
     signed = make_selfview_token(current_app.secret_key or "", client, account, now=at)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return f"{base.rstrip('/')}{url_for('client_form.line_me', signed=signed)}"
-    return url_for("client_form.line_me", signed=signed, _external=True)
+    return public_url("client_form.line_me", signed=signed)

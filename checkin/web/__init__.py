@@ -219,6 +219,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to ``endpoint`` for people outside (cards, LINE): on the public
+    address ``CHECKIN_PUBLIC_BASE_URL`` when set, else on the host of this request."""
+    from flask import current_app, url_for
+
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return f"{base.rstrip('/')}{url_for(endpoint, **values)}"
+    return url_for(endpoint, **values, _external=True)
+
+
 def now() -> datetime:
     """The current time; tests may pin it with ``config["CLOCK"]`` (a callable)."""
     from flask import current_app

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -36,7 +36,7 @@ from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import get_db, now, saving
+from checkin.web import get_db, now, public_url, saving
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.qr import qr_svg
 
@@ -306,7 +306,7 @@ def client_card(client_id: int) -> Any:
     if line_state().messenger is not None and account_of(db, client) is None:
         line = new_code_context(client)  # LINE is connected: the card links it too
     db.commit()
-    url = link_url(token)
+    url = public_url("client_form.checkin", token=token)
     return render_template(
         "admin/card.html",
         client=client,
@@ -314,14 +314,6 @@ def client_card(client_id: int) -> Any:
         line=line,
         qr=qr_svg(url, _("記録用リンクのQRコード")),
     )
-
-
-def link_url(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("client_form.checkin", token=token)
-    if base:
-        return f"{base.rstrip('/')}{path}"
-    return url_for("client_form.checkin", token=token, _external=True)
 
 
 # --- employers ---------------------------------------------------------------------------
