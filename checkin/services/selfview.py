@@ -33,6 +33,9 @@ MIN_ENTRIES = 3  # below this, a gentle neutral message instead of "went well" i
 GOOD_SLEEP_HOURS = Decimal(7)
 
 
+WEEKDAY_CHARS = ("月", "火", "水", "木", "金", "土", "日")  # msgids, marked in weekday_short()
+
+
 def weekday_short() -> tuple[str, ...]:
     """Monday first, one character in Japanese, "Mon" … "Sun" in English."""
     return (
@@ -88,7 +91,8 @@ class DayCell:
     @property
     def label(self) -> str:
         """6/10(水) / "Wed 6/10"."""
-        wd = weekday_short()[self.day.weekday()]
+        # only this day's name (weekday_short() marks all seven for translation)
+        wd = pgettext("weekday", WEEKDAY_CHARS[self.day.weekday()])
         return _("%(m)d/%(d)d(%(wd)s)", m=self.day.month, d=self.day.day, wd=wd)
 
     @property

@@ -311,8 +311,7 @@ def build_timeline(
     weekday = (w.start.weekday() + pos) % 7
     ordinal = w.start.toordinal() + pos
     active_from, active_to = _active_period(client, tz)
-    workdays = [int(c) for c in client.checkin_weekdays if c.isdigit()]
-    expected = np.isin(weekday, workdays) & (ordinal >= active_from.toordinal())
+    expected = np.isin(weekday, list(client.weekdays)) & (ordinal >= active_from.toordinal())
     if active_to is not None:
         expected &= ordinal <= active_to.toordinal()
     before_today = ordinal < today.toordinal()  # today is not missed yet: may still answer

@@ -161,14 +161,7 @@ def revoke_link(client_id: int) -> Any:
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
 
 
-CONTACT_KINDS = [
-    ("call", _l("電話")),
-    ("message", _l("メッセージ・メール")),
-    ("meeting", _l("面談 (対面)")),
-    ("video", _l("面談 (オンライン)")),
-    ("workplace_visit", _l("職場訪問")),
-    ("employer", _l("企業への連絡")),
-]
+CONTACT_KINDS = [(kind.value, label) for kind, label in timeline.CONTACT_LABELS.items()]
 SCOPES = [
     ("trend", _l("気分・疲れ・睡眠の週平均")),
     ("answer_rate", _l("記録した日の数")),
