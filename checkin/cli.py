@@ -68,14 +68,14 @@ def seed_demo_cmd(base_url: str) -> None:
     flags = sum(r.created for r in runs)
     click.echo(f"demo office: {result.office.name}  ({flags} flags on this morning's list)")
     ranking = result.ranking
-    if ranking is not None and ranking.trained and ranking.row is not None:
+    if ranking is not None and ranking.trained:
         row = ranking.row
         auc = (row.metrics or {}).get("test_auc")
         click.echo(
             f"learned ranking: {row.version} ({row.n_positive} positive, {row.n_negative}"
             f" negative labelled mornings; test AUC {auc:.2f})"
         )
-    elif ranking is not None and ranking.row is not None:
+    elif ranking is not None:
         click.echo(f"learned ranking: stays on the rules ({ranking.row.fallback_reason})")
     click.echo(f"staff logins (password: {result.password}):")
     for login, name, role in result.logins:
@@ -138,7 +138,6 @@ def train_ranker_cmd(office_id: int | None) -> None:
         for office in offices:
             res = train_office(session, office, local_date(now, office.timezone), now=now)
             row = res.row
-            assert row is not None
             if res.trained:
                 m = row.metrics or {}
                 click.echo(

@@ -37,8 +37,8 @@ def retrain_rankers(ctx: JobContext) -> TickResult:
         return {
             "trained": int(res.trained),
             "stayed_on_rules": int(not res.trained),
-            "positives": row.n_positive if row is not None else 0,
-            "negatives": row.n_negative if row is not None else 0,
+            "positives": row.n_positive,
+            "negatives": row.n_negative,
         }
 
     return run_per_office(ctx, JOB_ID, retrain_slot, work)

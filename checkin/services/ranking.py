@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 from threadpoolctl import threadpool_limits
 
@@ -85,14 +85,17 @@ def load_model(blob: bytes, expected_sha256: str | None) -> Any:
 
 
 def ranker_from_row(row: RankerModel) -> Ranker:
-    """The :class:`Ranker` of a stored, trained row (RankerRefused if it must not load)."""
-    if row.model_blob is None:
-        raise RankerRefused("this row records a fallback to the rules: no model")
+    """The :class:`Ranker` of a stored, trained row (RankerRefused if it must not load).
+
+    A model already loaded in this process is taken from the cache without reading the
+    blob (callers may defer ``model_blob``: it is then fetched only on a cache miss)."""
     key = (row.id, row.blob_sha256 or "")
     cached = _cache.get(key)
     if cached is not None:
         _cache.move_to_end(key)
         return cached
+    if row.model_blob is None:
+        raise RankerRefused("this row records a fallback to the rules: no model")
     model = load_model(row.model_blob, row.blob_sha256)
     metrics = {k: float(v) for k, v in (row.metrics or {}).items() if isinstance(v, int | float)}
     ranker = Ranker(
@@ -117,9 +120,9 @@ def active_rankers(session: Session, office_ids: Sequence[int]) -> dict[int, Ran
     if not office_ids:
         return out
     rows = session.scalars(
-        select(RankerModel).where(
-            RankerModel.office_id.in_(list(office_ids)), RankerModel.active.is_(True)
-        )
+        select(RankerModel)
+        .options(defer(RankerModel.model_blob))  # read only for a model not yet cached
+        .where(RankerModel.office_id.in_(list(office_ids)), RankerModel.active.is_(True))
     )
     for row in rows:
         try:
@@ -149,20 +152,16 @@ def training_frames(
             Client.office_id,
             Client.stage,
             Client.checkin_weekdays,
-            Client.service_start,
-            Client.hire_date,
+            func.coalesce(Client.service_start, Client.hire_date),
             Client.service_end,
             Client.created_at,
         ).where(Client.office_id == office_id),
-        ["client_id", "office_id", "stage", "workdays", "start", "hire", "active_to", "created"],
+        ["client_id", "office_id", "stage", "workdays", "active_from", "active_to", "created"],
         CLIENT_DTYPES,
     )
+    # as in the morning job: without a start date, active from the day of registration
     created = pd.to_datetime(clients["created"], utc=True, format="mixed").dt.tz_localize(None)
-    clients["active_from"] = (
-        pd.to_datetime(clients["start"])
-        .fillna(pd.to_datetime(clients["hire"]))
-        .fillna(created.dt.normalize())
-    )
+    clients["active_from"] = pd.to_datetime(clients["active_from"]).fillna(created.dt.normalize())
     # (a plain dict: mapping through an empty datetime Series fails in pandas)
     quit_on = {
         int(cid): pd.Timestamp(day)
@@ -177,8 +176,7 @@ def training_frames(
     active_to = pd.to_datetime(clients["active_to"])
     quit_to = pd.to_datetime(clients["client_id"].map(quit_on)).astype("datetime64[ns]")
     clients["active_to"] = active_to.where(active_to.notna() & ~(quit_to < active_to), quit_to)
-    clients["stage"] = clients["stage"].map(lambda s: getattr(s, "value", s))
-    clients = clients.drop(columns=["start", "hire", "created"])
+    clients = clients.drop(columns="created")
     entries = fetch_entries(
         session,
         select(
@@ -201,12 +199,12 @@ def training_frames(
 @dataclass(frozen=True)
 class TrainResult:
     office_id: int
-    row: RankerModel | None  # None: no history at all (nothing recorded)
+    row: RankerModel  # the trained model, or the recorded fallback to the rules
     trained: bool
 
     @property
     def version(self) -> str:
-        return self.row.version if self.row is not None else RULES_VERSION
+        return self.row.version
 
 
 def _first_entry(session: Session, office_id: int) -> date | None:
@@ -239,11 +237,11 @@ def train_office(
     entries, clients = training_frames(session, office.id, first_morning, through)
     mornings = pd.date_range(first_morning, through, freq="D")
     det = detect(entries, clients, mornings)
-    outcomes, feedback = office_labels(session, office.id)
     if len(det) == 0:
         return TrainResult(
             office.id, _store_fallback(session, office, through, now, "no active clients"), False
         )
+    outcomes, feedback = office_labels(session, office.id)
     # One thread: the data are small (hundreds to thousands of labelled mornings), and
     # OpenMP threads competing for a busy 2-core machine made the fit 7x slower (72 s vs 10 s).
     with threadpool_limits(limits=1):

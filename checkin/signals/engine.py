@@ -393,7 +393,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
     out["last_comp"] = _last_valid(comp)
     # the composites of the last LAST_ANSWERS answered days (1 = the latest) and how many
     # days before the morning each was: the shape of the latest answers
-    order = np.cumsum(ans_rev, axis=-1)  # 1 = the latest answer, 2 = the one before ...
+    order = rank + 1  # 1 = the latest answer, 2 = the one before ...
     for j in range(1, LAST_ANSWERS + 1):
         at = ans_rev & (order == j)
         has = at.any(-1)
