@@ -21,7 +21,17 @@ from checkin.models.line import (
     LinePushLog,
     PushStatus,
 )
-from checkin.models.office import Employer, MailDetail, Office, Role, StaffLeave, StaffUser
+from checkin.models.office import (
+    Employer,
+    LoginAttempt,
+    MailDetail,
+    Office,
+    OfficeClosedDay,
+    Role,
+    SetupToken,
+    StaffLeave,
+    StaffUser,
+)
 from checkin.models.outcome import FlagFeedback, Outcome, OutcomeKind, RankerModel
 from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
 
@@ -51,10 +61,12 @@ __all__ = [
     "LineEvent",
     "LineLinkCode",
     "LinePushLog",
+    "LoginAttempt",
     "MailDetail",
     "Notification",
     "NotificationStatus",
     "Office",
+    "OfficeClosedDay",
     "Outcome",
     "OutcomeKind",
     "PushStatus",
@@ -62,6 +74,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "SchedulerLease",
+    "SetupToken",
     "Severity",
     "StaffLeave",
     "StaffUser",

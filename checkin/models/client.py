@@ -94,5 +94,8 @@ class CheckinLink(Base):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     last_used_at: Mapped[datetime | None]
+    # The token sealed with the secret key while the card may still be printed again
+    # (until the client first uses the link or the reprint window ends); then cleared.
+    card_token: Mapped[str | None] = mapped_column(String(255))
 
     client: Mapped[Client] = relationship()

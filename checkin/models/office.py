@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -50,6 +50,14 @@ class Office(Timestamped, Base):
         server_default=MailDetail.COUNTS.value,
     )
 
+    # What clients see after 「相談したい」 and on an old card: how to reach the office.
+    phone: Mapped[str | None] = mapped_column(String(40))
+    # Opening hours in the office's zone: weekdays as digits with Monday=0 ("01234"),
+    # from opens_at to closes_at. Closed days (OfficeClosedDay) are closed all day.
+    open_weekdays: Mapped[str] = mapped_column(String(7), default="01234", server_default="01234")
+    opens_at: Mapped[time | None]
+    closes_at: Mapped[time | None]
+
     staff: Mapped[list[StaffUser]] = relationship(back_populates="office")
     clients: Mapped[list[Client]] = relationship(back_populates="office")
 
@@ -71,6 +79,8 @@ class StaffUser(Timestamped, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "staff_role"), default=Role.SUPPORTER)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator set the password: the person must choose their own at login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     office: Mapped[Office] = relationship(back_populates="staff")
 
@@ -106,3 +116,48 @@ class Employer(Timestamped, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
 
     office: Mapped[Office] = relationship()
+
+
+class OfficeClosedDay(Base):
+    """A day the office is closed (holidays, year end): no expected check-in, no reminder."""
+
+    __tablename__ = "office_closed_day"
+    __table_args__ = (UniqueConstraint("office_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    day: Mapped[date]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class SetupToken(Base):
+    """A one-time link for a staff member to set their password (first run, or a reset).
+
+    Only the SHA-256 of the token is stored; it works once (used_at) and until expires_at.
+    """
+
+    __tablename__ = "setup_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """One login attempt (staff or employer), for throttling per account and per address."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_login_at", "kind", "login", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # staff, employer
+    login: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    success: Mapped[bool]
