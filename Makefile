@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# The compiled English catalogue is built here, never committed (Babel versions write
+# different bytes for the same catalogue).
+MO := checkin/translations/en/LC_MESSAGES/messages.mo
+$(MO): checkin/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d checkin/translations -l en
+
+install: $(STAMP) $(MO)
 
 ## Run the service with demo data on SQLite at http://127.0.0.1:8000
 demo: install
@@ -57,7 +63,7 @@ screenshots: install system-deps node_modules/axe-core
 
 ## Extract the strings to translate (babel.cfg) into the English catalogue, then compile it.
 ## Translate the new empty msgstr in checkin/translations/en/LC_MESSAGES/messages.po and run
-## it again; the compiled .mo is committed (a test checks it matches the .po).
+## it again; `make` compiles the .mo (not committed; a test checks it matches the .po).
 POT := $(VENV)/messages.pot
 PO := checkin/translations/en/LC_MESSAGES/messages.po
 messages: install
