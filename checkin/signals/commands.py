@@ -126,7 +126,7 @@ def _mornings(entries: pd.DataFrame, warmup: int = LOOKBACK_DAYS) -> list[date]:
     "--lifesnaps-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="default: <repo>/../shared/data/lifesnaps",
+    help="default: <repo>/data/lifesnaps",
 )
 @click.option(
     "--ranker/--no-ranker",
@@ -210,7 +210,7 @@ def evaluate(
     "--lifesnaps-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="default: <repo>/../shared/data/lifesnaps (skipped when absent)",
+    help="default: <repo>/data/lifesnaps (skipped when absent)",
 )
 def tradeoff(lifesnaps_dir: Path | None) -> None:
     """What each step of sensitivity costs, on the training data (not the reported seeds)."""
@@ -244,7 +244,7 @@ def tradeoff(lifesnaps_dir: Path | None) -> None:
     "--lifesnaps-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="default: <repo>/../shared/data/lifesnaps (skipped when absent or --reps 0)",
+    help="default: <repo>/data/lifesnaps (skipped when absent or --reps 0)",
 )
 def frontier(
     seed: int,

@@ -36,8 +36,8 @@ FILE = "daily_fitbit_sema_df_unprocessed.csv"
 
 
 def default_data_dir() -> Path:
-    """``<repo>/../shared/data/lifesnaps``."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "lifesnaps"
+    """``<repo>/data/lifesnaps`` (shipped with the repository, MIT licence)."""
+    return Path(__file__).resolve().parents[2] / "data" / "lifesnaps"
 
 
 def load_lifesnaps(

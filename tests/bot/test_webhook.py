@@ -192,7 +192,7 @@ def test_unfollow_is_recorded_and_follow_again_clears_it(
 def test_the_all_event_types_body_is_accepted_and_harmless(
     db: Session, world: World, line: Line, repo_root: Path
 ) -> None:
-    path = repo_root.parent / "shared" / "data" / "line" / "webhook-all-event-types.json"
+    path = repo_root / "data" / "line" / "webhook-all-event-types.json"
     raw = path.read_bytes()
     assert line.post_raw(raw).status_code == 200
     # All 28 events share one webhookEventId: the first is stored, the rest are duplicates.

@@ -10,9 +10,8 @@ import pytest
 from checkin.signals.evaluate import evaluate_office
 from checkin.signals.lifesnaps import inject, load_lifesnaps
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-DATA = SHARED_DATA / "lifesnaps"
-pytestmark = pytest.mark.skipif(not SHARED_DATA.exists(), reason=f"{SHARED_DATA} is absent")
+# The LifeSnaps daily file ships in the repository (data/lifesnaps, MIT licence).
+DATA = Path(__file__).resolve().parents[2] / "data" / "lifesnaps"
 
 
 @pytest.fixture(scope="module")
