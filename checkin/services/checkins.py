@@ -24,6 +24,7 @@ MSG = {
     "sleep_quality": _l("よく ねむれたかを えらんでください。"),
     "note": _l("メモは %(n)d文字までに してください。", n=NOTE_MAX_CHARS),
     "local_date": _l("きょうか きのうの分だけ 記録できます。"),
+    "note_char": _l("メモに 使えない 文字が あります。"),
 }
 
 # The answers the signals read, in the engine's order (mood, fatigue, sleep hours as a float,
@@ -53,7 +54,9 @@ class CheckinInput:
 
         def choice(name: str) -> int:
             raw = (form.get(name) or "").strip()
-            if raw.isdigit() and 1 <= int(raw) <= 5:
+            # Exactly one ASCII digit: str.isdigit() also accepts 「²」 and 「①」, which int()
+            # then refuses.
+            if raw in ("1", "2", "3", "4", "5"):
                 return int(raw)
             errors[name] = MSG[name]
             return 0
@@ -62,9 +65,14 @@ class CheckinInput:
         sleep: Decimal | None = None
         raw_sleep = (form.get("sleep_hours") or "").strip().replace(",", ".")
         try:
+            # Plain decimals only ("7", "6.5"): an exponent such as 1E-20000 is no answer.
+            if len(raw_sleep) > 8 or "e" in raw_sleep.lower():
+                raise InvalidOperation
             sleep = Decimal(raw_sleep)
             if not sleep.is_finite():
                 raise InvalidOperation
+            # The column keeps one decimal: round as the database would, before the range check.
+            sleep = sleep.quantize(Decimal("0.1"))
         except InvalidOperation:
             sleep = None
             errors["sleep_hours"] = MSG["sleep_hours"]
@@ -92,6 +100,9 @@ def _check_ranges(sleep: Decimal | None, note: str | None, errors: dict[str, str
         errors.setdefault("sleep_hours", MSG["sleep_hours"])
     if note is not None and len(note) > NOTE_MAX_CHARS:
         errors["note"] = MSG["note"]
+    elif note is not None and "\x00" in note:
+        # PostgreSQL refuses NUL in text; no person types one.
+        errors["note"] = MSG["note_char"]
 
 
 def validate(data: CheckinInput, *, today: date, channel: Channel) -> date:
