@@ -320,9 +320,7 @@ def test_closed_days_are_added_listed_and_removed(
     assert len(rows) == 1
     other = db.scalar(select(OfficeClosedDay).where(OfficeClosedDay.note == "よそ"))
     assert other is not None
-    gone = client.post(
-        f"/admin/office/closed-days/{other.id}/delete", data={"csrf_token": token}
-    )
+    gone = client.post(f"/admin/office/closed-days/{other.id}/delete", data={"csrf_token": token})
     assert gone.status_code == 404  # another office's day
     resp = client.post(
         f"/admin/office/closed-days/{rows[0].id}/delete",
@@ -376,4 +374,3 @@ def test_a_deactivated_persons_link_stops_working(app: Flask, client: FlaskClien
     link.staff.active = False
     db.commit()
     assert client.get(link.path).status_code == 410
-

@@ -156,11 +156,11 @@ def issue_setup_link(
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=SETUP_LINK_HOURS)
     session.add(
-        SetupToken(staff_id=staff.id, token_hash=hash_token(token), created_at=now, expires_at=expires)
+        SetupToken(
+            staff_id=staff.id, token_hash=hash_token(token), created_at=now, expires_at=expires
+        )
     )
-    audit.record(
-        session, "staff.setup_link", office_id=staff.office_id, actor=actor, target=staff
-    )
+    audit.record(session, "staff.setup_link", office_id=staff.office_id, actor=actor, target=staff)
     return SetupLink(staff, token, expires)
 
 
@@ -267,7 +267,9 @@ def normalise_phone(value: str) -> str | None:
     return v
 
 
-def update_settings(session: Session, office: Office, form: OfficeForm, *, actor: StaffUser) -> bool:
+def update_settings(
+    session: Session, office: Office, form: OfficeForm, *, actor: StaffUser
+) -> bool:
     """Validate every field and save them all, or raise ValidationError and save nothing.
     Returns whether anything changed (the change is audited, old and new values)."""
     errors: dict[str, str] = {}
@@ -286,9 +288,7 @@ def update_settings(session: Session, office: Office, form: OfficeForm, *, actor
     if escalation is None:
         errors["escalation_hour"] = _l("0時から23時のあいだで選んでください。")
     elif morning is not None and escalation <= morning:
-        errors["escalation_hour"] = _l(
-            "引き継ぎの時刻は、朝のアラートの時刻より後にしてください。"
-        )
+        errors["escalation_hour"] = _l("引き継ぎの時刻は、朝のアラートの時刻より後にしてください。")
     try:
         detail = MailDetail(form.mail_detail)
     except ValueError:
@@ -296,9 +296,7 @@ def update_settings(session: Session, office: Office, form: OfficeForm, *, actor
     try:
         phone = normalise_phone(form.phone)
     except ValueError:
-        errors["phone"] = _l(
-            "電話番号は数字とハイフンで入れてください (例: 03-1234-5678)。"
-        )
+        errors["phone"] = _l("電話番号は数字とハイフンで入れてください (例: 03-1234-5678)。")
     weekdays = "".join(sorted(set(form.open_weekdays)))
     if not weekdays or any(d not in "0123456" for d in weekdays):
         errors["open_weekdays"] = _l("開いている曜日を1つ以上選んでください。")

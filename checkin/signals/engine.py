@@ -240,10 +240,10 @@ def _closed_mask(
     clients: pd.DataFrame, closed_days: pd.DataFrame, days: pd.DatetimeIndex
 ) -> np.ndarray:
     """(clients, days): True where the client's office is closed that day."""
-    col = days.get_indexer(pd.to_datetime(closed_days["date"]).dt.normalize())
+    col = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(closed_days["date"])).normalize())
     offices = pd.Index(pd.unique(clients["office_id"]))
     if "office_id" in closed_days:
-        grp = offices.get_indexer(closed_days["office_id"].to_numpy())
+        grp = offices.get_indexer(pd.Index(closed_days["office_id"]))
     else:
         grp = np.zeros(len(closed_days), dtype=np.intp)
         offices = pd.Index([0])
@@ -252,7 +252,7 @@ def _closed_mask(
     table[grp[ok], col[ok]] = True
     if "office_id" not in closed_days:
         return np.broadcast_to(table[0], (len(clients), len(days)))
-    return table[offices.get_indexer(clients["office_id"].to_numpy())]
+    return table[offices.get_indexer(pd.Index(clients["office_id"]))]
 
 
 def detect(
