@@ -288,7 +288,7 @@ def update_settings(
     if escalation is None:
         errors["escalation_hour"] = _l("0時から23時のあいだで選んでください。")
     elif morning is not None and escalation <= morning:
-        errors["escalation_hour"] = _l("引き継ぎの時刻は、朝のアラートの時刻より後にしてください。")
+        errors["escalation_hour"] = _l("知らせる時刻は、朝のアラートの時刻より後にしてください。")
     try:
         detail = MailDetail(form.mail_detail)
     except ValueError:
