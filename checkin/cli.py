@@ -102,7 +102,7 @@ def _setup_link_lines(link: object) -> list[str]:
             "CHECKIN_PUBLIC_BASE_URL is not set, so only the link's path can be printed.",
             "Set it to the address people open the service at, e.g.",
             "  export CHECKIN_PUBLIC_BASE_URL=https://checkin.example.jp",
-            "then open the path below on that address (or run `checkin setup-link` again).",
+            "then open the path below on that address, or run `checkin setup-link LOGIN` again.",
             f"setup path for {who} (works once, for {SETUP_LINK_HOURS} hours):",
             f"  {link.path}",
         ]
