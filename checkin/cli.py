@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.orm import Session
@@ -82,6 +83,84 @@ def seed_demo_cmd(base_url: str) -> None:
         click.echo(f"  {login:<10} {name}  [{role}]")
     click.echo(f"client link for {result.link_client.name}:")
     click.echo(f"  {base_url.rstrip('/')}/c/{result.link_token}")
+
+
+def _setup_link_lines(link: object) -> list[str]:
+    """A setup link on CHECKIN_PUBLIC_BASE_URL (or its path, with how to set that)."""
+    import os
+
+    from checkin.services.office import SETUP_LINK_HOURS, SetupLink
+
+    assert isinstance(link, SetupLink)
+    who, zone = link.staff.login, link.staff.office.timezone
+    base = (os.environ.get("CHECKIN_PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        lines = [f"setup link for {who} (works once, for {SETUP_LINK_HOURS} hours):"]
+        lines.append(f"  {base}{link.path}")
+    else:
+        lines = [
+            "CHECKIN_PUBLIC_BASE_URL is not set, so only the link's path can be printed.",
+            "Set it to the address people open the service at, e.g.",
+            "  export CHECKIN_PUBLIC_BASE_URL=https://checkin.example.jp",
+            "then open the path below on that address, or run `checkin setup-link LOGIN` again.",
+            f"setup path for {who} (works once, for {SETUP_LINK_HOURS} hours):",
+            f"  {link.path}",
+        ]
+    expires = link.expires_at.astimezone(ZoneInfo(zone))
+    lines.append(f"valid until {expires:%Y-%m-%d %H:%M} ({zone})")
+    return lines
+
+
+@main.command(
+    "create-office",
+    help="Create an office and its first administrator, and print the one-time setup link"
+    " where the administrator chooses a password (valid once, for 72 hours).",
+)
+@click.argument("name")
+@click.option("--admin", "admin_login", required=True, help="The administrator's login.")
+@click.option("--admin-name", default=None, help="The administrator's name (default: the login).")
+@click.option("--timezone", default="Asia/Tokyo", show_default=True, help="The office's zone.")
+def create_office_cmd(name: str, admin_login: str, admin_name: str | None, timezone: str) -> None:
+    from checkin.services.errors import ValidationError
+    from checkin.services.office import create_office
+
+    try:
+        with _unit_of_work() as session:
+            link = create_office(
+                session,
+                name,
+                admin_login=admin_login,
+                admin_name=admin_name,
+                timezone=timezone,
+                now=utcnow(),
+            )
+            lines = [
+                f"office {link.staff.office.id}: {link.staff.office.name}",
+                f"administrator: {link.staff.login} ({link.staff.name})",
+                *_setup_link_lines(link),
+            ]
+    except ValidationError as e:
+        raise click.ClickException(" ".join(str(m) for m in e.errors.values())) from e
+    click.echo("\n".join(lines))  # after the commit: a printed link always works
+
+
+@main.command(
+    "setup-link",
+    help="Issue a new one-time setup link for a staff member (e.g. a lost link); their"
+    " earlier unused links stop working.",
+)
+@click.argument("login")
+def setup_link_cmd(login: str) -> None:
+    from checkin.services.office import find_setup_link_staff, issue_setup_link
+
+    with _unit_of_work() as session:
+        staff = find_setup_link_staff(session, login)
+        if staff is None:
+            raise click.ClickException(f"no staff member has the login {login!r}")
+        if not staff.active:
+            raise click.ClickException(f"{login} is deactivated; reactivate the account first")
+        lines = _setup_link_lines(issue_setup_link(session, staff, now=utcnow()))
+    click.echo("\n".join(lines))
 
 
 @main.command("serve", help="Run the development server.")

@@ -1,7 +1,8 @@
 """Reminders by LINE push, driven only by database state (a missed or doubled run is harmless).
 
 A reminder goes to a linked client who has not checked in by their ``reminder_time`` on one
-of their expected weekdays, at most once per client and day (the sent-log's unique key, and a
+of their expected weekdays that is not one of the office's closed days, at most once per
+client and day (the sent-log's unique key, and a
 retry key derived from it so LINE itself drops a push repeated after a crash). Pushes cost
 money: they are counted per office and month against the plan's limit (and LINE's own count
 where it can be read); at the limit nothing more is pushed. A client who stayed silent after
@@ -35,6 +36,7 @@ from checkin.models import (
 )
 from checkin.services import flags as flag_service
 from checkin.services.errors import _l
+from checkin.services.office import is_closed
 from checkin.signals import FlagCandidate, Reason
 
 REMINDER = "reminder"
@@ -233,7 +235,9 @@ def send_due_reminders(
         local_now = now.astimezone(tz)
         today = local_now.date()
         summary.resolved += _resolve_answered(session, office, now)
-        due = _due(session, office, today, local_now)
+        # A closed day (holiday, year end) is nobody's check-in day: no reminder.
+        closed = is_closed(session, office.id, today)
+        due = [] if closed else _due(session, office, today, local_now)
         used = pushes_this_month(session, office.id, today)
         for client, account, log in due:
             if log is not None and not (

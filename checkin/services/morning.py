@@ -22,6 +22,7 @@ from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.flags import upsert_for_offices
 from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
+from checkin.services.office import load_closed_days
 from checkin.services.ranking import active_rankers
 from checkin.signals import RULES_VERSION, FlagCandidate, compute_flags
 from checkin.signals.flags import candidates_for_mornings, to_candidates
@@ -95,7 +96,8 @@ def run_offices_morning(
     office_ids = [o.id for o in offices]
     entries, clients = load_frames(session, office_ids, morning)
     rankers = active_rankers(session, office_ids)
-    candidates = offices_flags(entries, clients, morning, rankers)
+    closed = load_closed_days(session, office_ids, morning - timedelta(days=HISTORY_DAYS), morning)
+    candidates = offices_flags(entries, clients, morning, rankers, closed)
     stored = upsert_for_offices(session, offices, morning, candidates, now=now)
     n_clients = clients["office_id"].value_counts().to_dict()
     return [
@@ -112,14 +114,20 @@ def run_offices_morning(
 
 
 def offices_flags(
-    entries: pd.DataFrame, clients: pd.DataFrame, morning: date, rankers: dict[int, Ranker]
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    morning: date,
+    rankers: dict[int, Ranker],
+    closed_days: pd.DataFrame | None = None,
 ) -> list[FlagCandidate]:
     """:func:`compute_flags` for several offices in one detector pass, each office's
     candidates re-ranked by its own active ranker (if any) after the pass."""
     if not rankers:
-        return compute_flags(entries, clients, morning)
+        return compute_flags(entries, clients, morning, closed_days=closed_days)
     today = pd.Timestamp(morning).normalize()
-    det, cand = candidates_for_mornings(entries[entries["date"] < today], clients, [today])
+    det, cand = candidates_for_mornings(
+        entries[entries["date"] < today], clients, [today], closed_days=closed_days
+    )
     office_of = clients.drop_duplicates("client_id").set_index("client_id")["office_id"]
     with threadpool_limits(limits=1):  # a few hundred rows: threads only add contention
         ranked = rerank_by_office(det, cand, office_of, rankers)

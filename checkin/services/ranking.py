@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from checkin.models import CheckIn, Client, Office, Outcome, OutcomeKind, RankerModel
 from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
+from checkin.services.office import load_closed_days
 from checkin.services.outcomes import office_labels
 from checkin.signals import RULES_VERSION
 from checkin.signals.engine import detect
@@ -236,7 +237,10 @@ def train_office(
     )
     entries, clients = training_frames(session, office.id, first_morning, through)
     mornings = pd.date_range(first_morning, through, freq="D")
-    det = detect(entries, clients, mornings)
+    closed = load_closed_days(
+        session, [office.id], first_morning - timedelta(days=LOOKBACK_DAYS), through
+    )
+    det = detect(entries, clients, mornings, closed)
     if len(det) == 0:
         return TrainResult(
             office.id, _store_fallback(session, office, through, now, "no active clients"), False

@@ -216,8 +216,10 @@ def _stage_array(clients: pd.DataFrame, attr: str) -> np.ndarray:
     return clients["stage"].map(table).to_numpy(dtype=np.float64)
 
 
-def _expected_days(grid: Grid) -> np.ndarray:
-    """Days each client is expected to answer (workday and within the active period)."""
+def _expected_days(grid: Grid, closed_days: pd.DataFrame | None = None) -> np.ndarray:
+    """Days each client is expected to answer: a workday within the active period, and not
+    a day their office is closed (``closed_days``: ``office_id, date`` rows; without an
+    ``office_id`` column a day is closed for every client)."""
     c = grid.clients
     codes, uniques = pd.factorize(c["workdays"])
     table = np.array([[str(d) in str(u) for d in range(7)] for u in uniques], dtype=bool)
@@ -229,16 +231,41 @@ def _expected_days(grid: Grid) -> np.ndarray:
     at = c["active_to"].to_numpy()
     exp &= ~(day_vals[None, :] < af[:, None])  # NaT compares False: open-ended
     exp &= ~(day_vals[None, :] > at[:, None])
+    if closed_days is not None and len(closed_days):
+        exp &= ~_closed_mask(c, closed_days, days)
     return exp
 
 
+def _closed_mask(
+    clients: pd.DataFrame, closed_days: pd.DataFrame, days: pd.DatetimeIndex
+) -> np.ndarray:
+    """(clients, days): True where the client's office is closed that day."""
+    col = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(closed_days["date"])).normalize())
+    offices = pd.Index(pd.unique(clients["office_id"]))
+    if "office_id" in closed_days:
+        grp = offices.get_indexer(pd.Index(closed_days["office_id"]))
+    else:
+        grp = np.zeros(len(closed_days), dtype=np.intp)
+        offices = pd.Index([0])
+    ok = (col >= 0) & (grp >= 0)
+    table = np.zeros((max(len(offices), 1), len(days)), dtype=bool)
+    table[grp[ok], col[ok]] = True
+    if "office_id" not in closed_days:
+        return np.broadcast_to(table[0], (len(clients), len(days)))
+    return table[offices.get_indexer(pd.Index(clients["office_id"]))]
+
+
 def detect(
-    entries: pd.DataFrame, clients: pd.DataFrame | None, mornings: Iterable[date]
+    entries: pd.DataFrame,
+    clients: pd.DataFrame | None,
+    mornings: Iterable[date],
+    closed_days: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-client, per-morning detector state for every active client.
 
     One row per (client, morning) where the client is active that morning; the columns
     are the numbers behind every rule (and the features of the learned ranking).
+    ``closed_days`` (``office_id, date``): days the office is closed, never expected days.
     """
     days = sorted({pd.Timestamp(m).normalize() for m in mornings})
     clients = normalize_clients(clients, entries)
@@ -248,10 +275,11 @@ def detect(
     per_pass = max(1, CELLS_PER_PASS // (len(clients) * LOOKBACK_DAYS))
     if len(days) > per_pass:
         parts = [
-            _detect(entries, clients, days[i : i + per_pass]) for i in range(0, len(days), per_pass)
+            _detect(entries, clients, days[i : i + per_pass], closed_days)
+            for i in range(0, len(days), per_pass)
         ]
         return pd.concat(parts, ignore_index=True)
-    return _detect(entries, clients, days)
+    return _detect(entries, clients, days, closed_days)
 
 
 def _usual(
@@ -306,7 +334,12 @@ def usual_on(entries: pd.DataFrame, clients: pd.DataFrame | None, morning: date)
     )
 
 
-def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[date]) -> pd.DataFrame:
+def _detect(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    closed_days: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     grid = Grid(entries, clients, mornings)
     n, m = len(clients), len(grid.mornings)
     codes, n_groups = _office_codes(clients)
@@ -413,7 +446,7 @@ def _detect(entries: pd.DataFrame, clients: pd.DataFrame, mornings: Sequence[dat
         _item_streak(out, item, recent_z[item], recent_vals[item], answered_r)
 
     # --- missed entries against the client's own habit
-    exp_w = grid.windows(_expected_days(grid))
+    exp_w = grid.windows(_expected_days(grid, closed_days))
     ans_w = grid.windows(grid.answered)
     any_ans = ans_w.any(-1)
     last_pos = L - 1 - np.argmax(ans_w[..., ::-1], axis=-1)

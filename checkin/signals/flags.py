@@ -478,9 +478,11 @@ def candidates_for_mornings(
     clients: pd.DataFrame | None,
     mornings: Iterable[date],
     ranker: Ranker | None = None,
+    closed_days: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(detections, candidate rows) for many mornings in one vectorised pass."""
-    det = detect(entries, clients, mornings)
+    """(detections, candidate rows) for many mornings in one vectorised pass.
+    ``closed_days`` (``office_id, date``): office closed days, never expected days."""
+    det = detect(entries, clients, mornings, closed_days)
     cand = decide(det)
     if ranker is not None:
         cand = ranker.rerank(det, cand)
@@ -494,10 +496,11 @@ def compute_mornings(
     clients: pd.DataFrame | None,
     mornings: Iterable[date],
     ranker: Ranker | None = None,
+    closed_days: pd.DataFrame | None = None,
 ) -> dict[date, list[FlagCandidate]]:
     """Flags of each morning (each sees only entries dated before it), in one pass."""
     mornings = [pd.Timestamp(m).normalize().date() for m in mornings]
-    det, cand = candidates_for_mornings(entries, clients, mornings, ranker)
+    det, cand = candidates_for_mornings(entries, clients, mornings, ranker, closed_days)
     result: dict[date, list[FlagCandidate]] = {m: [] for m in mornings}
     if len(cand) == 0:
         return result
@@ -512,15 +515,18 @@ def compute_flags(
     today: date,
     *,
     ranker: Ranker | None = None,
+    closed_days: pd.DataFrame | None = None,
 ) -> list[FlagCandidate]:
     """Flags to show on the morning of ``today``, from entries dated before ``today``.
 
     ``entries`` and ``clients`` have the columns in :mod:`checkin.signals.types`; the
     engine looks back ``LOOKBACK_DAYS`` (56) days, so 60 days of history is enough.
     ``ranker`` (optional) re-ranks the candidates with a learned model; without it (or when
-    it fell back for lack of labels) the rules' scores are used.
+    it fell back for lack of labels) the rules' scores are used. ``closed_days``
+    (``office_id, date``): the days each office is closed, which no client is expected to
+    answer (a silence over them is not a missed entry).
     """
     today_ts = pd.Timestamp(today).normalize()
     entries = entries[entries["date"] < today_ts]
-    det, cand = candidates_for_mornings(entries, clients, [today_ts], ranker)
+    det, cand = candidates_for_mornings(entries, clients, [today_ts], ranker, closed_days)
     return to_candidates(det, cand)

@@ -101,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.engine"] = engine
 
     from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
+    from checkin.web.setup import bp as setup_bp
 
     @app.before_request
     def upload_limits() -> None:
@@ -151,6 +152,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(setup_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
 

@@ -26,6 +26,7 @@ from checkin.models import (
     FlagStatus,
     LineAccount,
     LinePushLog,
+    OfficeClosedDay,
     PushStatus,
 )
 from checkin.services.checkins import CheckinInput, record_checkin
@@ -103,6 +104,20 @@ def test_no_reminders_on_days_off_or_late_at_night(
     run(db, messenger, at(SAT, 18, 30))  # not an expected weekday
     run(db, messenger, at(THU, 23, 30))  # the run was late: more than 3 hours after
     assert stub.pushes == [] and logs(db) == {}
+
+
+def test_no_reminders_on_the_offices_closed_days(
+    db: Session, world: World, stub: StubLine, messenger: LineMessenger
+) -> None:
+    link(db, world.client_a)
+    db.add(OfficeClosedDay(office_id=world.office.id, day=THU, note="創立記念日"))
+    # another office's closed day changes nothing here
+    db.add(OfficeClosedDay(office_id=world.other_office.id, day=FRI))
+    db.commit()
+    run(db, messenger, at(THU, 18, 30))  # Thursday is a weekday, but the office is closed
+    assert stub.pushes == [] and logs(db) == {}
+    run(db, messenger, at(FRI, 18, 30))  # the next open day reminds as usual
+    assert [p.body["to"] for p in stub.pushes] == [user_of(world.client_a)]
 
 
 def test_pushes_stop_at_the_monthly_limit_and_staff_see_who_was_not_reminded(
