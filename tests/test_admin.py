@@ -113,7 +113,9 @@ def test_deactivating_ends_access_and_leads_to_reassignment(
     assert sato.get("/alerts").status_code == 200
 
     auth.login("kanri")
-    resp = post(client, auth, f"/admin/staff/{world.sato.id}/deactivate", {}, "/admin/staff")
+    resp = post(
+        client, auth, f"/admin/staff/{world.sato.id}/deactivate", {"confirm": "1"}, "/admin/staff"
+    )
     assert resp.status_code == 303 and "reassign" in resp.headers["Location"]
     assert sato.get("/alerts").status_code == 302  # logged out at once
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -235,7 +237,7 @@ def test_ending_the_service_stops_the_link(
         client,
         auth,
         f"/clients/{world.client_a.id}/status",
-        {"status": "ended"},
+        {"status": "ended", "confirm": "1"},
         f"/clients/{world.client_a.id}",
     )
     db.expire_all()

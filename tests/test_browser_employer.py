@@ -131,7 +131,8 @@ def test_consent_recorded_shown_to_the_employer_and_revoked(
     assert a.name in hr.content()
     staff.goto(f"{live_server}/clients/{a.id}")
     staff.locator("#consents").get_by_role("button", name="取り消す").click()
-    staff.wait_for_load_state()
+    staff.get_by_role("button", name="はい、取り消します").click()  # the confirmation step
+    staff.wait_for_url(f"**/clients/{a.id}**")
     assert "取消" in staff.locator("#consents").inner_text()
     response = hr.reload()
     assert response is not None and response.status == 403

@@ -109,6 +109,11 @@ def test_a_new_office_sets_itself_up(
     # A supporter leaves: deactivate, then hand their clients to the colleague.
     page.goto(f"{live_server}/admin/staff")
     page.locator("#staff-yamada").get_by_role("button", name="停止する").click()
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("アカウントの停止")  # asks first, says to whom
+    expect(page.locator("main")).to_contain_text("山田 一郎さん")
+    page.get_by_role("button", name="はい、停止します").click()
     page.wait_for_url("**/admin/reassign**")
     assert "山田 一郎さんの担当" in page.content()
     page.select_option("#supporter_id", label="木村 花")

@@ -127,7 +127,7 @@ def test_revoking_consent_cuts_access_on_the_next_request(
     consent = db.scalars(select(Consent).where(Consent.client_id == world.client_a.id)).one()
     resp = staff.post(
         f"/consents/{consent.id}/revoke",
-        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}"), "confirm": "1"},
     )
     assert resp.status_code == 303
     assert client.get(url).status_code == 403

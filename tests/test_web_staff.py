@@ -199,7 +199,7 @@ def test_staff_issue_and_revoke_a_client_link(
     assert client.get(path).status_code == 200
     client.post(
         f"/clients/{world.client_a.id}/link/revoke",
-        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}"), "confirm": "1"},
     )
     assert client.get(path).status_code == 404
 

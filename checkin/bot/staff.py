@@ -15,9 +15,10 @@ from flask_login import current_user
 from checkin.bot import line_state
 from checkin.bot.linking import account_of, issue_code, live_code, unlink
 from checkin.models import Client, Role
-from checkin.web import get_db, now
+from checkin.web import confirm, get_db, now
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.clients import own_client as _own_client
+from checkin.web.confirm import confirmed
 from checkin.web.qr import qr_svg
 
 bp = Blueprint("line_staff", __name__)
@@ -55,11 +56,23 @@ def new_code(client_id: int) -> str:
     return render_template("line/code.html", client=client, **context)
 
 
-@bp.post("/clients/<int:client_id>/line/unlink")
+@bp.route("/clients/<int:client_id>/line/unlink", methods=["GET", "POST"])
 @staff_required()
 def unlink_line(client_id: int) -> Any:
     client = _own_client(client_id)
     db = get_db()
+    if not confirmed():
+        return confirm.ask(
+            title=_("LINE連携の解除"),
+            message=_(
+                "%(name)sさんのLINE連携を解除します。%(name)sさんは、LINEから記録できなくなり、"
+                "LINEのお知らせも届かなくなります。",
+                name=client.name,
+            ),
+            details=[_("もう一度つなぐには、新しいLINE連携コードを渡してください。")],
+            yes=_("はい、解除します"),
+            back=url_for("clients.client_detail", client_id=client.id),
+        )
     done = unlink(db, client, now=now(), actor=current_staff())
     db.commit()
     flash(_("LINEの連携を解除しました。") if done else _("LINEは連携されていません。"), "ok")

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import Office, Role, StaffLeave, StaffUser
+from checkin.models import EmployerUser, Office, Role, StaffLeave, StaffUser
 from checkin.services import audit
 from checkin.services.errors import ValidationError, _l
 
@@ -44,10 +44,19 @@ def office_staff(session: Session, office_id: int, *, active_only: bool = True) 
     return list(session.scalars(q.order_by(StaffUser.name)))
 
 
+def staff_by_login(session: Session, login: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.login == login.strip().lower()))
+
+
+def check_dummy_password(password: str) -> None:
+    """Spend the time of one password check: an unknown login costs what a known one does."""
+    _DUMMY.check_password(password)
+
+
 def authenticate(session: Session, login: str, password: str) -> StaffUser | None:
-    staff = session.scalar(select(StaffUser).where(StaffUser.login == login.strip().lower()))
+    staff = staff_by_login(session, login)
     if staff is None:
-        _DUMMY.check_password(password)
+        check_dummy_password(password)
         return None
     if not staff.check_password(password) or not staff.active:
         return None
@@ -67,8 +76,6 @@ def check_password_strength(password: str) -> None:
 def check_account(session: Session, *, login: str, name: str, password: str) -> str:
     """Validate a new account's fields (staff or employer: logins are unique across both,
     so nobody wonders which login page to use). Returns the normalised login."""
-    from checkin.models import EmployerUser
-
     errors: dict[str, str] = {}
     login = login.strip().lower()
     if not LOGIN_RE.fullmatch(login):
@@ -107,6 +114,7 @@ def new_staff(
         role=role,
         email=(email or "").strip() or None,
     )
+    staff.must_change_password = True  # the administrator knows it: the person chooses theirs
     session.flush()
     audit.record(
         session,
@@ -119,6 +127,15 @@ def new_staff(
     return staff
 
 
+def may_manage(actor: StaffUser, target: StaffUser) -> bool:
+    """Whether ``actor`` may act on ``target``'s account (password, deactivation,
+    reactivation, role, leave): the same office, and an administrator's account only by an
+    administrator, so that a service manager cannot take an administrator's place."""
+    if actor.office_id != target.office_id:
+        return False
+    return target.role != Role.ADMIN or actor.role == Role.ADMIN
+
+
 def deactivate(session: Session, staff: StaffUser, *, actor: StaffUser) -> None:
     """Access ends at once (sessions are checked on every request); records stay."""
     if staff.id == actor.id:
@@ -127,11 +144,56 @@ def deactivate(session: Session, staff: StaffUser, *, actor: StaffUser) -> None:
     audit.record(session, "staff.deactivate", office_id=staff.office_id, actor=actor, target=staff)
 
 
+def reactivate(session: Session, staff: StaffUser, *, actor: StaffUser) -> None:
+    """A stopped account can log in again (with its old password)."""
+    if staff.active:
+        return
+    staff.active = True
+    audit.record(session, "staff.reactivate", office_id=staff.office_id, actor=actor, target=staff)
+
+
 def reset_password(session: Session, staff: StaffUser, password: str, *, actor: StaffUser) -> None:
     check_password_strength(password)
     staff.set_password(password)  # also ends the staff member's existing sessions
+    staff.must_change_password = True  # chosen by someone else: to be changed at login
     audit.record(
         session, "staff.reset_password", office_id=staff.office_id, actor=actor, target=staff
+    )
+
+
+def change_own_password(
+    session: Session,
+    account: StaffUser | EmployerUser,
+    *,
+    current: str,
+    new: str,
+    again: str,
+    office_id: int,
+) -> None:
+    """A person changes their own password: the current one, the new one twice, at least
+    ``MIN_PASSWORD`` characters and not the current one. Ends their other sessions (the
+    caller signs this one in again) and lifts a forced change. Audited."""
+    errors: dict[str, str] = {}
+    if not account.check_password(current):
+        errors["current"] = _l("いまのパスワードが違います。")
+    if len(new) < MIN_PASSWORD:
+        errors["new"] = _l("パスワードは%(n)d文字以上にしてください。", n=MIN_PASSWORD)
+    elif new != again:
+        errors["again"] = _l("新しいパスワードが2回とも同じになっていません。")
+    elif not errors and new == current:
+        errors["new"] = _l("いまと違うパスワードにしてください。")
+    if errors:
+        raise ValidationError(errors)
+    account.set_password(new)
+    account.must_change_password = False
+    kind = "staff" if isinstance(account, StaffUser) else "employer"
+    audit.record(
+        session,
+        f"{kind}.password_change",
+        office_id=office_id,
+        actor_type=kind,
+        actor_id=account.id,
+        target=account,
     )
 
 

@@ -263,6 +263,7 @@ def create_employer_user(
     login = check_account(session, login=login, name=name, password=password)
     user = EmployerUser(employer_id=employer.id, login=login, name=name.strip())
     user.set_password(password)
+    user.must_change_password = True  # the office knows it: the person chooses theirs
     session.add(user)
     session.flush()
     audit.record(
@@ -271,8 +272,17 @@ def create_employer_user(
     return user
 
 
+def employer_user_by_login(session: Session, login: str) -> EmployerUser | None:
+    return session.scalar(select(EmployerUser).where(EmployerUser.login == login.strip().lower()))
+
+
 def authenticate_employer(session: Session, login: str, password: str) -> EmployerUser | None:
-    user = session.scalar(select(EmployerUser).where(EmployerUser.login == login.strip().lower()))
-    if user is None or not user.check_password(password) or not user.active:
+    from checkin.services.staff import check_dummy_password
+
+    user = employer_user_by_login(session, login)
+    if user is None:
+        check_dummy_password(password)  # an unknown login costs what a known one does
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user

@@ -36,8 +36,9 @@ from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import get_db, now, public_url, saving
+from checkin.web import confirm, get_db, now, public_url, saving
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.confirm import confirmed
 from checkin.web.qr import qr_svg
 
 bp = Blueprint("admin", __name__)
@@ -68,6 +69,16 @@ def _own(model: Any, ident: int) -> Any:
 
 
 # --- staff -------------------------------------------------------------------------------
+
+
+def _staff_target(staff_id: int) -> StaffUser:
+    """The staff member an action is about: every staff action passes here. Another
+    office's staff does not exist (404); an administrator's account is the administrators'
+    alone (403, see ``staff_service.may_manage``)."""
+    target: StaffUser = _own(StaffUser, staff_id)
+    if not staff_service.may_manage(current_staff(), target):
+        abort(403)
+    return target
 
 
 @bp.route("/admin/staff", methods=["GET", "POST"])
@@ -113,10 +124,26 @@ def staff_list() -> Any:
     ), (400 if errors else 200)
 
 
-@bp.post("/admin/staff/<int:staff_id>/deactivate")
+@bp.route("/admin/staff/<int:staff_id>/deactivate", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def deactivate(staff_id: int) -> Any:
-    target = _own(StaffUser, staff_id)
+    target = _staff_target(staff_id)
+    if not confirmed():
+        return confirm.ask(
+            title=_("アカウントの停止"),
+            message=_(
+                "%(name)sさん (ログインID: %(login)s) のアカウントを停止します。"
+                "%(name)sさんは、すぐにログインできなくなります。",
+                name=target.name,
+                login=target.login,
+            ),
+            details=[
+                _("記録は消えません。担当の利用者は、このあと引き継ぎ先を選べます。"),
+                _("あとで「再開する」で、もとに戻せます。"),
+            ],
+            yes=_("はい、停止します"),
+            back=url_for("admin.staff_list"),
+        )
     with saving() as saved:
         staff_service.deactivate(get_db(), target, actor=current_staff())
     if not saved.ok:
@@ -131,23 +158,43 @@ def deactivate(staff_id: int) -> Any:
     return redirect(url_for("admin.reassign", from_id=target.id), code=303)
 
 
+@bp.post("/admin/staff/<int:staff_id>/reactivate")
+@staff_required(*MANAGERS)
+def reactivate(staff_id: int) -> Any:
+    target = _staff_target(staff_id)
+    with saving() as saved:
+        staff_service.reactivate(get_db(), target, actor=current_staff())
+    if saved.ok:
+        flash(
+            _("%(name)sさんのアカウントを再開しました。ログインできます。", name=target.name), "ok"
+        )
+    return redirect(url_for("admin.staff_list"), code=303)
+
+
 @bp.post("/admin/staff/<int:staff_id>/password")
 @staff_required(*MANAGERS)
 def reset_password(staff_id: int) -> Any:
-    target = _own(StaffUser, staff_id)
+    target = _staff_target(staff_id)
     with saving() as saved:
         staff_service.reset_password(
             get_db(), target, request.form.get("password", ""), actor=current_staff()
         )
     if saved.ok:
-        flash(_("%(name)sさんのパスワードを変えました。", name=target.name), "ok")
+        flash(
+            _(
+                "%(name)sさんのパスワードを変えました。次のログインで、本人が新しいパスワードを"
+                "決めます。",
+                name=target.name,
+            ),
+            "ok",
+        )
     return redirect(url_for("admin.staff_list"), code=303)
 
 
 @bp.post("/admin/staff/<int:staff_id>/leave")
 @staff_required(*MANAGERS)
 def add_leave(staff_id: int) -> Any:
-    target = _own(StaffUser, staff_id)
+    target = _staff_target(staff_id)
     with saving(bad_value=_("休みの期間を 2026-04-01 の形で入れてください。")) as saved:
         start = date.fromisoformat(request.form.get("starts_on", ""))
         end = date.fromisoformat(request.form.get("ends_on", ""))
@@ -269,15 +316,37 @@ def client_edit(client_id: int) -> Any:
     return _client_form(_own(Client, client_id))
 
 
-@bp.post("/clients/<int:client_id>/status")
+@bp.route("/clients/<int:client_id>/status", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def client_status(client_id: int) -> Any:
     db = get_db()
     client = _own(Client, client_id)
     try:
-        status = ClientStatus(request.form.get("status", ""))
+        status = ClientStatus(request.values.get("status", ""))
     except ValueError:
         abort(400)
+    if status != ClientStatus.ACTIVE and not confirmed():
+        ending = status == ClientStatus.ENDED
+        return confirm.ask(
+            title=_("支援の終了") if ending else _("支援の一時停止"),
+            message=(
+                _(
+                    "%(name)sさんの支援を終了します。記録用リンクは使えなくなり、"
+                    "%(name)sさんは記録できなくなります。アラートも出なくなります。",
+                    name=client.name,
+                )
+                if ending
+                else _(
+                    "%(name)sさんの支援を一時停止します。再開するまで、%(name)sさんは"
+                    "記録できず、アラートも出ません。",
+                    name=client.name,
+                )
+            ),
+            details=[_("これまでの記録は消えません。「支援を再開」で、もとに戻せます。")],
+            yes=_("はい、終了します") if ending else _("はい、一時停止します"),
+            back=url_for("clients.client_detail", client_id=client.id),
+            hidden={"status": status.value},
+        )
     today = local_date(now(), client.office.timezone)
     client_service.set_status(db, client, status, actor=current_staff(), on=today)
     db.commit()
@@ -400,7 +469,7 @@ def employer_user_new(employer_id: int) -> Any:
 @bp.post("/admin/staff/<int:staff_id>/role")
 @staff_required(*MANAGERS)
 def set_role(staff_id: int) -> Any:
-    target = _own(StaffUser, staff_id)
+    target = _staff_target(staff_id)
     with saving(bad_value=_("役割を選んでください。")) as saved:
         role = Role(request.form.get("role", ""))
         staff_service.set_role(get_db(), target, role, actor=current_staff())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -10,12 +11,13 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from checkin.models import EmployerUser, Role, StaffUser
-from checkin.services import audit
-from checkin.services.staff import authenticate
-from checkin.web import get_db
+from checkin.services import audit, login_throttle
+from checkin.services.staff import authenticate, staff_by_login
+from checkin.web import get_db, now, safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -56,7 +58,10 @@ class EmployerSessionUser:
 
 
 def init_app(app: Flask) -> None:
+    from checkin.web import account
+
     login_manager.init_app(app)
+    account.init_app(app)  # own password and the forced change
 
 
 @login_manager.user_loader
@@ -84,10 +89,80 @@ def current_staff() -> StaffUser:
 
 
 def local_path(target: str | None, default: str) -> str:
-    """``target`` if it is a path on this site, else ``default``: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
+    """``target`` if it is a path on this site, else ``default`` (see ``safe_next``)."""
+    return safe_next(target, default)
+
+
+def landing_url(staff: StaffUser) -> str:
+    """Where each role starts: a supporter on their own morning list, the service manager
+    and the administrator on the office-wide list (every open flag of the office)."""
+    if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER):
+        return url_for("alerts.alert_list", all=1)
+    return url_for("alerts.alert_list")
+
+
+Account = TypeVar("Account", StaffUser, EmployerUser)
+
+
+def attempt_login(
+    kind: str,
+    authenticate: Callable[[Session, str, str], Account | None],
+    lookup: Callable[[Session, str], Account | None],
+    office_of: Callable[[Account], int],
+) -> tuple[Account | None, str, int]:
+    """One login attempt from the form, throttled per login and per address (see
+    ``services.login_throttle``): the account, or None with the message and the status to
+    answer. Failures and lockouts go to the audit log (the address, never a password nor
+    a login that belongs to nobody). Commits."""
+    db = get_db()
+    login = request.form.get("login", "")
+    address = request.remote_addr
+    at = now()
+    lock = login_throttle.current_lock(db, kind, login, address, now=at)
+    if lock is not None:  # refused without checking the password
+        db.rollback()
+        return None, _locked_message(lock, at), 429
+    account = authenticate(db, login, request.form.get("password", ""))
+    started = login_throttle.record_attempt(
+        db, kind, login, address, success=account is not None, now=at
+    )
+    if account is not None:
+        db.commit()
+        return account, "", 200
+    target = lookup(db, login)
+    office_id = office_of(target) if target is not None else None
+    detail: dict[str, Any] = {"address": address}
+    if target is None:
+        detail["unknown_login"] = True
+    audit.record(
+        db,
+        f"{kind}.login_failed",
+        office_id=office_id,
+        actor_type="anonymous",
+        target=target,
+        detail=detail,
+    )
+    if started is not None:
+        audit.record(
+            db,
+            f"{kind}.login_locked",
+            office_id=office_id,
+            actor_type="anonymous",
+            target=target,
+            detail={**detail, "by": started.by, "until": started.until.isoformat()},
+        )
+    db.commit()
+    if started is not None:
+        return None, _locked_message(started, at), 429
+    return None, _("ログインIDかパスワードが違います。"), 401
+
+
+def _locked_message(lock: login_throttle.Lock, at: datetime) -> str:
+    return _(
+        "ログインに何度も失敗したため、しばらくログインできません。"
+        "%(n)d分ほど待ってから、もう一度お試しください。",
+        n=lock.minutes_left(at),
+    )
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,22 +189,26 @@ def index() -> Response:
     if current_user.is_authenticated:
         if getattr(current_user, "kind", None) == "employer":
             return redirect(url_for("employer.home"))
-        return redirect(url_for("alerts.alert_list"))
+        return redirect(landing_url(current_staff()))
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        db = get_db()
-        staff = authenticate(db, request.form.get("login", ""), request.form.get("password", ""))
+        staff, message, status = attempt_login(
+            "staff", authenticate, staff_by_login, lambda s: s.office_id
+        )
         if staff is None:
-            flash(_("ログインIDかパスワードが違います。"), "error")
-            return render_template("login.html"), 401
+            flash(message, "error")
+            return render_template("login.html"), status
+        db = get_db()
         login_user(StaffSessionUser(staff))
         audit.record(db, "staff.login", office_id=staff.office_id, actor=staff)
         db.commit()
-        return redirect(local_path(request.args.get("next"), url_for("alerts.alert_list")))
+        if staff.must_change_password:
+            return redirect(url_for("account.staff_password"))
+        return redirect(local_path(request.args.get("next"), landing_url(staff)))
     return render_template("login.html")
 
 

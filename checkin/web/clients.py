@@ -38,8 +38,9 @@ from checkin.services import support, timeline
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
-from checkin.web import get_db, now, saving
+from checkin.web import confirm, get_db, now, saving
 from checkin.web.auth import current_staff, local_path, staff_required
+from checkin.web.confirm import confirmed
 
 bp = Blueprint("clients", __name__)
 
@@ -150,11 +151,23 @@ def client_timeline(client_id: int) -> Response:
     return resp
 
 
-@bp.post("/clients/<int:client_id>/link/revoke")
+@bp.route("/clients/<int:client_id>/link/revoke", methods=["GET", "POST"])
 @staff_required()
 def revoke_link(client_id: int) -> Any:
     client = own_client(client_id)
     db = get_db()
+    if not confirmed():
+        return confirm.ask(
+            title=_("記録用リンクを無効にする"),
+            message=_(
+                "%(name)sさんの記録用リンクを無効にします。%(name)sさんは、いまのカードや"
+                "リンクから記録できなくなります。",
+                name=client.name,
+            ),
+            details=[_("続けて記録してもらうには、新しいカードを作って渡してください。")],
+            yes=_("はい、無効にします"),
+            back=url_for("clients.client_detail", client_id=client.id),
+        )
     n = revoke_links(db, client, now=now(), actor=current_staff())
     db.commit()
     flash(_("リンクを無効にしました。") if n else _("有効なリンクはありません。"), "ok")
@@ -276,10 +289,26 @@ def add_consent(client_id: int) -> Any:
     return redirect(url_for("clients.client_detail", client_id=client.id) + "#consents", code=303)
 
 
-@bp.post("/consents/<int:consent_id>/revoke")
+@bp.route("/consents/<int:consent_id>/revoke", methods=["GET", "POST"])
 @staff_required()
 def revoke_consent(consent_id: int) -> Any:
-    # another office's consent: NotFound, the 404 page
+    consent = get_db().get(Consent, consent_id)
+    if consent is None or consent.office_id != current_staff().office_id:
+        abort(404)  # another office's consent does not exist for this user
+    if not confirmed():
+        recipient = consent.employer.name if consent.employer else consent.agency_name
+        return confirm.ask(
+            title=_("同意の取り消し"),
+            message=_(
+                "%(client)sさんの、%(recipient)sへの情報共有の同意を取り消します。"
+                "%(recipient)sは、すぐに%(client)sさんの情報を見られなくなります。",
+                client=consent.client.name,
+                recipient=recipient,
+            ),
+            details=[_("取り消しは記録に残ります。共有を再開するには、同意を記録しなおします。")],
+            yes=_("はい、取り消します"),
+            back=url_for("clients.client_detail", client_id=consent.client_id) + "#consents",
+        )
     consent = support.revoke_consent(get_db(), current_staff(), consent_id, now=now())
     get_db().commit()
     flash(_("同意を取り消しました。共有はすぐに止まります。"), "ok")

@@ -10,7 +10,6 @@ from functools import wraps
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from checkin.models import Client, EmployerUser
@@ -18,7 +17,7 @@ from checkin.services import audit, support
 from checkin.services.transfer import to_csv
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
-from checkin.web.auth import EmployerSessionUser, local_path
+from checkin.web.auth import EmployerSessionUser, attempt_login, local_path
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 
@@ -41,13 +40,16 @@ def employer_required(view: Any) -> Any:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        db = get_db()
-        user = support.authenticate_employer(
-            db, request.form.get("login", ""), request.form.get("password", "")
+        user, message, status = attempt_login(
+            "employer",
+            support.authenticate_employer,
+            support.employer_user_by_login,
+            lambda u: u.employer.office_id,
         )
         if user is None:
-            flash(_("ログインIDかパスワードが違います。"), "error")
-            return render_template("employer/login.html"), 401
+            flash(message, "error")
+            return render_template("employer/login.html"), status
+        db = get_db()
         login_user(EmployerSessionUser(user))
         audit.record(
             db,
@@ -57,6 +59,8 @@ def login() -> Any:
             actor_id=user.id,
         )
         db.commit()
+        if user.must_change_password:
+            return redirect(url_for("account.employer_password"))
         return redirect(local_path(request.args.get("next"), url_for("employer.home")))
     return render_template("employer/login.html")
 

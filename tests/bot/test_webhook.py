@@ -234,7 +234,13 @@ def test_staff_issue_a_code_on_the_client_page(
     # Another office's client does not exist for this user.
     other = client.post(f"/clients/{world.other_client.id}/line/code", data={"csrf_token": token})
     assert other.status_code == 404
+    # 解除 asks first: the unconfirmed POST shows what will happen and unlinks nothing.
     resp = client.post(f"/clients/{world.client_a.id}/line/unlink", data={"csrf_token": token})
+    assert resp.status_code == 200 and "はい、解除します" in resp.get_data(as_text=True)
+    assert "連携済み" in client.get(f"/clients/{world.client_a.id}").get_data(as_text=True)
+    resp = client.post(
+        f"/clients/{world.client_a.id}/line/unlink", data={"csrf_token": token, "confirm": "1"}
+    )
     assert resp.status_code == 303
     assert "登録されていません" in line.say(USER, "記録")
 
