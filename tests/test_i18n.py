@@ -408,7 +408,9 @@ def test_the_printable_card_and_an_employer_client_page_in_english(
     english(client)
     AuthActions(client).login("kanri")
     card = client.post(
-        f"/clients/{world.client_a.id}/card", data={"csrf_token": AuthActions(client).token()}
+        f"/clients/{world.client_a.id}/card",
+        data={"csrf_token": AuthActions(client).token()},
+        follow_redirects=True,
     )
     assert card.status_code == 200
     assert "Check-in card for" in card.get_data(as_text=True)
