@@ -360,7 +360,7 @@ def test_error_pages_in_english(client: FlaskClient) -> None:
     resp = client.get("/c/no-such-link")
     assert resp.status_code == 404
     html = resp.get_data(as_text=True)
-    assert "Page not found" in html
+    assert "This page does not exist" in html and "contact the office" in html
     assert_no_japanese(html, [])
 
 
