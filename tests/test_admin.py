@@ -227,11 +227,13 @@ def test_ending_the_service_stops_the_link(
     client: FlaskClient, db: Session, world: World, auth: AuthActions
 ) -> None:
     auth.login("kanri")
-    card = post(
+    issued = post(
         client, auth, f"/clients/{world.client_a.id}/card", {}, f"/clients/{world.client_a.id}"
-    ).get_data(as_text=True)
+    )
+    assert issued.status_code == 303
+    card = client.get(issued.location).get_data(as_text=True)
     assert "<svg" in card and "QRコード" in card
-    path = card.split('id="client-link" href="')[1].split('"')[0].split("checkin.test", 1)[1]
+    path = card.split('class="client-link" href="')[1].split('"')[0].split("checkin.test", 1)[1]
     assert client.get(path).status_code == 200
     post(
         client,
@@ -243,7 +245,10 @@ def test_ending_the_service_stops_the_link(
     db.expire_all()
     c = db.get(Client, world.client_a.id)
     assert c is not None and c.status == ClientStatus.ENDED and c.service_end == TODAY
-    assert client.get(path).status_code == 404
+    assert client.get(path).status_code == 410
+    # The card page of an ended client says so (no error page, no card).
+    again = client.get(f"/clients/{world.client_a.id}/card")
+    assert again.status_code == 200 and "支援中では ないため" in again.get_data(as_text=True)
 
 
 def test_a_new_card_ends_the_previous_link(
@@ -252,14 +257,20 @@ def test_a_new_card_ends_the_previous_link(
     auth.login("sato")
 
     def card_path() -> str:
-        html = post(
-            client, auth, f"/clients/{world.client_a.id}/card", {}, f"/clients/{world.client_a.id}"
-        ).get_data(as_text=True)
-        return html.split('id="client-link" href="')[1].split('"')[0].split("checkin.test", 1)[1]
+        resp = post(
+            client,
+            auth,
+            f"/clients/{world.client_a.id}/card",
+            {"confirm": "1"},
+            f"/clients/{world.client_a.id}",
+        )
+        html = client.get(resp.location).get_data(as_text=True)
+        return html.split('class="client-link" href="')[1].split('"')[0].split("checkin.test", 1)[1]
 
     first = card_path()
     second = card_path()
-    assert client.get(first).status_code == 404
+    assert first != second
+    assert client.get(first).status_code == 410
     assert client.get(second).status_code == 200
 
 

@@ -94,7 +94,7 @@ def test_a_new_office_sets_itself_up(
     page.get_by_role("button", name="記録用カードを作る").click()
     assert page.locator(".qr svg").count() == 1
     page.screenshot(path=str(shots / "client-card.png"), full_page=True)
-    link = page.locator("#client-link").get_attribute("href")
+    link = page.locator(".client-link").get_attribute("href")
     phone = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="ja-JP")
     p2 = phone.new_page()
     p2.goto(link)

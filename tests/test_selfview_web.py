@@ -129,7 +129,7 @@ def test_a_wrong_or_revoked_token_shows_nothing(
     db.commit()
     resp = client.get(f"/c/{token}/{path}")
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 404
+    assert resp.status_code == 410
     assert world.client_a.name not in html and "よかったこと" not in html
 
 
@@ -138,7 +138,9 @@ def test_an_ended_client_sees_nothing(
 ) -> None:
     world.client_a.status = ClientStatus.ENDED
     db.commit()
-    assert client.get(f"/c/{token}/me").status_code == 404
+    resp = client.get(f"/c/{token}/me")
+    assert resp.status_code == 410  # the card is no longer used: whom to call, nothing else
+    assert "よかったこと" not in resp.get_data(as_text=True)
 
 
 def test_after_checking_in_the_self_view_follows(

@@ -135,9 +135,9 @@ def test_a_revoked_token_stops_working_at_once(
     page = client.get(f"/c/{token}").get_data(as_text=True)
     revoke_links(db, world.client_a, now=NOW)
     db.commit()
-    assert client.get(f"/c/{token}").status_code == 404
+    assert client.get(f"/c/{token}").status_code == 410  # gone: says whom to call
     resp = client.post(f"/c/{token}", data={**GOOD, "csrf_token": csrf_from(page)})
-    assert resp.status_code == 404
+    assert resp.status_code == 410
     assert entries(db) == 0
 
 
@@ -146,7 +146,7 @@ def test_a_new_link_ends_the_old_one(
 ) -> None:
     new = issue_link(db, world.client_a, now=NOW)
     db.commit()
-    assert client.get(f"/c/{token}").status_code == 404
+    assert client.get(f"/c/{token}").status_code == 410
     assert client.get(f"/c/{new}").status_code == 200
 
 
@@ -155,7 +155,7 @@ def test_an_ended_client_cannot_check_in(
 ) -> None:
     world.client_a.status = ClientStatus.ENDED
     db.commit()
-    assert client.get(f"/c/{token}").status_code == 404
+    assert client.get(f"/c/{token}").status_code == 410
 
 
 def test_wants_contact_shows_help_and_flags_at_once(

@@ -192,16 +192,17 @@ def test_staff_issue_and_revoke_a_client_link(
     page = client.post(
         f"/clients/{world.client_a.id}/card",
         data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+        follow_redirects=True,
     )
     html = page.get_data(as_text=True)
-    url = html.split('id="client-link" href="')[1].split('"')[0]
+    url = html.split('class="client-link" href="')[1].split('"')[0]
     path = url.split("checkin.test", 1)[1]
     assert client.get(path).status_code == 200
     client.post(
         f"/clients/{world.client_a.id}/link/revoke",
         data={"csrf_token": auth.token(f"/clients/{world.client_a.id}"), "confirm": "1"},
     )
-    assert client.get(path).status_code == 404
+    assert client.get(path).status_code == 410
 
 
 def test_severity_rank() -> None:

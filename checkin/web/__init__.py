@@ -107,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.engine"] = engine
 
     from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
+    from checkin.web.cards import bp as cards_bp
     from checkin.web.setup import bp as setup_bp
 
     @app.before_request
@@ -155,6 +156,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(cards_bp)
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
     app.register_blueprint(ops.bp)

@@ -1,4 +1,4 @@
-"""Office administration: staff, clients, employers, and the client's check-in card.
+"""Office administration: staff, clients and employers (the check-in card: web/cards.py).
 
 Admins and service managers manage; supporters can read their office's clients.
 """
@@ -14,9 +14,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from checkin.bot import line_state
-from checkin.bot.linking import account_of
-from checkin.bot.staff import new_code_context
 from checkin.models import (
     Client,
     ClientStatus,
@@ -33,13 +30,11 @@ from checkin.services import audit, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.errors import ValidationError
-from checkin.services.links import issue_link
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import confirm, get_db, now, public_url, saving
+from checkin.web import confirm, get_db, now, saving
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
-from checkin.web.qr import qr_svg
 
 bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
@@ -359,30 +354,6 @@ def client_status(client_id: int) -> Any:
         "ok",
     )
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
-
-
-@bp.post("/clients/<int:client_id>/card")
-@staff_required()
-def client_card(client_id: int) -> Any:
-    """Issue a fresh link and show it as a printable card with a QR code (shown once)."""
-    db = get_db()
-    client = _own(Client, client_id)
-    if client.status != ClientStatus.ACTIVE:
-        flash(_("支援中の利用者だけにリンクを渡せます。"), "error")
-        return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
-    token = issue_link(db, client, now=now(), actor=current_staff())
-    line = None
-    if line_state().messenger is not None and account_of(db, client) is None:
-        line = new_code_context(client)  # LINE is connected: the card links it too
-    db.commit()
-    url = public_url("client_form.checkin", token=token)
-    return render_template(
-        "admin/card.html",
-        client=client,
-        url=url,
-        line=line,
-        qr=qr_svg(url, _("記録用リンクのQRコード")),
-    )
 
 
 # --- employers ---------------------------------------------------------------------------

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,7 +23,7 @@ from sqlalchemy import select
 from checkin.models import Channel, CheckIn, Client
 from checkin.services.checkins import CheckinInput, record_checkin
 from checkin.services.errors import ValidationError
-from checkin.services.links import client_for_token
+from checkin.services.links import TokenState, look_up_token
 from checkin.services.selfview import Lead, load_selfview
 from checkin.services.selfview_links import MAX_AGE, client_for_selfview_token
 from checkin.timeutil import local_date
@@ -46,10 +56,29 @@ CHOICES = {"mood": MOOD, "fatigue": FATIGUE, "sleep_quality": SLEEP_QUALITY}
 
 
 def _client_or_404(token: str) -> Client:
-    client = client_for_token(get_db(), token, now=now())
-    if client is None:
-        abort(404, "invalid link")
-    return client
+    """The client of a live token; otherwise a page telling the client what to do: a card
+    that is no longer used (replaced, revoked, service ended: 410) or paused (403) names the
+    office and its phone; an unknown token gets the general words (404)."""
+    found = look_up_token(get_db(), token, now=now())
+    if found.state == TokenState.LIVE and found.client is not None:
+        return found.client
+    get_db().rollback()
+    status = {TokenState.UNKNOWN: 404, TokenState.PAUSED: 403}.get(found.state, 410)
+    office = found.client.office if found.client is not None else None
+    phone = office.phone if office is not None else None
+    html = render_template(
+        "checkin/link_gone.html",
+        state=found.state.value,
+        office=office,
+        phone=phone,
+        tel=_tel(phone) if phone else None,
+    )
+    abort(Response(html, status, {"Cache-Control": "no-store"}))
+
+
+def _tel(phone: str) -> str:
+    """A ``tel:`` address from a phone number as the office typed it (０３-1234-5678)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit() or ch == "+")
 
 
 def _last_entries(client: Client, n: int) -> list[CheckIn]:

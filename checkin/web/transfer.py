@@ -28,6 +28,7 @@ from checkin.services.errors import ValidationError
 from checkin.timeutil import local_date
 from checkin.web import flash_errors, get_db, now
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.cards import encode_ids
 
 bp = Blueprint("transfer", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
@@ -169,7 +170,8 @@ def import_confirm() -> Any:
         return _preview(filename, content)
     db.commit()
     flash(ngettext("%(num)d人を取り込みました。", "%(num)d人を取り込みました。", len(saved)), "ok")
-    return redirect(url_for("clients.client_list"), code=303)
+    # On to their cards: the imported clients come ticked, ready to print (web/cards.py).
+    return redirect(url_for("cards.choose", ids=encode_ids([c.id for c in saved])), code=303)
 
 
 def _today() -> Any:

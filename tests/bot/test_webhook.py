@@ -323,21 +323,21 @@ def test_without_a_channel_secret_the_webhook_is_unavailable(
     assert resp.status_code == 503
 
 
-def test_the_printed_card_carries_a_line_code_that_links(
+def test_the_card_page_offers_a_line_code_that_links(
     client: FlaskClient, world: World, auth: AuthActions, line: Line
 ) -> None:
     auth.login("sato")
-    card = client.post(
-        f"/clients/{world.client_a.id}/card",
-        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
+    page = f"/clients/{world.client_a.id}"
+    client.post(f"{page}/card", data={"csrf_token": auth.token(page)})
+    card = client.get(f"{page}/card").get_data(as_text=True)
+    # The card is printed again and again; the 48-hour LINE code has its own page.
+    assert f'action="/clients/{world.client_a.id}/line/code"' in card
+    code_page = client.post(
+        f"{page}/line/code", data={"csrf_token": auth.token(f"{page}/card")}
     ).get_data(as_text=True)
-    m = re.search(r'id="line-code">(\d{4}-\d{4})<', card)
-    assert m, card[-2000:]
-    assert card.count("<svg") == 2  # the web link's QR and the LINE chat's QR
+    m = re.search(r'id="line-code">(\d{4}-\d{4})<', code_page)
+    assert m, code_page[-2000:]
     assert "つながりました" in line.say(USER, m.group(1))
-    # Once linked, a new card has no LINE code.
-    again = client.post(
-        f"/clients/{world.client_a.id}/card",
-        data={"csrf_token": auth.token(f"/clients/{world.client_a.id}")},
-    ).get_data(as_text=True)
-    assert 'id="line-code"' not in again
+    # Once linked, the card page offers no LINE code.
+    again = client.get(f"{page}/card").get_data(as_text=True)
+    assert "/line/code" not in again and "<svg" in again
