@@ -24,6 +24,7 @@ from checkin.models import (
 )
 from checkin.services import demo
 from checkin.services.flags import upsert_candidates
+from checkin.services.links import issue_link
 from checkin.services.morning import run_all_offices, run_office_morning
 from checkin.services.ranking import active_model
 from checkin.signals import FlagCandidate, Reason
@@ -68,6 +69,8 @@ def test_run_signals_twice_for_a_date_creates_no_duplicates(
                     channel=Channel.WEB,
                 )
             )
+    # client_c got a card four weeks ago and never answered.
+    issue_link(db, world.client_c, now=NOW - timedelta(days=28))
     db.commit()
     env = {"CHECKIN_DATABASE_URL": database_url}
     runner = CliRunner()
@@ -78,7 +81,8 @@ def test_run_signals_twice_for_a_date_creates_no_duplicates(
     assert second.exit_code == 0, second.output
     assert "0 new flags" in second.output and "1 new flags" not in second.output
     assert [(f.id, f.client_id, f.kind) for f in flags(db)] == after_first
-    # client_b (silent for a week) and client_c (never answered) are flagged, not client_a.
+    # client_b (silent for a week) and client_c (never answered its card) are flagged, not
+    # client_a.
     kinds = {(cid, kind) for _, cid, kind in after_first}
     assert (world.client_b.id, "missing") in kinds
     assert (world.client_c.id, "missing") in kinds
@@ -86,6 +90,13 @@ def test_run_signals_twice_for_a_date_creates_no_duplicates(
     flag_b = next(f for f in flags(db) if f.client_id == world.client_b.id)
     assert flag_b.assignee_id == world.suzuki.id
     assert "記録がありません" in flag_b.reasons[0]["text"]
+    flag_c = next(f for f in flags(db) if f.client_id == world.client_c.id)
+    card_day = TODAY - timedelta(days=28)
+    assert flag_c.reasons[0]["text"].startswith(
+        f"{card_day.month}月{card_day.day}日にカードかLINEで記録できるようになってから"
+    )
+    assert "まだ ふだんの記録の傾向は わかりません" in flag_c.reasons[0]["text"]
+    assert "%" not in flag_c.reasons[0]["text"]
 
 
 def test_run_signals_rejects_a_bad_date(database_url: str) -> None:

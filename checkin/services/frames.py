@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from checkin.models import CheckIn, CheckinLink, Client, LineAccount, Office
 from checkin.signals import ENTRY_COLUMNS
 
 # The check-in columns the signals compute with, built with their numpy type (an item not
@@ -56,3 +59,57 @@ def fetch_entries(session: Session, stmt: Any) -> pd.DataFrame:
     entries["sleep_hours"] = pd.to_numeric(entries["sleep_hours"], errors="coerce")
     entries["wants_contact"] = entries["wants_contact"].astype(bool)
     return entries
+
+
+def add_answerable_from(
+    session: Session, clients: pd.DataFrame, office_ids: Sequence[int], not_yet: date
+) -> pd.DataFrame:
+    """``clients`` with ``answerable_from``: the first local day each client could answer,
+    the earliest of their first check-in link (card), their LINE account linked, and their
+    first answer. A client with none of them cannot answer yet: ``not_yet`` (the morning),
+    so that no day before it is an expected day (see docs/signals.md)."""
+    first_link = (
+        select(func.min(CheckinLink.created_at))
+        .where(CheckinLink.client_id == Client.id)
+        .scalar_subquery()
+    )
+    line_linked = (
+        select(func.min(LineAccount.linked_at))
+        .where(LineAccount.client_id == Client.id)
+        .scalar_subquery()
+    )
+    first_answer = (
+        select(func.min(CheckIn.local_date)).where(CheckIn.client_id == Client.id).scalar_subquery()
+    )
+    found = fetch_frame(
+        session,
+        select(Client.id, Office.timezone, first_link, line_linked, first_answer)
+        .join(Office, Office.id == Client.office_id)
+        .where(Client.office_id.in_(office_ids)),
+        ["client_id", "timezone", "link", "line", "answer"],
+        {"client_id": np.int64},
+    )
+    days = pd.DataFrame(
+        {
+            "link": _local_days(found["link"], found["timezone"]),
+            "line": _local_days(found["line"], found["timezone"]),
+            "answer": pd.to_datetime(found["answer"]).astype("datetime64[ns]"),
+        }
+    )
+    first = days.min(axis=1).fillna(pd.Timestamp(not_yet)).astype("datetime64[ns]")
+    by_client = dict(zip(found["client_id"].tolist(), first.tolist(), strict=True))
+    out = clients.copy()
+    out["answerable_from"] = pd.to_datetime(
+        [by_client.get(int(c), pd.Timestamp(not_yet)) for c in out["client_id"]]
+    ).astype("datetime64[ns]")
+    return out
+
+
+def _local_days(values: pd.Series, zones: pd.Series) -> pd.Series:
+    """UTC times (naive or aware, as the driver gives them) as local calendar days (naive
+    midnights) in each row's time zone; None stays NaT."""
+    utc = pd.to_datetime(values, utc=True, format="mixed")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for zone, idx in zones.groupby(zones).groups.items():
+        out.loc[idx] = utc.loc[idx].dt.tz_convert(str(zone)).dt.tz_localize(None).dt.normalize()
+    return out

@@ -21,7 +21,12 @@ from threadpoolctl import threadpool_limits
 from checkin.models import CheckIn, Client, ClientStatus, Office
 from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.flags import upsert_for_offices
-from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
+from checkin.services.frames import (
+    CLIENT_DTYPES,
+    add_answerable_from,
+    fetch_entries,
+    fetch_frame,
+)
 from checkin.services.office import load_closed_days
 from checkin.services.ranking import active_rankers
 from checkin.signals import RULES_VERSION, FlagCandidate, compute_flags
@@ -47,7 +52,7 @@ def load_frames(
     session: Session, office_ids: Sequence[int], morning: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Entries before ``morning`` and the active clients of some offices, as the signals
-    want them (clients carry ``office_id``)."""
+    want them (clients carry ``office_id`` and ``answerable_from``)."""
     clients = fetch_frame(
         session,
         select(
@@ -67,6 +72,7 @@ def load_frames(
     clients["active_from"] = pd.to_datetime(clients["active_from"]).fillna(created.dt.normalize())
     clients["active_to"] = pd.to_datetime(clients["active_to"])
     clients = clients.drop(columns="created")
+    clients = add_answerable_from(session, clients, office_ids, morning)
     entries = fetch_entries(
         session,
         select(
@@ -98,6 +104,11 @@ def run_offices_morning(
     rankers = active_rankers(session, office_ids)
     closed = load_closed_days(session, office_ids, morning - timedelta(days=HISTORY_DAYS), morning)
     candidates = offices_flags(entries, clients, morning, rankers, closed)
+    # A client who has already checked in this morning is not silent: the signals read
+    # entries before the morning, so drop their missed-entries candidate here. (A check-in
+    # saved after the job closes the flag: checkins.record_checkin.)
+    answered = answered_on(session, office_ids, morning)
+    candidates = [c for c in candidates if not (c.kind == "missing" and c.client_id in answered)]
     stored = upsert_for_offices(session, offices, morning, candidates, now=now)
     n_clients = clients["office_id"].value_counts().to_dict()
     return [
@@ -111,6 +122,18 @@ def run_offices_morning(
         )
         for oid, res in stored.items()
     ]
+
+
+def answered_on(session: Session, office_ids: Sequence[int], morning: date) -> set[int]:
+    """Clients of these offices with a check-in dated ``morning`` (or later)."""
+    return set(
+        session.scalars(
+            select(CheckIn.client_id)
+            .join(Client, Client.id == CheckIn.client_id)
+            .where(Client.office_id.in_(office_ids), CheckIn.local_date >= morning)
+            .distinct()
+        )
+    )
 
 
 def offices_flags(

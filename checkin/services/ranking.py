@@ -33,7 +33,12 @@ from threadpoolctl import threadpool_limits
 
 from checkin.models import CheckIn, Client, Office, Outcome, OutcomeKind, RankerModel
 from checkin.services.checkins import SIGNAL_ITEMS
-from checkin.services.frames import CLIENT_DTYPES, fetch_entries, fetch_frame
+from checkin.services.frames import (
+    CLIENT_DTYPES,
+    add_answerable_from,
+    fetch_entries,
+    fetch_frame,
+)
 from checkin.services.office import load_closed_days
 from checkin.services.outcomes import office_labels
 from checkin.signals import RULES_VERSION
@@ -178,6 +183,7 @@ def training_frames(
     quit_to = pd.to_datetime(clients["client_id"].map(quit_on)).astype("datetime64[ns]")
     clients["active_to"] = active_to.where(active_to.notna() & ~(quit_to < active_to), quit_to)
     clients = clients.drop(columns="created")
+    clients = add_answerable_from(session, clients, [office_id], through)
     entries = fetch_entries(
         session,
         select(

@@ -10,8 +10,11 @@ File formats (UTF-8 CSV with a header line):
 
 - ENTRIES.csv: ``client_id,date,mood,fatigue,sleep_hours,sleep_quality,wants_contact,note``;
   one row per answered day; an empty cell is an item not answered.
-- CLIENTS.csv: ``client_id,supporter_id,stage,active_from,active_to,workdays``; empty
-  cells mean: no supporter, stage ``adjustment``, open-ended, workdays ``01234``.
+- CLIENTS.csv: ``client_id,supporter_id,stage,active_from,active_to,workdays`` and an
+  optional ``answerable_from`` (the first day the client could answer: card or LINE);
+  empty cells mean: no supporter, stage ``adjustment``, open-ended, workdays ``01234``,
+  answerable as soon as active. Ids (client and supporter) are any text, e.g. ``A-012``;
+  FLAGS.csv gives the client ids back as written.
 - FLAGS.csv: ``client_id,date,score,severity,reasons`` (reasons joined by `` / ``).
 """
 
@@ -134,15 +137,31 @@ def _date_col(table: _Table, col: str, required: bool) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-def read_entries_csv(path: str | Path, *, with_lines: bool = False) -> pd.DataFrame:
+def _id_col(table: _Table, col: str, required: bool) -> pd.Series:
+    """An id as the office wrote it (``A-012``, ``17``): any text, kept as text."""
+    raw = table.frame[col].astype(str)
+    if required:
+        _fail(table, raw == "", col, "is empty: a value is required")
+    return raw.where(raw != "", None)
+
+
+def read_entries_csv(
+    path: str | Path, *, with_lines: bool = False, text_ids: bool = False
+) -> pd.DataFrame:
     """Entries frame (see :mod:`checkin.signals.types`) from ENTRIES.csv, validated.
 
     ``with_lines`` adds a ``line`` column (the row's line in the file) for callers that
-    check more rules and must name the line, such as the history import."""
+    check more rules and must name the line, such as the history import. ``text_ids``
+    keeps client ids as the text in the file (the backtest); else they must be numbers."""
     t = _read(Path(path), ENTRY_COLUMNS)
+    cid = (
+        _id_col(t, "client_id", True)
+        if text_ids
+        else _int_col(t, "client_id", 0, 2**62, True).astype("int64")
+    )
     out = pd.DataFrame(
         {
-            "client_id": _int_col(t, "client_id", 0, 2**62, True).astype("int64"),
+            "client_id": cid,
             "date": _date_col(t, "date", True),
             "mood": _int_col(t, "mood", 1, 5, False),
             "fatigue": _int_col(t, "fatigue", 1, 5, False),
@@ -167,13 +186,20 @@ def read_entries_csv(path: str | Path, *, with_lines: bool = False) -> pd.DataFr
     return out
 
 
-def read_clients_csv(path: str | Path) -> pd.DataFrame:
-    """Clients frame (+ supporter_id) from CLIENTS.csv, validated."""
+def read_clients_csv(path: str | Path, *, text_ids: bool = False) -> pd.DataFrame:
+    """Clients frame (+ supporter_id) from CLIENTS.csv, validated. ``text_ids`` keeps client
+    and supporter ids as the text in the file; else they must be numbers. The optional
+    column ``answerable_from`` (YYYY-MM-DD, empty: as soon as active) is the first day the
+    client could answer (card or LINE): no day before it is an expected day."""
     t = _read(Path(path), CLIENT_FILE_COLUMNS)
     f = t.frame
-    cid = _int_col(t, "client_id", 0, 2**62, True).astype("int64")
+    if text_ids:
+        cid = _id_col(t, "client_id", True)
+        sup = _id_col(t, "supporter_id", False)
+    else:
+        cid = _int_col(t, "client_id", 0, 2**62, True).astype("int64")
+        sup = _int_col(t, "supporter_id", 0, 2**62, False)
     _fail(t, cid.duplicated(), "client_id", "appears twice")
-    sup = _int_col(t, "supporter_id", 0, 2**62, False)
     stage = f["stage"].str.lower()
     _fail(t, ~stage.isin([*STAGES, ""]), "stage", f"is not one of {', '.join(STAGES)}")
     wd = f["workdays"]
@@ -182,6 +208,11 @@ def read_clients_csv(path: str | Path) -> pd.DataFrame:
     af = _date_col(t, "active_from", False)
     at = _date_col(t, "active_to", False)
     _fail(t, af.notna() & at.notna() & (at < af), "active_to", "is before active_from")
+    answerable = (
+        _date_col(t, "answerable_from", False)
+        if "answerable_from" in f
+        else pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]")
+    )
     return pd.DataFrame(
         {
             "client_id": cid,
@@ -190,6 +221,7 @@ def read_clients_csv(path: str | Path) -> pd.DataFrame:
             "workdays": wd.where(wd != "", "01234"),
             "active_from": af,
             "active_to": at,
+            "answerable_from": answerable,
         }
     )
 
@@ -204,9 +236,12 @@ def replay(
     """Alarms of every morning from ``start`` to ``end`` (inclusive), after the cooldown.
 
     Columns: client_id, date, kind, severity, score, reasons (joined text), status.
+    Client ids may be any text (``A-012``): the engine works on codes, the result carries
+    the ids as given.
     """
     mornings = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     clients = normalize_clients(clients, entries)
+    entries, clients, keys = _encode_ids(entries, clients)
     dets: list[pd.DataFrame] = []
     cands: list[pd.DataFrame] = []
     for i in range(0, len(mornings), MORNINGS_PER_PASS):
@@ -230,7 +265,22 @@ def replay(
             text = " / ".join(r.text for r in fc.reasons)
             rows.append((fc.client_id, m.date(), fc.kind, fc.severity, fc.score, text, st))
     out = pd.DataFrame(rows, columns=columns)
+    if keys is not None:
+        out["client_id"] = keys[out["client_id"].to_numpy()]
     return order(out.rename(columns={"date": "morning"})).rename(columns={"morning": "date"})
+
+
+def _encode_ids(
+    entries: pd.DataFrame, clients: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+    """Text client ids as integer codes for the engine, and the ids by code (None when the
+    ids are integers already)."""
+    if all(pd.api.types.is_integer_dtype(f["client_id"]) for f in (entries, clients)):
+        return entries, clients, None
+    keys = pd.Index(pd.unique(pd.concat([clients["client_id"], entries["client_id"]]).astype(str)))
+    entries = entries.assign(client_id=keys.get_indexer(entries["client_id"].astype(str)))
+    clients = clients.assign(client_id=keys.get_indexer(clients["client_id"].astype(str)))
+    return entries, clients, keys.to_numpy(dtype=object)
 
 
 def write_flags_csv(flags: pd.DataFrame, path: str | Path) -> None:

@@ -76,8 +76,8 @@ def backtest(
     """Replay every morning from START to END and write the flags raised to FLAGS.csv."""
     t0 = time.perf_counter()
     try:
-        entries = read_entries_csv(entries_path)
-        clients = read_clients_csv(clients_path) if clients_path else None
+        entries = read_entries_csv(entries_path, text_ids=True)
+        clients = read_clients_csv(clients_path, text_ids=True) if clients_path else None
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     if len(entries) == 0:

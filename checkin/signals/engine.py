@@ -59,7 +59,7 @@ def normalize_clients(clients: pd.DataFrame | None, entries: pd.DataFrame) -> pd
     if "workdays" not in c:
         c["workdays"] = "01234"
     c["workdays"] = c["workdays"].astype(object).where(c["workdays"].notna(), "01234").astype(str)
-    for col in ("active_from", "active_to"):
+    for col in ("active_from", "active_to", "answerable_from"):
         if col not in c:
             c[col] = pd.NaT
         c[col] = pd.to_datetime(c[col])
@@ -233,6 +233,9 @@ def _expected_days(grid: Grid, closed_days: pd.DataFrame | None = None) -> np.nd
     exp &= ~(day_vals[None, :] > at[:, None])
     if closed_days is not None and len(closed_days):
         exp &= ~_closed_mask(c, closed_days, days)
+    # No expected day before the client could answer (first card or LINE link, or first
+    # answer); NaT: as soon as active.
+    exp &= ~(day_vals[None, :] < c["answerable_from"].to_numpy()[:, None])
     return exp
 
 
@@ -467,6 +470,7 @@ def _detect(
     out["silent_days"] = silent
     out["answer_rate"] = rate
     out["habit_expected"] = hab_exp
+    out["habit_answered"] = hab_ans
     out["silence_prob"] = (1.0 - rate) ** silent
     out["days_since_entry"] = np.where(any_ans, L - last_pos, L + 1)
     out["last_entry_offset"] = np.where(any_ans, L - last_pos, -1)
@@ -485,6 +489,7 @@ def _detect(
     af = np.repeat(clients["active_from"].to_numpy(), m)
     at = np.repeat(clients["active_to"].to_numpy(), m)
     mo = det["morning"].to_numpy()
+    det["answerable_from"] = np.repeat(clients["answerable_from"].to_numpy(), m)
     active = ~(mo < af) & ~(mo > at)
     return det[active].reset_index(drop=True)
 

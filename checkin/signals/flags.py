@@ -28,6 +28,7 @@ from checkin.signals.params import (
     DROP_Z,
     HIGH_FACTOR,
     LAST_ANSWERS,
+    LOOKBACK_DAYS,
     MISS_FAST_ALPHA,
     MISS_FAST_SILENT,
     NEW_CLIENT_FACTOR,
@@ -73,6 +74,8 @@ REASON_COLUMNS = frozenset(
         "cusum_without_worst",
         "ewma",
         "habit_expected",
+        "habit_answered",
+        "answerable_from",
     ]
     + [f"{s}_last{j}" for s in ("comp", "age") for j in range(1, LAST_ANSWERS + 1)]
     + [f"{i}_{s}" for i in ITEMS for s in ("usual", "spread", "run_mean", "run_worse_days")]
@@ -337,11 +340,12 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
                 "bad_then_silent",
                 f"最後の記録がふだんよりはっきり悪く (ふだんのばらつきの{c1:.1f}倍)、"
                 f"そのあと記録する予定の日に{silent}日記録がありません"
-                f" (ふだんは予定日の{r.answer_rate:.0%}に記録)",
+                f" ({own_habit_text(r)})",
                 {
                     "composite_latest": _f(c1),
                     "expected_days_silent": silent,
                     "usual_answer_rate": _f(r.answer_rate),
+                    **own_habit_values(r),
                 },
             )
         )
@@ -395,27 +399,69 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
     return tuple(out)
 
 
+def habit_known(r: Any) -> bool:
+    """Whether the client has shown an answering habit: ``UNKNOWN_HABIT_DAYS`` expected days
+    seen up to their latest answer. Until then (the warm-up) missed days are judged with a
+    longer silence and no reason quotes a habit."""
+    return int(r.habit_expected) >= UNKNOWN_HABIT_DAYS
+
+
+def own_habit_values(r: Any) -> dict[str, Any]:
+    exp, ans = int(r.habit_expected), int(r.habit_answered)
+    return {
+        "habit_expected_days": exp,
+        "habit_answered_days": ans,
+        "own_answer_rate": _f(ans / exp) if exp else None,
+    }
+
+
+def own_habit_text(r: Any) -> str:
+    """The client's own answering habit in plain numbers (known habits only)."""
+    exp, ans = int(r.habit_expected), int(r.habit_answered)
+    return f"ふだんは記録する予定の日の{ans / max(exp, 1):.0%}に記録: {exp}日のうち{ans}日"
+
+
+HABIT_UNKNOWN = "まだ ふだんの記録の傾向は わかりません"
+
+
 def missing_reasons(r: Any) -> tuple[Reason, ...]:
+    """The reason of a missed-entries flag. A known habit is quoted in the client's own
+    numbers; during the warm-up the reason says the habit is not known yet and, when the
+    client has not answered since they could (card or LINE), since when."""
     silent = int(r.silent_days)
+    morning = pd.Timestamp(r.morning)
+    last = None
     if r.last_entry_offset > 0:
-        last = pd.Timestamp(r.morning) - pd.Timedelta(days=int(r.last_entry_offset))
-        since_txt = f"最後の記録: {jp_date(last)}"
-        last_s: str | None = str(last.date())
-    else:
-        since_txt = "この8週間、記録がありません"
-        last_s = None
-    return (
-        Reason(
-            "missed_entries",
+        last = morning - pd.Timedelta(days=int(r.last_entry_offset))
+    last_s = None if last is None else str(last.date())
+    known = habit_known(r) and last is not None  # a known habit has a latest answer
+    values: dict[str, Any] = {
+        "expected_days_silent": silent,
+        "last_entry": last_s,
+        "habit_known": known,
+        **own_habit_values(r),
+    }
+    af = pd.Timestamp(r.answerable_from) if not pd.isna(r.answerable_from) else None
+    if known and last is not None:
+        values["usual_answer_rate"] = _f(r.answer_rate)
+        text = (
             f"記録する予定の日に{silent}日続けて記録がありません"
-            f" (ふだんは予定日の{r.answer_rate:.0%}に記録、{since_txt})",
-            {
-                "expected_days_silent": silent,
-                "usual_answer_rate": _f(r.answer_rate),
-                "last_entry": last_s,
-            },
-        ),
-    )
+            f" ({own_habit_text(r)}、最後の記録: {jp_date(last)})"
+        )
+    elif last is not None:
+        text = (
+            f"記録する予定の日に{silent}日続けて記録がありません"
+            f" (最後の記録: {jp_date(last)}。{HABIT_UNKNOWN})"
+        )
+    elif af is not None and morning - af <= pd.Timedelta(days=LOOKBACK_DAYS):
+        values["answerable_from"] = str(af.date())
+        text = (
+            f"{jp_date(af)}にカードかLINEで記録できるようになってから、"
+            f"記録する予定の日に{silent}日 記録がありません ({HABIT_UNKNOWN})"
+        )
+    else:
+        text = f"この8週間、記録がありません (記録する予定の日{silent}日。{HABIT_UNKNOWN})"
+    return (Reason("missed_entries", text, values),)
 
 
 def to_candidates(det: pd.DataFrame, cand: pd.DataFrame) -> list[FlagCandidate]:

@@ -9,7 +9,9 @@ from typing import Any
 # entries: client_id, date (datetime64[ns], local date), mood, fatigue, sleep_hours,
 #          sleep_quality, wants_contact (bool), note (str or None)
 # clients: client_id, stage (str), workdays (digits Monday=0, e.g. "01234"),
-#          active_from (datetime64 or NaT), active_to (datetime64 or NaT)
+#          active_from (datetime64 or NaT), active_to (datetime64 or NaT),
+#          optional answerable_from (datetime64 or NaT: the first day the client could
+#          answer, card or LINE; no day before it is expected; NaT: as soon as active)
 ENTRY_COLUMNS = [
     "client_id",
     "date",

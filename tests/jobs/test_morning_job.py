@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import jobs.morning
 from checkin.models import Flag, JobRun, JobState, Office, RunStatus
+from checkin.services.links import issue_link
 from jobs.base import JobContext
 from jobs.morning import JOB_ID, morning_signals
 from jobs.registry import JobSpec
@@ -100,6 +101,9 @@ def test_a_crash_in_the_middle_loses_nothing_and_the_rerun_finishes(
     db: Session, world: World, make_ctx: Callable[..., JobContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_entry(db, world.client_a, YESTERDAY, wants_contact=True)
+    # the other office's client got a card a month ago and never answered
+    issue_link(db, world.other_client, now=tokyo(10, day=DAY - timedelta(days=30)))
+    db.commit()
     real = jobs.morning.run_offices_morning
 
     def crash_with_second_office(

@@ -188,3 +188,68 @@ def test_backtest_with_a_saved_ranker_and_the_evaluate_command(
     assert res.exit_code == 0, res.output
     for method in ("engine (rules-3)", "yesterday mood <= 2", "days since entry >= 3"):
         assert f"| {method} |" in res.output
+
+
+def _text_id(cid: int) -> str:
+    # ids as offices export them: letters, dashes, leading zeros, Japanese
+    return ["A-{:03d}", "c{}", "利用者-{}", "{:05d}"][cid % 4].format(cid)
+
+
+def test_backtest_accepts_any_id_text_and_returns_it(
+    office_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ep, cp = office_files
+    e, c = pd.read_csv(ep, dtype=str, keep_default_na=False), pd.read_csv(cp, dtype=str)
+    e["client_id"] = [_text_id(int(x)) for x in e["client_id"]]
+    c["client_id"] = [_text_id(int(x)) for x in c["client_id"]]
+    c["supporter_id"] = "S-" + c["supporter_id"]
+    ep2, cp2 = tmp_path / "entries_text.csv", tmp_path / "clients_text.csv"
+    e.to_csv(ep2, index=False)
+    c.to_csv(cp2, index=False)
+    period = ["--start", "2025-06-01", "--end", "2025-07-31"]
+    outs = []
+    for entries, clients, name in ((ep, cp, "num.csv"), (ep2, cp2, "text.csv")):
+        out = tmp_path / name
+        args = ["--entries", str(entries), "--clients", str(clients), "--out", str(out)]
+        res = CliRunner().invoke(backtest, [*args, *period])
+        assert res.exit_code == 0, res.output
+        outs.append(pd.read_csv(out, dtype=str))
+    numeric, text = outs
+    assert len(numeric) > 10
+    assert {x[:2] for x in text["client_id"]} >= {"A-", "利用", "00"}
+    # the same flags, each carrying the id as written in the files
+    want = numeric.assign(client_id=[_text_id(int(x)) for x in numeric["client_id"]])
+    key = ["date", "client_id", "severity", "score", "reasons"]
+    pd.testing.assert_frame_equal(
+        text.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
+    )
+    # an empty id is still refused, naming the line
+    e.loc[e.index[3], "client_id"] = ""
+    e.to_csv(ep2, index=False)
+    res = _run(tmp_path, ep2.read_text(encoding="utf-8"))
+    assert res.exit_code != 0 and "line 5, column 'client_id'" in res.output
+    assert "is empty" in res.output
+
+
+def test_backtest_answerable_from_column_is_optional_and_respected(tmp_path: Path) -> None:
+    # Client A-1 answers every weekday; B-2 and C-3 never answer. C-3 had no card until the
+    # last morning (answerable_from): only B-2 is flagged for missed entries.
+    days = pd.bdate_range("2026-01-05", "2026-03-02")
+    rows = [f"A-1,{d.date()},4,2,7.0,4,false," for d in days]
+    entries = ENTRIES_HEADER + "\n" + "\n".join(rows) + "\n"
+    clients = (
+        f"{CLIENTS_HEADER},answerable_from\n"
+        "A-1,,adjustment,2026-01-05,,01234,\n"
+        "B-2,,adjustment,2026-01-05,,01234,\n"
+        "C-3,,adjustment,2026-01-05,,01234,2026-03-03\n"
+    )
+    ep, cp = tmp_path / "ENTRIES.csv", tmp_path / "CLIENTS.csv"
+    ep.write_text(entries, encoding="utf-8")
+    cp.write_text(clients, encoding="utf-8")
+    out = tmp_path / "f.csv"
+    args = ["--entries", str(ep), "--clients", str(cp), "--out", str(out)]
+    res = CliRunner().invoke(backtest, [*args, "--start", "2026-03-03", "--end", "2026-03-03"])
+    assert res.exit_code == 0, res.output
+    flags = pd.read_csv(out, dtype=str)
+    assert flags["client_id"].tolist() == ["B-2"]
+    assert "まだ ふだんの記録の傾向は わかりません" in flags["reasons"].iloc[0]
