@@ -231,8 +231,8 @@ def test_settings_are_saved_and_audited(
         mail_detail="initials",
         phone="０３−１２３４−５６７８",
         open_weekday=["0", "1", "2", "3", "4", "5"],
-        opens_at="09:00",
-        closes_at="18:00",
+        opens_at="9:00",  # as typed where the browser has no time picker
+        closes_at="１８:００",
     )
     assert status == 200 and "保存しました" in page
     db.expire_all()
@@ -265,6 +265,7 @@ def test_settings_are_saved_and_audited(
         ({"phone": "call me"}, "phone", "電話番号は数字とハイフンで"),
         ({"open_weekday": []}, "open_weekdays", "1つ以上選んでください"),
         ({"opens_at": "9時"}, "opens_at", "9:00 のように"),
+        ({"opens_at": "9:00", "closes_at": "25:00"}, "closes_at", "9:00 のように"),
         ({"opens_at": "09:00"}, "closes_at", "両方入れてください"),
         ({"opens_at": "18:00", "closes_at": "09:00"}, "closes_at", "開く時刻より後"),
     ],
@@ -314,8 +315,15 @@ def test_closed_days_are_added_listed_and_removed(
         data={"csrf_token": token, "closed_day": "2026-08-13", "closed_note": ""},
     )
     assert dup.status_code == 400 and "すでに休みの日に入っています" in dup.get_data(as_text=True)
-    bad = client.post("/admin/office/closed-days", data={"csrf_token": token, "closed_day": "x"})
-    assert bad.status_code == 400 and "2026-12-29 のように" in bad.get_data(as_text=True)
+    for wrong in ("x", "2026-02-30", "13/08/2026"):
+        bad = client.post(
+            "/admin/office/closed-days", data={"csrf_token": token, "closed_day": wrong}
+        )
+        assert bad.status_code == 400 and "2026-12-29 のように" in bad.get_data(as_text=True)
+    slash = client.post(
+        "/admin/office/closed-days", data={"csrf_token": token, "closed_day": "2026/12/31"}
+    )
+    assert slash.status_code == 303  # as Japanese Excel writes dates
     rows = list(db.scalars(select(OfficeClosedDay).where(OfficeClosedDay.note == "お盆")))
     assert len(rows) == 1
     other = db.scalar(select(OfficeClosedDay).where(OfficeClosedDay.note == "よそ"))
@@ -331,7 +339,7 @@ def test_closed_days_are_added_listed_and_removed(
     db.expire_all()
     assert db.scalar(select(OfficeClosedDay).where(OfficeClosedDay.note == "お盆")) is None
     actions = list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions.count("office.closed_day.add") == 1
+    assert actions.count("office.closed_day.add") == 2  # 8/13 and 12/31
     assert actions.count("office.closed_day.remove") == 1
 
 

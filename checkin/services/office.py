@@ -250,8 +250,20 @@ def _hour(value: str) -> int | None:
     return int(v)
 
 
+DATE_RE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")  # 2026-08-13, 2026/8/13
+TIME_RE = re.compile(r"(\d{1,2})[:：](\d{2})(?::\d{2})?")
+
+
 def _time(value: str) -> time | None:
-    return time.fromisoformat(value.strip()[:5]) if value.strip() else None
+    """``9:00``, ``09:00`` or ``09:00:00`` (full-width digits too); None when empty.
+    Raises ValueError for anything else."""
+    v = unicodedata.normalize("NFKC", value).strip()
+    if not v:
+        return None
+    m = TIME_RE.fullmatch(v)
+    if m is None:
+        raise ValueError(v)
+    return time(int(m.group(1)), int(m.group(2)))  # ValueError past 23:59
 
 
 def normalise_phone(value: str) -> str | None:
@@ -364,7 +376,10 @@ def add_closed_day(
     errors: dict[str, str] = {}
     parsed = None
     try:
-        parsed = date.fromisoformat(day.strip().replace("/", "-"))
+        m = DATE_RE.fullmatch(unicodedata.normalize("NFKC", day).strip())
+        if m is None:
+            raise ValueError(day)
+        parsed = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         errors["closed_day"] = _l("日付を 2026-12-29 のように入れてください。")
     note = note.strip()
