@@ -64,6 +64,7 @@ def test_card_page_reloads_prints_and_many_at_once(
     )
     assert breaks == ["page", "page", "auto"]
     page.screenshot(path=str(shots / "client-cards-print.png"), full_page=True)
+    state = ctx.storage_state()
     pdf = page.pdf(path=str(shots / "client-cards.pdf"), format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 3  # one A4 page per client
     ctx.close()
@@ -74,6 +75,24 @@ def test_card_page_reloads_prints_and_many_at_once(
     p2.goto(link)
     expect(p2.locator("h1")).to_contain_text(world.client_a.name)
     phone.close()
+    page = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ja-JP", storage_state=state
+    ).new_page()
+    page.goto(f"{live_server}/clients/{world.client_a.id}/card")
+    expect(page.locator("#card-unavailable")).to_contain_text("もう一度 表示できません")
+    expect(page.locator(".client-link")).to_have_count(0)
+
+    # Asking for A's card again in bulk asks first (without JavaScript: a page of buttons).
+    page.goto(f"{live_server}/clients/cards")
+    page.screenshot(path=str(shots / "client-cards-choose.png"), full_page=True)
+    page.check(f"#pick-{world.client_a.id}")
+    page.check(f"#pick-{world.client_b.id}")
+    page.get_by_role("button", name="選んだ 利用者の カードを 作って 印刷する").click()
+    expect(page.locator("#in-use")).to_have_text(re.compile(world.client_a.name))
+    page.screenshot(path=str(shots / "client-cards-confirm.png"), full_page=True)
+    page.get_by_role("button", name="置きかえて 全員の カードを 作る").click()
+    expect(page.locator(".card-page")).to_have_count(2)
+    assert link not in [a.get_attribute("href") for a in page.locator(".client-link").all()]
 
 
 def test_an_old_card_on_a_phone_says_whom_to_call(
