@@ -324,6 +324,7 @@ def test_a_new_staff_member_must_choose_their_password_first(
     assert resp.status_code == 302 and resp.headers["Location"] == "/account/password"
     page = new.get("/account/password").get_data(as_text=True)
     assert "自分だけが知っているパスワードに変えてください" in page
+    assert 'href="/alerts"' not in page  # no menu that would only lead back here
     # Nothing else is reachable, not even by POST, until the password is changed.
     for path in ("/alerts", "/clients", f"/clients/{world.client_a.id}", "/"):
         resp = new.get(path)
