@@ -629,3 +629,12 @@ def test_each_role_lands_on_its_own_work(
     admin = make_admin(db, world)
     boss = app.test_client()
     assert login(boss, admin.login, PASSWORD).headers["Location"] == "/alerts?all=1"
+
+
+def test_a_login_with_a_nul_byte_or_too_long_is_just_wrong(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    for typed in ("sato\x00", "x" * 5000):
+        resp = login(client, typed, "wrong password")
+        assert resp.status_code == 401, typed[:10]
+    assert count(db, LoginAttempt) == 2
