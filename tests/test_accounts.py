@@ -324,6 +324,7 @@ def test_a_new_staff_member_must_choose_their_password_first(
     assert resp.status_code == 302 and resp.headers["Location"] == "/account/password"
     page = new.get("/account/password").get_data(as_text=True)
     assert "自分だけが知っているパスワードに変えてください" in page
+    assert 'href="/alerts"' not in page  # no menu that would only lead back here
     # Nothing else is reachable, not even by POST, until the password is changed.
     for path in ("/alerts", "/clients", f"/clients/{world.client_a.id}", "/"):
         resp = new.get(path)
@@ -628,3 +629,12 @@ def test_each_role_lands_on_its_own_work(
     admin = make_admin(db, world)
     boss = app.test_client()
     assert login(boss, admin.login, PASSWORD).headers["Location"] == "/alerts?all=1"
+
+
+def test_a_login_with_a_nul_byte_or_too_long_is_just_wrong(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    for typed in ("sato\x00", "x" * 5000):
+        resp = login(client, typed, "wrong password")
+        assert resp.status_code == 401, typed[:10]
+    assert count(db, LoginAttempt) == 2

@@ -180,6 +180,10 @@ def test_service_manager_sees_the_office_overview(
     page.fill("#login", manager)
     page.fill("#password", seeded.password)
     page.get_by_role("button", name="ログイン").click()
+    # The first screen is the office-wide list: every open flag of the office.
+    page.wait_for_url("**/alerts?all=1")
+    assert page.locator("li.flag").count() >= 1
+    assert "対応が必要なアラートはありません" not in page.locator("main").inner_text()
     page.get_by_role("link", name="事業所", exact=True).click()
     page.wait_for_url("**/overview")
     assert page.locator("#clients tbody tr").count() == 30

@@ -115,7 +115,8 @@ def attempt_login(
     answer. Failures and lockouts go to the audit log (the address, never a password nor
     a login that belongs to nobody). Commits."""
     db = get_db()
-    login = request.form.get("login", "")
+    # PostgreSQL refuses NUL in text: such a login is simply one that belongs to nobody.
+    login = request.form.get("login", "").replace("\x00", "")
     address = request.remote_addr
     at = now()
     lock = login_throttle.current_lock(db, kind, login, address, now=at)
