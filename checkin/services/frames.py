@@ -96,12 +96,14 @@ def add_answerable_from(
             "answer": pd.to_datetime(found["answer"]).astype("datetime64[ns]"),
         }
     )
-    first = days.min(axis=1).fillna(pd.Timestamp(not_yet)).astype("datetime64[ns]")
-    by_client = dict(zip(found["client_id"].tolist(), first.tolist(), strict=True))
+    first = pd.Series(days.min(axis=1).to_numpy(), index=found["client_id"].to_numpy())
     out = clients.copy()
-    out["answerable_from"] = pd.to_datetime(
-        [by_client.get(int(c), pd.Timestamp(not_yet)) for c in out["client_id"]]
-    ).astype("datetime64[ns]")
+    out["answerable_from"] = (
+        first.reindex(out["client_id"].to_numpy())
+        .fillna(pd.Timestamp(not_yet))
+        .astype("datetime64[ns]")
+        .to_numpy()
+    )
     return out
 
 

@@ -299,14 +299,14 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
             Reason(
                 "trend_accumulated",
                 f"ふだんより調子の悪い日が積み重なっています"
-                f" (直近{run}日のうち記録{int(r.run_answers)}日、悪い日{bad}日、"
-                f"累積{max(r.cusum_raw, r.cusum):.1f}/基準{h:.1f})",
+                f" (この{run}日で記録{int(r.run_answers)}日、うち悪い日{bad}日)",
                 {
                     "run_days": run,
                     "answers": int(r.run_answers),
                     "bad_days": bad,
                     "cusum": _f(max(r.cusum_raw, r.cusum)),
                     "threshold": h,
+                    "detail": f"累積{max(r.cusum_raw, r.cusum):.1f}/基準{h:.1f}",
                 },
             )
         )
@@ -319,8 +319,14 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
             Reason(
                 "sharp_drop",
                 f"急に悪くなっています: 最近{age}日間の記録{k}回がどれもふだんよりはっきり悪く、"
-                f"毎回{items}項目以上が悪化しています (ふだんのばらつきの{comp:.1f}倍以上)",
-                {"answers": k, "days": age, "items": items, "composite_min": _f(comp)},
+                f"毎回{items}項目以上が悪化しています",
+                {
+                    "answers": k,
+                    "days": age,
+                    "items": items,
+                    "composite_min": _f(comp),
+                    "detail": f"ふだんのばらつきの{comp:.1f}倍以上",
+                },
             )
         )
     if fired.get("drop_slope"):
@@ -328,9 +334,13 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
         out.append(
             Reason(
                 "falling_drop",
-                f"悪くなり続けています: 最近の記録2回がどちらもふだんよりはっきり悪く、"
-                f"後の日のほうが悪くなっています (ふだんのばらつきの{c2:.1f}倍→{c1:.1f}倍)",
-                {"composite_older": _f(c2), "composite_latest": _f(c1)},
+                "悪くなり続けています: 最近の記録2回がどちらもふだんよりはっきり悪く、"
+                "後の日のほうが悪くなっています",
+                {
+                    "composite_older": _f(c2),
+                    "composite_latest": _f(c1),
+                    "detail": f"ふだんのばらつきの{c2:.1f}倍→{c1:.1f}倍",
+                },
             )
         )
     if fired.get("bad_silent"):
@@ -338,10 +348,11 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
         out.append(
             Reason(
                 "bad_then_silent",
-                f"最後の記録がふだんよりはっきり悪く (ふだんのばらつきの{c1:.1f}倍)、"
+                f"最後の記録がふだんよりはっきり悪く、"
                 f"そのあと記録する予定の日に{silent}日記録がありません"
                 f" ({own_habit_text(r)})",
                 {
+                    "detail": f"最後の記録: ふだんのばらつきの{c1:.1f}倍",
                     "composite_latest": _f(c1),
                     "expected_days_silent": silent,
                     "usual_answer_rate": _f(r.answer_rate),
@@ -375,9 +386,12 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
     }
     thresholds = {"mood": 0.5, "fatigue": 0.5, "sleep_quality": 0.5, "sleep_hours": 0.75}
     sign = {"mood": -1, "fatigue": 1, "sleep_quality": -1, "sleep_hours": -1}
+    said = {item for item in STREAK_ITEMS if fired.get(f"streak_{item}")}
     for item in ITEMS:
         usual, mean = getattr(r, f"{item}_usual"), getattr(r, f"{item}_run_mean")
         n = int(getattr(r, f"{item}_run_worse_days"))
+        if item in said:  # its streak already says it: no reason twice
+            continue
         if np.isnan(mean) or sign[item] * (mean - usual) < thresholds[item]:
             continue
         out.append(
@@ -391,9 +405,11 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
         out.append(
             Reason(
                 "trend_worsening",
-                f"この{RECENT_DAYS}日で少しずつ悪くなっています"
-                f" (ふだんとの差が1日あたり{r.slope:+.2f}ずつ変化)",
-                {"slope_per_day": _f(r.slope)},
+                f"この{RECENT_DAYS}日で少しずつ悪くなっています",
+                {
+                    "slope_per_day": _f(r.slope),
+                    "detail": f"ふだんとの差が1日あたり{r.slope:+.2f}ずつ変化",
+                },
             )
         )
     return tuple(out)

@@ -283,6 +283,9 @@ def test_fatigue_rising_on_its_own_is_flagged_with_its_own_reason(entries, clien
     assert len(trend) == 1
     codes = {r.code for r in trend[0].reasons}
     assert "fatigue_streak" in codes and "trend_accumulated" not in codes
+    # fatigue is said once: the streak, not also "worse than usual"
+    assert "fatigue_worse_than_usual" not in codes
+    assert sum("疲れ" in r.text for r in trend[0].reasons) == 1
     reason = next(r for r in trend[0].reasons if r.code == "fatigue_streak")
     m = re.fullmatch(
         r"疲れが本人のふだんより強い日が(\d)日続いています \(平均(\d\.\d)→(\d\.\d)\)", reason.text
@@ -341,7 +344,8 @@ def test_two_clearly_bad_days_in_a_row_are_a_sharp_drop_even_when_self_driving(
     drop = next(r for r in trend[0].reasons if r.code == "sharp_drop")
     assert drop.values["answers"] == 2 and drop.values["days"] == 2
     assert "記録2回" in drop.text and "最近2日間" in drop.text
-    m = re.search(r"ばらつきの(\d+\.\d)倍以上", drop.text)
+    assert "ばらつき" not in drop.text  # the statistics are behind 「くわしく」
+    m = re.search(r"ばらつきの(\d+\.\d)倍以上", drop.values["detail"])
     assert m is not None and float(m.group(1)) == round(drop.values["composite_min"], 1) > 1.0
     one = compute_flags(
         pd.concat([base, bad([monday + timedelta(days=1)])]), cl, monday + timedelta(days=2)
@@ -430,7 +434,7 @@ def test_a_clearly_bad_answer_then_silence_on_a_usual_answer_day_is_a_watch(
     assert reason.values["expected_days_silent"] == 1
     assert reason.values["usual_answer_rate"] >= 0.9
     assert "そのあと記録する予定の日に1日記録がありません" in reason.text
-    m = re.search(r"ふだんのばらつきの(\d+\.\d)倍", reason.text)
+    m = re.search(r"ふだんのばらつきの(\d+\.\d)倍", reason.values["detail"])
     assert m is not None and float(m.group(1)) == round(reason.values["composite_latest"], 1)
     assert reason.values["composite_latest"] > 1.0
     assert not [f for f in flags[wednesday] if f.client_id == 1 and f.kind == "missing"]
