@@ -74,7 +74,12 @@ def load_demo(base_url: str) -> None:
     help="Where received mails are written as .eml files [default: instance/mail].",
 )
 def demo_cmd(host: str, port: int, mail_dir: Path | None) -> None:
-    from checkin.mailsink import MailSink
+    try:
+        from checkin.mailsink import MailSink
+    except ImportError as e:  # aiosmtpd is a development dependency
+        raise click.ClickException(
+            f"the demo's mail sink needs {e.name}: pip install -c requirements.lock -e '.[dev]'"
+        ) from e
 
     base_url = f"http://{host}:{port}"
     os.environ.setdefault("CHECKIN_ENV", "development")
