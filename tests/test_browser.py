@@ -40,7 +40,7 @@ def test_client_checks_in_on_a_phone(
     )
     page = ctx.new_page()
     page.goto(f"{live_server}/c/{token}")
-    expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(client.name)))
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\s*" + re.escape(client.name)))
     # Nothing is wider than the screen, and every choice is a comfortable tap target.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     for name in ("mood", "fatigue", "sleep_quality"):
