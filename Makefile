@@ -4,16 +4,19 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Installed versions are locked: what passed in CI is what a new user gets (`make lock` upgrades).
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PORT ?= 8000
 
-.PHONY: demo test test-pg lint pytest screenshots system-deps install clean messages
+.PHONY: demo test test-pg lint pytest screenshots system-deps install lock clean messages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -25,11 +28,22 @@ $(MO): checkin/translations/en/LC_MESSAGES/messages.po $(STAMP)
 
 install: $(STAMP) $(MO)
 
-## Run the service with demo data on SQLite at http://127.0.0.1:8000
+## Upgrade the locked versions: the newest that pyproject.toml allows, resolved in a fresh
+## virtualenv, frozen into requirements.lock. Then run `make test` and commit the lock.
+lock:
+	rm -rf $(VENV)-lock
+	$(PY) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install -q --upgrade pip
+	$(VENV)-lock/bin/pip install -q -e '.[dev]'
+	{ sed -n '/^#/p' $(LOCK); $(VENV)-lock/bin/pip freeze --exclude-editable; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(VENV)-lock
+
+## Run the service with demo data on SQLite at http://127.0.0.1:8000 (make demo PORT=8080):
+## the web server, the scheduler and a local mail sink writing to instance/mail/.
 demo: install
 	$(BIN)/checkin init-db
-	$(BIN)/checkin seed-demo || echo "(demo data already loaded; delete instance/checkin.db to start again)"
-	$(BIN)/checkin serve
+	$(BIN)/checkin demo --port $(PORT)
 
 ## Lint, type-check and run every test (SQLite; set CHECKIN_TEST_DATABASE_URL for PostgreSQL)
 test: install system-deps node_modules/axe-core lint pytest
@@ -78,4 +92,4 @@ messages: install
 	$(BIN)/pybabel compile -d checkin/translations -l en --statistics
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-lock instance .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from checkin.bot.cli import line_remind, line_richmenu
 from checkin.db import make_engine, make_session_factory, transaction
+from checkin.demo_cli import demo_cmd
 from checkin.settings import load_settings
 from checkin.signals.commands import backtest, evaluate, frontier, tradeoff
 from checkin.timeutil import utcnow
@@ -47,7 +48,8 @@ def init_db() -> None:
 @main.command(
     "seed-demo",
     help="Load a demo office with 30 clients, 180 days of entries, outcomes and flag"
-    " feedback, and train its learned ranking.",
+    " feedback, and train its learned ranking; when it is already loaded, print its logins"
+    " and a fresh client link.",
 )
 @click.option(
     "--base-url",
@@ -56,33 +58,9 @@ def init_db() -> None:
     help="Where the service is reached, for the printed client link.",
 )
 def seed_demo_cmd(base_url: str) -> None:
-    from checkin.services.demo import seed_demo
-    from checkin.services.morning import run_all_offices
+    from checkin.demo_cli import load_demo
 
-    now = utcnow()
-    try:
-        with _unit_of_work() as session:
-            result = seed_demo(session, now=now)
-            runs = run_all_offices(session, now=now)
-    except RuntimeError as e:
-        raise click.ClickException(f"{e}; delete the database file to start again") from e
-    flags = sum(r.created for r in runs)
-    click.echo(f"demo office: {result.office.name}  ({flags} flags on this morning's list)")
-    ranking = result.ranking
-    if ranking is not None and ranking.trained:
-        row = ranking.row
-        auc = (row.metrics or {}).get("test_auc")
-        click.echo(
-            f"learned ranking: {row.version} ({row.n_positive} positive, {row.n_negative}"
-            f" negative labelled mornings; test AUC {auc:.2f})"
-        )
-    elif ranking is not None:
-        click.echo(f"learned ranking: stays on the rules ({ranking.row.fallback_reason})")
-    click.echo(f"staff logins (password: {result.password}):")
-    for login, name, role in result.logins:
-        click.echo(f"  {login:<10} {name}  [{role}]")
-    click.echo(f"client link for {result.link_client.name}:")
-    click.echo(f"  {base_url.rstrip('/')}/c/{result.link_token}")
+    load_demo(base_url)
 
 
 def _setup_link_lines(link: object) -> list[str]:
@@ -237,6 +215,7 @@ main.add_command(tradeoff)
 main.add_command(frontier)
 main.add_command(line_remind)
 main.add_command(line_richmenu)
+main.add_command(demo_cmd)
 
 
 def _safe_url(url: str) -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,8 @@ def test_a_new_office_sets_itself_up(
     page.fill("#login", "kanri")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    body = page.locator("body")
 
     # Two supporters.
     for login, name in (("yamada", "山田 一郎"), ("kimura", "木村 花")):
@@ -38,7 +41,7 @@ def test_a_new_office_sets_itself_up(
         page.fill("#login", login)
         page.fill("#password", "first password 1")
         page.get_by_role("button", name="登録").click()
-        assert "職員を登録しました" in page.content()
+        expect(body).to_contain_text("職員を登録しました")
     yamada = db.scalars(select(StaffUser).where(StaffUser.login == "yamada")).one()
 
     # Five clients by hand.
@@ -48,7 +51,7 @@ def test_a_new_office_sets_itself_up(
         page.select_option("#supporter_id", label="山田 一郎")
         page.fill("#hire_date", "2026-01-05")
         page.get_by_role("button", name="保存").click()
-        assert "保存しました" in page.content()
+        expect(body).to_contain_text("保存しました")
 
     # Thirty more from a spreadsheet, with a preview first.
     csv_path = tmp_path / "clients.csv"
@@ -63,10 +66,10 @@ def test_a_new_office_sets_itself_up(
     page.goto(f"{live_server}/clients/import")
     page.set_input_files("#file", str(csv_path))
     page.get_by_role("button", name="内容を確かめる").click()
-    assert "30行、問題はありません" in page.content()
+    expect(body).to_contain_text("30行、問題はありません")
     page.screenshot(path=str(shots / "import-preview.png"), full_page=True)
     page.get_by_role("button", name="30人を取り込む").click()
-    assert "30人を取り込みました" in page.content()
+    expect(body).to_contain_text("30人を取り込みました")
 
     # A year of their past entries.
     imported = db.scalars(select(Client).where(Client.name.like("取込 %"))).all()
@@ -82,8 +85,9 @@ def test_a_new_office_sets_itself_up(
     page.goto(f"{live_server}/clients/import/history")
     page.set_input_files("#file", str(history))
     page.get_by_role("button", name="内容を確かめる").click()
-    assert "30人" in page.content() and "問題はありません" in page.content()
-    page.locator("button.primary").click()
+    expect(page.locator("p.flash")).to_contain_text("30人")
+    expect(page.locator("p.flash")).to_contain_text("問題はありません")
+    page.get_by_role("button", name="件を取り込む").click()
     # The page streams its progress; wait for the last line, as a person would.
     page.locator("ol.progress li", has_text="件の記録を取り込みました").wait_for(timeout=60_000)
     assert db.scalar(select(func.count()).select_from(CheckIn)) == len(lines) - 1
@@ -92,13 +96,14 @@ def test_a_new_office_sets_itself_up(
     target = imported[0]
     page.goto(f"{live_server}/clients/{target.id}")
     page.get_by_role("button", name="記録用カードを作る").click()
-    assert page.locator(".qr svg").count() == 1
+    expect(page.locator(".qr svg")).to_have_count(1)
     page.screenshot(path=str(shots / "client-card.png"), full_page=True)
     link = page.locator(".client-link").get_attribute("href")
+    assert link is not None
     phone = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="ja-JP")
     p2 = phone.new_page()
     p2.goto(link)
-    assert target.name in p2.locator("h1").inner_text()
+    expect(p2.locator("h1")).to_contain_text(target.name)
     for name in ("mood", "fatigue", "sleep_quality"):
         p2.locator(f"label[for={name}-4]").click()
     p2.fill("#sleep_hours", "7")
@@ -109,16 +114,14 @@ def test_a_new_office_sets_itself_up(
     # A supporter leaves: deactivate, then hand their clients to the colleague.
     page.goto(f"{live_server}/admin/staff")
     page.locator("#staff-yamada").get_by_role("button", name="停止する").click()
-    from playwright.sync_api import expect
-
     expect(page.locator("h1")).to_have_text("アカウントの停止")  # asks first, says to whom
     expect(page.locator("main")).to_contain_text("山田 一郎さん")
     page.get_by_role("button", name="はい、停止します").click()
     page.wait_for_url("**/admin/reassign**")
-    assert "山田 一郎さんの担当" in page.content()
+    expect(body).to_contain_text("山田 一郎さんの担当")
     page.select_option("#supporter_id", label="木村 花")
     page.get_by_role("button", name="担当を変える").click()
-    assert "人の担当を変えました" in page.content()
+    expect(body).to_contain_text("人の担当を変えました")
     ctx.close()
     db.expire_all()
     left = db.scalar(

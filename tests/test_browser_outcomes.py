@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,20 +34,18 @@ def test_supporter_records_an_outcome_and_marks_a_flag_useful_on_a_phone(
     before = set(db.scalars(select(FlagFeedback.id)))  # the demo's history has verdicts
     first = page.locator("li.flag").first
     first.locator("form.feedback").get_by_role("button", name="役に立った", exact=True).click()
-    page.wait_for_load_state()
-    assert "「役に立った」と記録しました" in page.content()
+    expect(page.locator("main")).to_contain_text("「役に立った」と記録しました")
     db.expire_all()
     [new] = [fb for fb in db.scalars(select(FlagFeedback)) if fb.id not in before]
     assert new.useful is True
 
     page.locator("li.flag").first.locator(".client-name").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/clients/**")
     section = page.locator("#outcomes")
     section.locator("label[for=o-kind-sick_leave]").click()  # the radio's label
     section.locator("#o-note").fill("主治医の判断で2週間の休職")
     section.get_by_role("button", name="記録する").click()
-    page.wait_for_load_state()
-    assert "出来事を記録しました" in page.content()
+    expect(page.locator("main")).to_contain_text("出来事を記録しました")
     page.locator("#outcomes").screenshot(path=str(shots / "client-outcome-phone.png"))
     # axe on the outcome section only (the rest of the page is checked elsewhere)
     page.add_script_tag(path=str(AXE))
@@ -63,8 +62,7 @@ def test_supporter_records_an_outcome_and_marks_a_flag_useful_on_a_phone(
     item.locator(f"#o{outcome.id}-date").fill((TODAY - timedelta(days=1)).isoformat())
     item.locator(f"#o{outcome.id}-note").fill("体調不良で欠勤")
     item.get_by_role("button", name="訂正する").click()
-    page.wait_for_load_state()
-    assert "記録を訂正しました" in page.content()
+    expect(page.locator("main")).to_contain_text("記録を訂正しました")
     item = page.locator(f"#outcome-{outcome.id}")
     item.get_by_text("訂正・削除").click()  # open again, to show the forms
     page.locator("#outcomes").screenshot(path=str(shots / "client-outcome-correct-phone.png"))
@@ -81,9 +79,8 @@ def test_supporter_records_an_outcome_and_marks_a_flag_useful_on_a_phone(
     )
     # and delete it after all
     item.get_by_role("button", name="この記録を削除する").click()
-    page.wait_for_load_state()
-    assert "記録を削除しました" in page.content()
-    assert page.locator(f"#outcome-{outcome.id}").count() == 0
+    expect(page.locator("main")).to_contain_text("記録を削除しました")
+    expect(page.locator(f"#outcome-{outcome.id}")).to_have_count(0)
     db.expire_all()
     gone = db.get(Outcome, outcome.id)
     assert gone is not None and gone.deleted_at is not None

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from checkin.services import demo
@@ -32,19 +33,18 @@ def test_an_english_browser_gets_english_and_can_switch_to_japanese(
     page.fill("#password", seeded.password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/alerts")
-    assert page.locator("h1").inner_text().startswith("This morning's alerts")
-    assert page.locator("li.flag").count() >= 1
-    assert page.locator("li.flag .badge").first.inner_text() in ("Urgent", "High", "Watch")
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\s*This morning's alerts"))
+    expect(page.locator("li.flag .badge").first).to_have_text(re.compile("^(Urgent|High|Watch)$"))
     page.screenshot(path=str(shots / "alerts-en.png"), full_page=True)
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="日本語").click()
     page.wait_for_url("**/alerts")
-    assert page.locator("html").get_attribute("lang") == "ja"
-    assert page.locator("h1").inner_text().startswith("けさのアラート")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")  # the URL was already /alerts
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\s*けさのアラート"))
     # The choice is remembered (a cookie), over the browser's English.
     page.get_by_role("link", name="利用者").click()
-    assert page.locator("h1").inner_text() == "利用者"
+    expect(page.locator("h1")).to_have_text("利用者")
     ctx.close()
 
 
@@ -56,11 +56,11 @@ def test_a_client_switches_language_on_the_phone_without_javascript(
     ctx = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="ja-JP")
     page = ctx.new_page()
     page.goto(f"{live_server}/c/{token}")
-    assert page.locator("legend").first.inner_text() == "きょうの きもち"
+    expect(page.locator("legend").first).to_have_text("きょうの きもち")
     page.get_by_role("link", name="English").click()
     page.wait_for_url(f"**/c/{token}")
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("legend").first.inner_text() == "How do you feel today?"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the same URL, reloaded
+    expect(page.locator("legend").first).to_have_text("How do you feel today?")
     # The longer English labels still fit a small phone, as comfortable tap targets.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     for name in ("mood", "fatigue", "sleep_quality"):
@@ -73,7 +73,7 @@ def test_a_client_switches_language_on_the_phone_without_javascript(
     page.fill("#sleep_hours", "7")
     page.get_by_role("button", name="Send").click()
     page.wait_for_url("**/done**")
-    assert page.locator("h1").inner_text() == "Thank you"
+    expect(page.locator("h1")).to_have_text("Thank you")
     ctx.close()
 
 
@@ -92,14 +92,12 @@ def test_the_self_view_in_english_fits_a_small_phone(
     )
     page = ctx.new_page()
     page.goto(f"{live_server}/c/{token}/me")
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("#good-h").inner_text() == "What went well"
-    assert [c.inner_text() for c in page.locator("table.sv-grid caption").all()] == [
-        "Mood",
-        "Hours of sleep",
-        "Tiredness",
-    ]
-    assert page.locator("table.sv-grid tbody th").first.inner_text() == "This week"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#good-h")).to_have_text("What went well")
+    expect(page.locator("table.sv-grid caption")).to_have_text(
+        ["Mood", "Hours of sleep", "Tiredness"]
+    )
+    expect(page.locator("table.sv-grid tbody th").first).to_have_text("This week")
     # Nothing is wider than the screen, and no label spills out of its cell.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     spills = page.evaluate(
@@ -145,7 +143,7 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
         chart_drawn(page)
         titles = page.locator("#timeline-chart .tl-panel-title").all_inner_texts()
         assert titles[0] == "Events" and titles[1] == "Mood (5 is good)", titles
-        assert page.locator("#timeline-legend").inner_text().startswith("Usual range")
+        expect(page.locator("#timeline-legend")).to_have_text(re.compile(r"^\s*Usual range"))
         # Hovering a day reads it out in English.
         plot = page.locator("#timeline-chart .u-over").nth(1)
         plot.scroll_into_view_if_needed()
@@ -158,8 +156,7 @@ def test_the_client_timeline_in_english_fits_on_desktop_and_phone(
                 break
         assert re.search(r"Sleep (1 hour|\d+(\.\d+)? hours|-)( ·|$)", readout), readout
         page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
-        readout = page.locator("#timeline-readout").inner_text()
-        assert readout.startswith("6/10 (Wed) · "), readout
+        expect(page.locator("#timeline-readout")).to_have_text(re.compile(r"^6/10 \(Wed\) · "))
         # The event rows' names (drawn left of the plot) are not cut at the canvas's edge.
         edge = page.evaluate(
             """() => { const c = document.querySelector('#timeline-chart canvas');

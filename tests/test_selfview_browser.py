@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from checkin.services import demo
@@ -38,19 +39,14 @@ def test_client_checks_in_then_sees_their_weeks(
     page.wait_for_url("**/done**")
 
     good = page.locator("ul.good-list li")
-    assert good.count() >= 1
+    expect(good.first).to_be_visible()
     assert all(text.endswith("。") for text in good.all_inner_texts())
-    grids = page.locator("table.sv-grid")
-    assert grids.count() == 3
-    assert [c.inner_text() for c in page.locator("table.sv-grid caption").all()] == [
-        "きもち",
-        "ねた 時間",
-        "つかれ",
-    ]
+    expect(page.locator("table.sv-grid")).to_have_count(3)
+    expect(page.locator("table.sv-grid caption")).to_have_text(["きもち", "ねた 時間", "つかれ"])
     # Today's answer is in the pictures, told in words to screen readers.
     today = f"{NOW.month}/{NOW.day}(水)"
-    assert page.locator("table.sv-mood td.today .sr").inner_text() == f"{today} よい"
-    assert page.locator("table.sv-sleep td.today .sr").inner_text() == f"{today} 7.5時間"
+    expect(page.locator("table.sv-mood td.today .sr")).to_have_text(f"{today} よい")
+    expect(page.locator("table.sv-sleep td.today .sr")).to_have_text(f"{today} 7.5時間")
     # Nothing is wider than the screen; the day cells are large enough to see.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     box = page.locator("table.sv-mood td.today").bounding_box()
@@ -61,8 +57,8 @@ def test_client_checks_in_then_sees_their_weeks(
     page.goto(f"{live_server}/c/{token}")
     page.get_by_role("link", name="これまでの きろくを 見る").tap()
     page.wait_for_url("**/me")
-    assert page.locator("h1").inner_text() == f"{client.name}さんの これまでの きろく"
-    assert page.locator("table.sv-grid").count() == 3
+    expect(page.locator("h1")).to_have_text(f"{client.name}さんの これまでの きろく")
+    expect(page.locator("table.sv-grid")).to_have_count(3)
 
     # A hard day: the page starts with where to turn, not with praise.
     page.get_by_role("link", name="きょうの きろくを つける").tap()
@@ -70,9 +66,9 @@ def test_client_checks_in_then_sees_their_weeks(
     page.get_by_role("button", name="おくる").tap()
     page.wait_for_url("**/done**")
     help_box = page.locator(".help-box")
-    assert help_box.is_visible()
+    expect(help_box).to_be_visible()
     assert help_box.bounding_box()["y"] < page.locator("#good-h").bounding_box()["y"]
-    assert "つらい日も 記録できました。" in good.first.inner_text()
+    expect(good.first).to_contain_text("つらい日も 記録できました。")
     page.screenshot(path=str(shots / "client-selfview-hard-phone.png"), full_page=True)
     ctx.close()
 

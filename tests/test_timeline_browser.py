@@ -3,10 +3,12 @@ page still carries the data without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,8 +43,7 @@ def login(page: Any, live_server: str, who: str, password: str) -> None:
 
 
 def chart_drawn(page: Any) -> None:
-    page.wait_for_selector("#timeline-chart.drawn canvas")
-    assert page.locator("#timeline-chart canvas").count() == 4  # events + 3 series
+    expect(page.locator("#timeline-chart.drawn canvas")).to_have_count(4)  # events + 3 series
     box = page.locator("#timeline-chart canvas").first.bounding_box()
     assert box and box["width"] > 200
     # Something was painted: the canvas is not blank.
@@ -79,23 +80,23 @@ def test_the_timeline_draws_switches_range_and_passes_axe(
     chart_drawn(page)
     # With the chart drawn, the daily table folds away (still one click away) and the
     # legend shows.
-    assert page.locator("#timeline-table").get_attribute("open") is None
-    assert page.locator("#timeline-legend").is_visible()
-    assert page.locator(".range-switch [aria-current=page]").inner_text() == "1か月"
+    expect(page.locator("#timeline-table")).not_to_have_attribute("open", re.compile(".*"))
+    expect(page.locator("#timeline-legend")).to_be_visible()
+    expect(page.locator(".range-switch [aria-current=page]")).to_have_text("1か月")
     # Hovering a day reads it out in words.
     plot = page.locator("#timeline-chart .u-over").nth(1)  # the mood panel's plotting area
     plot.scroll_into_view_if_needed()
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
-    assert "6/10" in page.locator("#timeline-readout").inner_text()
+    expect(page.locator("#timeline-readout")).to_contain_text("6/10")
     page.locator("#timeline").screenshot(path=str(shots / "timeline.png"))
 
     page.get_by_role("link", name="3か月").click()
     page.wait_for_url("**range=3m**")
     chart_drawn(page)
-    assert page.locator(".range-switch [aria-current=page]").inner_text() == "3か月"
-    assert page.locator("#timeline-table tbody tr").count() == 91
+    expect(page.locator(".range-switch [aria-current=page]")).to_have_text("3か月")
+    expect(page.locator("#timeline-table tbody tr")).to_have_count(91)
     assert axe_violations(page) == []
     page.locator("#timeline").screenshot(path=str(shots / "timeline-3months.png"))
     # Grayscale: the series still differ by line style and point shape.
@@ -127,10 +128,10 @@ def test_without_javascript_the_data_is_a_table(
     login(page, live_server, client.supporter.login, seeded.password)
     page.goto(f"{live_server}/clients/{client.id}?range=week")
     table = page.locator("#timeline-table table")
-    assert table.is_visible()
-    assert table.locator("tbody tr").count() == 7
-    assert page.locator("#timeline-chart").inner_text().startswith("グラフを表示できません")
-    assert page.locator(".timeline-notes").is_visible()
+    expect(table).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(7)
+    expect(page.locator("#timeline-chart")).to_have_text(re.compile(r"^\s*グラフを表示できません"))
+    expect(page.locator(".timeline-notes")).to_be_visible()
     ctx.close()
 
 
@@ -148,25 +149,25 @@ def test_paging_back_and_forth_without_scripts_and_with_the_chart(
     login(page, live_server, client.supporter.login, seeded.password)
     page.goto(f"{live_server}/clients/{client.id}?range=week")
     chart_drawn(page)
-    assert page.get_by_role("link", name="次の期間 →").count() == 0  # ends today
+    expect(page.get_by_role("link", name="次の期間 →")).to_have_count(0)  # ends today
     first = page.locator("#timeline-table tbody tr").last.get_attribute("data-date")
     page.get_by_role("link", name="← 前の期間").click()
     page.wait_for_url("**end=**")
     chart_drawn(page)
     # The week before: the view is kept, and its last day is the day before the first.
     assert "range=week" in page.url
-    assert page.locator(".range-switch [aria-current=page]").inner_text() == "1週間"
+    expect(page.locator(".range-switch [aria-current=page]")).to_have_text("1週間")
     rows = page.locator("#timeline-table tbody tr")
-    assert rows.count() == 7
+    expect(rows).to_have_count(7)
     last = rows.first.get_attribute("data-date")
     assert first and last and date.fromisoformat(last) == date.fromisoformat(first) - timedelta(1)
-    assert page.get_by_role("link", name="次の期間 →").is_visible()
+    expect(page.get_by_role("link", name="次の期間 →")).to_be_visible()
     assert axe_violations(page) == []
     page.locator("#timeline").screenshot(path=str(shots / "timeline-previous.png"))
     page.get_by_role("link", name="次の期間 →").click()
     page.wait_for_url("**range=week#timeline")
     chart_drawn(page)
-    assert page.get_by_role("link", name="次の期間 →").count() == 0
+    expect(page.get_by_role("link", name="次の期間 →")).to_have_count(0)
     assert errors == []
 
     phone = browser.new_context(

@@ -10,7 +10,7 @@ weekly job does), so this morning's list is ordered by an active model.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -22,10 +22,13 @@ from checkin.models import (
     Channel,
     CheckIn,
     Client,
+    ClientStatus,
+    ConsentScope,
     Contact,
     ContactKind,
     Disclosure,
     Employer,
+    EmployerUser,
     Flag,
     FlagFeedback,
     FlagStatus,
@@ -34,10 +37,12 @@ from checkin.models import (
     OutcomeKind,
     Role,
     Severity,
+    StaffUser,
     Stage,
 )
 from checkin.services.links import issue_link
 from checkin.services.staff import create_staff
+from checkin.services.support import add_consent
 from checkin.timeutil import local_date
 
 if TYPE_CHECKING:
@@ -45,6 +50,16 @@ if TYPE_CHECKING:
 
 DEMO_OFFICE = "みらい就労定着支援センター (デモ)"
 DEMO_PASSWORD = "demo-pass"
+MAIL_DOMAIN = "demo.invalid"  # reserved (RFC 2606): never a real mailbox
+# The employer's account: a person at 株式会社あおぞら物流 who sees the consented summary of
+# one employee (open employment) at /employer/login.
+EMPLOYER_LOGIN = ("aozora", "青空 次郎")
+CONSENT_CLIENT = 0  # the client with the printed link: check in as them, see it as the employer
+CONSENT_SCOPES = [
+    ConsentScope.TREND.value,
+    ConsentScope.ANSWER_RATE.value,
+    ConsentScope.FLAGS.value,
+]
 
 SUPPORTERS = [("sato", "佐藤 花子"), ("suzuki", "鈴木 一郎"), ("takahashi", "高橋 由美")]
 FAMILY = [
@@ -161,13 +176,19 @@ class DemoResult:
     link_client: Client
     link_token: str
     ranking: TrainResult | None = None  # the office's training at the end of seeding
+    # login, name, employer
+    employer_logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = True) -> DemoResult:
     if session.scalar(select(Office).where(Office.name == DEMO_OFFICE)) is not None:
         raise RuntimeError("demo data already present")
     rng = random.Random(seed)
-    office = Office(name=DEMO_OFFICE, timezone="Asia/Tokyo", created_at=now, updated_at=now)
+    # The morning is at 0:00 so that, whatever the hour the demo is started, the scheduler
+    # has a morning to mail about (the digest is sent from morning_hour).
+    office = Office(
+        name=DEMO_OFFICE, timezone="Asia/Tokyo", morning_hour=0, created_at=now, updated_at=now
+    )
     session.add(office)
     today = local_date(now, office.timezone)
     admin = create_staff(
@@ -177,9 +198,17 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
         name="管理 太郎",
         password=DEMO_PASSWORD,
         role=Role.SERVICE_MANAGER,
+        email=f"kanri@{MAIL_DOMAIN}",
     )
     supporters = [
-        create_staff(session, office, login=login, name=name, password=DEMO_PASSWORD)
+        create_staff(
+            session,
+            office,
+            login=login,
+            name=name,
+            password=DEMO_PASSWORD,
+            email=f"{login}@{MAIL_DOMAIN}",
+        )
         for login, name in SUPPORTERS
     ]
     employers = [Employer(office=office, name=n) for n in EMPLOYERS]
@@ -226,13 +255,78 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     session.flush()
     _outcomes(session, clients, today, now)
     _past_flags(session, office, clients, today, random.Random(seed + 2))
+    _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
     ranking = None
     if train:
         from checkin.services.ranking import train_office
 
         ranking = train_office(session, office, today, now=now)
-    logins = [(s.login, s.name, s.role.value) for s in [admin, *supporters]]
-    return DemoResult(office, logins, DEMO_PASSWORD, clients[0], token, ranking)
+    return _result(session, office, clients[0], token, ranking)
+
+
+def demo_info(session: Session, *, now: datetime) -> DemoResult | None:
+    """The logins of the demo office already in the database and a fresh check-in link for
+    its first client (only a link's hash is stored, so the earlier one cannot be shown
+    again: the new link replaces it). None when there is no demo office."""
+    office = session.scalar(select(Office).where(Office.name == DEMO_OFFICE))
+    if office is None:
+        return None
+    client = session.scalars(
+        select(Client)
+        .where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
+        .order_by(Client.id)
+    ).first()
+    if client is None:
+        raise RuntimeError("the demo office has no active client")
+    token = issue_link(session, client, now=now)
+    session.flush()
+    return _result(session, office, client, token, None)
+
+
+def _result(
+    session: Session, office: Office, client: Client, token: str, ranking: TrainResult | None
+) -> DemoResult:
+    staff = session.scalars(
+        select(StaffUser)
+        .where(StaffUser.office_id == office.id, StaffUser.active.is_(True))
+        .order_by(StaffUser.id)
+    ).all()
+    employer_users = session.execute(
+        select(EmployerUser, Employer.name)
+        .join(Employer, EmployerUser.employer_id == Employer.id)
+        .where(Employer.office_id == office.id, EmployerUser.active.is_(True))
+        .order_by(EmployerUser.id)
+    ).all()
+    return DemoResult(
+        office,
+        [(s.login, s.name, s.role.value) for s in staff],
+        DEMO_PASSWORD,
+        client,
+        token,
+        ranking,
+        [(u.login, u.name, name) for u, name in employer_users],
+    )
+
+
+def _employer_account(session: Session, employer: Employer, client: Client, now: datetime) -> None:
+    """A login for the employer and the client's recorded consent to share summaries with it."""
+    assert client.employer_id == employer.id and client.disclosure == Disclosure.OPEN
+    login, name = EMPLOYER_LOGIN
+    user = EmployerUser(employer_id=employer.id, login=login, name=name)
+    user.set_password(DEMO_PASSWORD)
+    session.add(user)
+    supporter = session.get(StaffUser, client.supporter_id)
+    assert supporter is not None
+    add_consent(
+        session,
+        supporter,
+        client,
+        employer_id=employer.id,
+        agency_name=None,
+        scopes=CONSENT_SCOPES,
+        evidence="同意書 No.2026-001 (デモ)",
+        now=now - timedelta(days=30),
+    )
 
 
 def _entries(

@@ -1,0 +1,102 @@
+"""``checkin demo``: the whole product on one machine, and what ``seed-demo`` prints.
+
+The demo runs the development web server, the scheduler (``checkin scheduler`` as a child
+process, as in production) and a loopback mail sink (:mod:`checkin.mailsink`) that keeps
+the scheduler's mails in ``instance/mail/``. It seeds the demo office the first time and,
+on every start, prints the logins and a fresh client link.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from checkin.settings import instance_dir
+from checkin.timeutil import utcnow
+
+
+def load_demo(base_url: str) -> None:
+    """Seed the demo office (and run this morning's signals) unless it is already in the
+    database, then print the staff and employer logins and a client's check-in link."""
+    from checkin.cli import _unit_of_work
+    from checkin.services.demo import demo_info, seed_demo
+    from checkin.services.morning import run_all_offices
+
+    now = utcnow()
+    with _unit_of_work() as session:
+        result = demo_info(session, now=now)
+        fresh = result is None
+        if result is None:
+            result = seed_demo(session, now=now)
+            runs = run_all_offices(session, now=now)
+        office_name = result.office.name
+    if fresh:
+        flags = sum(r.created for r in runs)
+        click.echo(f"demo office: {office_name}  ({flags} flags on this morning's list)")
+        ranking = result.ranking
+        if ranking is not None and ranking.trained:
+            row = ranking.row
+            auc = (row.metrics or {}).get("test_auc")
+            click.echo(
+                f"learned ranking: {row.version} ({row.n_positive} positive, {row.n_negative}"
+                f" negative labelled mornings; test AUC {auc:.2f})"
+            )
+        elif ranking is not None:
+            click.echo(f"learned ranking: stays on the rules ({ranking.row.fallback_reason})")
+    else:
+        click.echo(f"demo office: {office_name}  (already loaded; a fresh client link below)")
+    base = base_url.rstrip("/")
+    click.echo(f"staff logins at {base}/login (password: {result.password}):")
+    for login, name, role in result.logins:
+        click.echo(f"  {login:<10} {name}  [{role}]")
+    click.echo(f"employer logins at {base}/employer/login (password: {result.password}):")
+    for login, name, employer in result.employer_logins:
+        click.echo(f"  {login:<10} {name}  [{employer}]")
+    click.echo(f"client link for {result.link_client.name} (a new link on every start):")
+    click.echo(f"  {base}/c/{result.link_token}")
+
+
+@click.command(
+    "demo",
+    help="Run the demo: load the demo office if needed, print its logins and a client link,"
+    " then serve it with the scheduler and a local mail sink (mails in instance/mail/).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--mail-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where received mails are written as .eml files [default: instance/mail].",
+)
+def demo_cmd(host: str, port: int, mail_dir: Path | None) -> None:
+    try:
+        from checkin.mailsink import MailSink
+    except ImportError as e:  # aiosmtpd is a development dependency
+        raise click.ClickException(
+            f"the demo's mail sink needs {e.name}: pip install -c requirements.lock -e '.[dev]'"
+        ) from e
+
+    base_url = f"http://{host}:{port}"
+    os.environ.setdefault("CHECKIN_ENV", "development")
+    os.environ["CHECKIN_PUBLIC_BASE_URL"] = base_url
+    load_demo(base_url)
+    folder = mail_dir or instance_dir() / "mail"
+    with MailSink(folder) as sink:
+        os.environ.update(sink.smtp_environ())
+        click.echo(f"mail: the scheduler's mails go to {folder}/ (SMTP sink, port {sink.port})")
+        scheduler = subprocess.Popen([sys.executable, "-m", "checkin.cli", "scheduler"])
+        try:
+            from checkin.web import create_app
+
+            create_app().run(host=host, port=port, debug=False, use_reloader=False)
+        finally:
+            scheduler.terminate()
+            try:
+                scheduler.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                scheduler.kill()
