@@ -7,11 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from checkin.models import Flag, FlagStatus
 from checkin.services import demo
 from checkin.services.links import issue_link
+from jobs.registry import JOBS
+from jobs.scheduler import SchedulerApp
 from tests.browser_helpers import BROWSER_MARKS, PHONE
 from tests.conftest import NOW
 
@@ -43,8 +45,16 @@ def _phone(browser: Any) -> Any:
 
 
 def test_staff_pages_fit_a_phone(
-    browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
+    browser: Any,
+    live_server: str,
+    db: Session,
+    seeded: demo.DemoResult,
+    shots: Path,
+    factory: sessionmaker[Session],
 ) -> None:
+    # /ops/jobs with real runs and counts on it (the morning's signals and escalations).
+    morning = [spec for spec in JOBS if spec.id in ("morning-signals", "flag-escalation")]
+    SchedulerApp(factory, jobs=morning, clock=lambda: NOW, holder="phone-test:1").run_due()
     manager = next(login for login, _, role in seeded.logins if role == "service_manager")
     someone = seeded.link_client.id
     ctx = _phone(browser)
@@ -66,7 +76,10 @@ def test_staff_pages_fit_a_phone(
     }
     for name, path in pages.items():
         page.goto(f"{live_server}{path}")
-        assert page.evaluate(NO_SIDEWAYS), (path, page.evaluate("document.documentElement.scrollWidth"))
+        assert page.evaluate(NO_SIDEWAYS), (
+            path,
+            page.evaluate("document.documentElement.scrollWidth"),
+        )
         # Every menu entry is on one line (no 「アラー/ト」).
         for link in page.locator(".topbar nav a").all():
             box = link.bounding_box()

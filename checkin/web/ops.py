@@ -62,6 +62,7 @@ COUNT_NAMES = {
     "negatives": _l("ラベル (なし)"),
 }
 OTHER = _l("その他")
+ZONE_NAMES = {"Asia/Tokyo": _l("日本時間")}
 # Why a training kept the rules (stored in English by checkin.services.ranking).
 FALLBACK_REASONS = (
     ("no check-ins yet", _l("まだ記録がありません")),
@@ -121,6 +122,6 @@ def jobs_page() -> str:
         counts=format_counts,
         job_name=job_name,
         fallback_reason=fallback_reason,
-        tzname=staff.office.timezone,
+        zone_name=str(ZONE_NAMES.get(staff.office.timezone, staff.office.timezone)),
         rankers=latest_models(db, staff.office_id),
     )
