@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -147,3 +148,17 @@ def test_405_and_an_unknown_page_are_plain_japanese(client: FlaskClient, world: 
     html = resp.get_data(as_text=True)
     assert "このページは開けません" in html and "Method Not Allowed" not in html
     assert "POST" in resp.headers["Allow"]
+
+
+def test_an_unexpected_error_is_a_plain_japanese_page(app: Flask) -> None:
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    app.testing = False  # as in production: the error is handled, not raised into the test
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = app.test_client().get("/boom")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 500
+    assert "エラーが起きました" in html and "secret detail" not in html
+    assert "Internal Server Error" not in html
