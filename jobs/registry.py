@@ -82,14 +82,14 @@ JOBS: tuple[JobSpec, ...] = (
         "flag-escalation",
         timedelta(minutes=5),
         escalate_flags,
-        description=N_("未確認アラートをバックアップ担当とサービス管理責任者へ (escalation_hour)"),
+        description=N_("未確認アラートを副担当とサービス管理責任者へ (事業所の通知の時刻から)"),
     ),
     JobSpec(
         "morning-digest",
         timedelta(minutes=5),
         morning_digest,
         needs_mail=True,
-        description=N_("支援員への朝のまとめメール (morning_hour)"),
+        description=N_("支援員への朝のまとめメール (事業所の朝の時刻)"),
     ),
     JobSpec(
         "line-reminders",

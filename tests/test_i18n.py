@@ -718,6 +718,9 @@ def test_client_timeline_outcomes_feedback_and_rankers_in_english(
     client.post("/logout", data={"csrf_token": auth.token("/alerts")})
     auth.login("kanri")
     ops = client.get("/ops/jobs").get_data(as_text=True)
-    assert "Learned order of the alerts" in ops and "In use: <code>ranker-en-1</code>" in ops
+    assert (
+        "Learned order of the alerts" in ops
+        and 'In use: <code translate="no">ranker-en-1</code>' in ops
+    )
     assert "Stays on the rules: too few labels" in ops and "Earlier model" not in ops
     assert_no_japanese(ops, user_data(db))

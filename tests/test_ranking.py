@@ -353,7 +353,7 @@ def test_the_ops_page_shows_the_offices_trainings(
     db.commit()
     auth.login("kanri")
     html = client.get("/ops/jobs").get_data(as_text=True)
-    assert "アラートの並び順の学習" in html and "ranker-retrain" in html
-    assert "使用中: <code>ranker-test-1</code>" in html and "0.800" in html
-    assert "ルールのまま: no check-ins yet" in html
+    assert "アラートの並び順の学習" in html and "並び順の再学習" in html
+    assert '使用中: <code translate="no">ranker-test-1</code>' in html and "0.800" in html
+    assert "ルールのまま: まだ記録がありません" in html and "no check-ins yet" not in html
     assert "ranker-other-office" not in html

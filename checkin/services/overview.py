@@ -18,6 +18,7 @@ from checkin.models import (
     Office,
     StaffUser,
 )
+from checkin.timeutil import local_date
 
 RATE_DAYS = 28
 
@@ -46,10 +47,15 @@ class Overview:
     supporters: list[SupporterLoad] = field(default_factory=list)
     clients: list[ClientRow] = field(default_factory=list)
     no_contact_days: int = 30
+    timezone: str = "UTC"  # the office's: a contact's day is its day there
 
     def without_contact(self) -> list[ClientRow]:
         limit = self.today - timedelta(days=self.no_contact_days)
-        return [r for r in self.clients if r.last_contact is None or r.last_contact.date() < limit]
+        return [
+            r
+            for r in self.clients
+            if r.last_contact is None or local_date(r.last_contact, self.timezone) < limit
+        ]
 
     def low_answer_rate(self, below: float = 0.5) -> list[ClientRow]:
         rows = [r for r in self.clients if r.answer_rate is not None and r.answer_rate < below]
@@ -70,7 +76,7 @@ def office_overview(
         )
     )
     ids = [c.id for c in clients]
-    ov = Overview(today=today, no_contact_days=no_contact_days)
+    ov = Overview(today=today, no_contact_days=no_contact_days, timezone=office.timezone)
     flags = list(
         session.scalars(
             select(Flag).where(Flag.office_id == office.id, Flag.status != FlagStatus.RESOLVED)
@@ -110,7 +116,7 @@ def office_overview(
     )
     days = [start + timedelta(days=i) for i in range(RATE_DAYS)]
     for c in clients:
-        first = c.service_start or c.created_at.date()
+        first = c.service_start or local_date(c.created_at, office.timezone)
         expected = sum(1 for d in days if d >= first and str(d.weekday()) in c.checkin_weekdays)
         rate = answered.get(c.id, 0) / expected if expected else None
         last = last_contact.get(c.id)

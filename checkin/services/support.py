@@ -155,6 +155,11 @@ def revoke_consent(
             actor=staff,
             target=consent,
             client_id=consent.client_id,
+            detail={
+                "scopes": consent.scopes,
+                "employer_id": consent.employer_id,
+                "agency": consent.agency_name,
+            },
         )
     return consent
 

@@ -164,9 +164,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals["timedelta"] = timedelta
 
+    # Stored times are UTC; people read them in the office's zone (zone: Office.timezone).
     @app.template_filter("local")
     def local_time(value: datetime, zone: str) -> str:
         return value.astimezone(ZoneInfo(zone)).strftime("%m/%d %H:%M")
+
+    @app.template_filter("local_date")
+    def local_day(value: datetime, zone: str) -> str:
+        return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d")
+
+    @app.template_filter("local_datetime")
+    def local_datetime(value: datetime, zone: str) -> str:
+        return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
     from checkin import bot
 
@@ -225,6 +234,43 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return render_template(
             "error.html", title=_("送信できませんでした"), message=_("送った内容が大きすぎます。")
         ), 413
+
+    @app.errorhandler(400)
+    def bad_request(_e: Any) -> tuple[str, int]:
+        return render_template(
+            "error.html",
+            title=_("送信できませんでした"),
+            message=_(
+                "送った内容を読み取れませんでした。ページを開きなおして、もう一度送ってください。"
+            ),
+        ), 400
+
+    @app.errorhandler(405)
+    def method_not_allowed(e: Any) -> tuple[str, int, dict[str, str]]:
+        # e.g. a form's address opened directly, or reloaded after sending
+        allow = ", ".join(getattr(e, "valid_methods", None) or ())
+        return (
+            render_template(
+                "error.html",
+                title=_("このページは開けません"),
+                message=_(
+                    "このアドレスは直接開くことができません。前のページに戻って、もう一度操作してください。"
+                ),
+            ),
+            405,
+            {"Allow": allow} if allow else {},
+        )
+
+    @app.errorhandler(500)
+    def server_error(_e: Any) -> tuple[str, int]:
+        return render_template(
+            "error.html",
+            title=_("エラーが起きました"),
+            message=_(
+                "うまく処理できませんでした。しばらくしてから、もう一度ためしてください。"
+                "続くときは、支援事業所に連絡してください。"
+            ),
+        ), 500
 
     return app
 

@@ -29,12 +29,11 @@ from checkin.models import (
     Consent,
     Contact,
     Employer,
-    EmployerUser,
     Flag,
     StaffUser,
 )
+from checkin.services import audit_text, support, timeline
 from checkin.services import outcomes as outcome_service
-from checkin.services import support, timeline
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
@@ -331,17 +330,6 @@ def client_audit(client_id: int) -> str:
         )
         .all()
     )
-    db = get_db()
-    staff_ids = {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id}
-    employer_ids = {e.actor_id for e in events if e.actor_type == "employer" and e.actor_id}
-    names = {
-        ("staff", s.id): s.name
-        for s in db.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))
-    }
-    names.update(
-        {
-            ("employer", u.id): f"{u.name} ({u.employer.name})"
-            for u in db.scalars(select(EmployerUser).where(EmployerUser.id.in_(employer_ids)))
-        }
+    return render_template(
+        "clients/audit.html", client=client, lines=audit_text.describe(get_db(), events)
     )
-    return render_template("clients/audit.html", client=client, events=events, names=names)

@@ -6,15 +6,92 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from checkin.models import Notification, NotificationStatus, Role
 from checkin.services.ranking import latest_models
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
-from jobs.status import format_counts, job_status
+from jobs.status import job_status
 
 bp = Blueprint("ops", __name__)
+
+# What the page calls each job and each count a job reports (the ids stay in the CLI's
+# output and in the page's markup). A count without a name here is summed as 「その他」.
+JOB_NAMES = {
+    "morning-signals": _l("朝のアラート計算"),
+    "flag-escalation": _l("未確認アラートの通知"),
+    "morning-digest": _l("朝のまとめメール"),
+    "line-reminders": _l("LINEのリマインド"),
+    "urgent-mail": _l("緊急アラートのメール"),
+    "ranker-retrain": _l("並び順の再学習"),
+}
+COUNT_NAMES = {
+    "done": _l("完了"),
+    "units_done": _l("完了"),
+    "units_failed": _l("失敗"),
+    "tick_failed": _l("失敗"),
+    "not_due": _l("時刻前"),
+    "already_done": _l("実行済み"),
+    "nothing_to_do": _l("対象なし"),
+    "stopped_not_leader": _l("ほかの処理が担当"),
+    "clients": _l("利用者"),
+    "flags_created": _l("新しいアラート"),
+    "flags_updated": _l("更新したアラート"),
+    "ranked_by_model": _l("学習モデルで並べた事業所"),
+    "flags_escalated": _l("通知したアラート"),
+    "mails_queued": _l("送信待ちにしたメール"),
+    "mail_sent_digest": _l("送ったまとめメール"),
+    "mail_sent_urgent": _l("送った緊急メール"),
+    "mail_sent_escalation": _l("送った通知メール"),
+    "mail_retry_later": _l("あとで再送するメール"),
+    "mail_gave_up": _l("送れなかったメール"),
+    "sent": _l("送ったリマインド"),
+    "failed": _l("送れなかったリマインド"),
+    "quota": _l("月の上限で送らなかった"),
+    "blocked": _l("ブロック中"),
+    "escalated": _l("支援員に引き継いだ"),
+    "held": _l("保留"),
+    "resolved": _l("解決したアラート"),
+    "events_pruned": _l("整理したイベント"),
+    "conversations_pruned": _l("整理した会話"),
+    "trained": _l("学習した"),
+    "stayed_on_rules": _l("ルールのまま"),
+    "positives": _l("ラベル (あり)"),
+    "negatives": _l("ラベル (なし)"),
+}
+OTHER = _l("その他")
+ZONE_NAMES = {"Asia/Tokyo": _l("日本時間")}
+# Why a training kept the rules (stored in English by checkin.services.ranking).
+FALLBACK_REASONS = (
+    ("no check-ins yet", _l("まだ記録がありません")),
+    ("less than 4 weeks of check-ins", _l("記録が4週間分に足りません")),
+    ("no active clients", _l("利用中の利用者がいません")),
+    ("too few labels", _l("ラベルが足りません")),
+)
+
+
+def job_name(job_id: str) -> str:
+    return str(JOB_NAMES.get(job_id, OTHER))
+
+
+def format_counts(counts: dict[str, object] | None) -> str:
+    """「新しいアラート 3・利用者 12」: each count by its name, unknown ones as 「その他」."""
+    named: dict[str, int] = {}
+    for key, value in sorted((counts or {}).items()):
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        name = str(COUNT_NAMES.get(key, OTHER))
+        named[name] = named.get(name, 0) + value
+    return str(_l("・")).join(f"{name} {n}" for name, n in named.items()) or "-"
+
+
+def fallback_reason(reason: str) -> str:
+    for prefix, label in FALLBACK_REASONS:
+        if reason.startswith(prefix):
+            return str(label)
+    return str(_l("学習の条件を満たしません"))
 
 
 @bp.get("/ops/jobs")
@@ -43,6 +120,8 @@ def jobs_page() -> str:
         mails={s.value: mails.get(s, 0) for s in NotificationStatus},
         local=local,
         counts=format_counts,
-        tzname=staff.office.timezone,
+        job_name=job_name,
+        fallback_reason=fallback_reason,
+        zone_name=str(ZONE_NAMES.get(staff.office.timezone, staff.office.timezone)),
         rankers=latest_models(db, staff.office_id),
     )

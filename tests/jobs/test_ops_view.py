@@ -63,11 +63,12 @@ def test_admins_and_managers_see_the_jobs_supporters_do_not(
         resp = client.get("/ops/jobs")
         assert resp.status_code == 200
         html = resp.get_data(as_text=True)
-        assert "morning-signals" in html and "flag-escalation" in html
+        assert 'id="job-morning-signals"' in html and 'id="job-flag-escalation"' in html
+        assert "朝のアラート計算" in html and "未確認アラートの通知" in html
         assert "host:1" in html
         assert "06:30:00" in html  # in the office's local time
         # The tick's error is shown; runs are this office's only (the failure was elsewhere).
-        assert "RuntimeError: disk full" in html
+        assert "エラー" in html and "RuntimeError: disk full" in html
         assert "完了" in html and "run-failed" not in html
         client.post("/logout")
 

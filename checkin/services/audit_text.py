@@ -1,0 +1,236 @@
+"""The audit log in words: one sentence per event, in the reader's language.
+
+Each action has one sentence template in :data:`SENTENCES` (the one place to add a new
+action); its placeholders are filled from the event's actor and ``detail``, with ids turned
+into names. An action without a template, or a detail that does not fit its template, falls
+back to a plain sentence: a raw code, an id or a Python value never reaches the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkin.models import AuditEvent, Client, Consent, Employer, EmployerUser, StaffUser
+from checkin.services.errors import _l
+from checkin.services.outcomes import OUTCOME_LABELS
+from checkin.services.timeline import CONTACT_LABELS
+
+# action -> sentence. %(actor)s is who did it; the other names come from the detail.
+SENTENCES: dict[str, str] = {
+    "client.create": _l("%(actor)sが 利用者を登録しました"),
+    "client.update": _l("%(actor)sが 利用者の情報を変更しました (項目: %(fields)s)"),
+    "client.status": _l("%(actor)sが 状態を「%(old)s」から「%(new)s」に変更しました"),
+    "client.reassign": _l("%(actor)sが 担当を %(supporter)s に変更しました"),
+    "consent.create": _l(
+        "%(actor)sが %(recipient)sへの共有の同意を記録しました (範囲: %(scopes)s)"
+    ),
+    "consent.revoke": _l("%(actor)sが %(recipient)sへの共有を取り消しました (範囲: %(scopes)s)"),
+    "contact.create": _l("%(actor)sが 連絡を記録しました (%(kind)s)"),
+    "flag.acknowledge": _l("%(actor)sが アラートを確認しました"),
+    "flag.resolve": _l("%(actor)sが アラートを対応済みにしました"),
+    "flag.snooze": _l("%(actor)sが アラートを %(until)s まで保留にしました"),
+    "flag.hand_over": _l("%(actor)sが アラートを %(to)s に引き継ぎました"),
+    "flag.feedback": _l("%(actor)sが アラートを「%(verdict)s」と評価しました"),
+    "outcome.create": _l("%(actor)sが %(kind)s (%(day)s) を記録しました"),
+    "outcome.update": _l("%(actor)sが %(kind)s (%(day)s) の記録を訂正しました"),
+    "outcome.delete": _l("%(actor)sが %(kind)s (%(day)s) の記録を削除しました"),
+    "link.issue": _l("%(actor)sが 記録用リンクを発行しました"),
+    "link.revoke": _l("%(actor)sが 記録用リンクを無効にしました"),
+    "line.code.issue": _l("%(actor)sが LINE連携の番号を発行しました"),
+    "line.link": _l("%(actor)sが LINEを連携しました"),
+    "line.unlink": _l("%(actor)sが LINE連携を解除しました"),
+    "export": _l("%(actor)sが 記録をファイルに出力しました (%(format)s)"),
+    "employer.view": _l("%(actor)sが 共有された内容を見ました (範囲: %(scopes)s)"),
+    "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
+}
+# An action this module does not know yet: still a sentence, never a code.
+FALLBACK = _l("%(actor)sが 記録を操作しました")
+
+# Short names of what a consent shares ("回答率・アラート件数・傾向").
+SCOPE_LABELS = {
+    "trend": _l("傾向"),
+    "answer_rate": _l("回答率"),
+    "flags": _l("アラート件数"),
+    "notes": _l("本人のメモ"),
+}
+CLIENT_FIELD_LABELS = {
+    "name": _l("名前"),
+    "name_kana": _l("ふりがな"),
+    "supporter_id": _l("担当"),
+    "backup_supporter_id": _l("副担当"),
+    "employer_id": _l("勤め先"),
+    "hire_date": _l("入社日"),
+    "service_start": _l("支援開始日"),
+    "service_end": _l("支援終了日"),
+    "stage": _l("支援の段階"),
+    "disclosure": _l("障害の開示"),
+    "checkin_weekdays": _l("記録する曜日"),
+    "reminder_time": _l("リマインドの時刻"),
+    "channel_preference": _l("記録の方法"),
+}
+CLIENT_STATUS_LABELS = {"active": _l("利用中"), "paused": _l("一時停止中"), "ended": _l("支援終了")}
+VERDICT_LABELS = {True: _l("役に立った"), False: _l("役に立たなかった")}
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel"}
+ACTOR_KIND_LABELS = {"system": _l("システム"), "line": _l("LINE")}
+UNKNOWN = _l("不明")
+NONE = _l("なし")
+LIST_SEP = _l("・")
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One event as the page shows it."""
+
+    event: AuditEvent
+    actor: str
+    sentence: str
+
+
+def _join(labels: Iterable[Any]) -> str:
+    return str(LIST_SEP).join(str(x) for x in labels) or str(NONE)
+
+
+def _labels(values: Any, table: dict[Any, str]) -> str:
+    if not isinstance(values, list | tuple):
+        return str(UNKNOWN)
+    return _join(table[v] for v in values if v in table)
+
+
+def _day(value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return str(UNKNOWN)
+
+
+class _Names:
+    """Every id named by a page of events, looked up in a few queries."""
+
+    def __init__(self, session: Session, events: Sequence[AuditEvent]) -> None:
+        staff_ids: set[int] = set()
+        employer_user_ids: set[int] = set()
+        consent_ids: set[int] = set()
+        employer_ids: set[int] = set()
+        client_ids: set[int] = set()
+        for e in events:
+            if e.actor_id is not None:
+                {"staff": staff_ids, "employer": employer_user_ids, "client": client_ids}.get(
+                    e.actor_type, set()
+                ).add(e.actor_id)
+            if e.target_type == "consent" and e.target_id is not None:
+                consent_ids.add(e.target_id)
+            d = e.detail or {}
+            for key in ("supporter_id", "to"):
+                if e.action in ("client.reassign", "flag.hand_over") and isinstance(
+                    d.get(key), int
+                ):
+                    staff_ids.add(d[key])
+            if isinstance(d.get("employer_id"), int):
+                employer_ids.add(d["employer_id"])
+        self.consents = (
+            {c.id: c for c in session.scalars(select(Consent).where(Consent.id.in_(consent_ids)))}
+            if consent_ids
+            else {}
+        )
+        employer_ids |= {c.employer_id for c in self.consents.values() if c.employer_id}
+        self.staff = self._names(session, StaffUser, staff_ids)
+        self.employers = self._names(session, Employer, employer_ids)
+        self.clients = self._names(session, Client, client_ids)
+        self.employer_users = (
+            {
+                u.id: f"{u.name} ({u.employer.name})"
+                for u in session.scalars(
+                    select(EmployerUser).where(EmployerUser.id.in_(employer_user_ids))
+                )
+            }
+            if employer_user_ids
+            else {}
+        )
+
+    @staticmethod
+    def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+    def actor(self, e: AuditEvent) -> str:
+        table = {
+            "staff": self.staff,
+            "employer": self.employer_users,
+            "client": self.clients,
+        }.get(e.actor_type)
+        if table is not None:
+            return table.get(e.actor_id or 0) or str(UNKNOWN)
+        return str(ACTOR_KIND_LABELS.get(e.actor_type, UNKNOWN))
+
+    def staff_name(self, value: Any) -> str:
+        if value is None:
+            return str(_l("未定"))
+        return self.staff.get(value) or str(UNKNOWN)
+
+
+def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
+    """The placeholders of ``e``'s sentence (raises KeyError/TypeError when they do not fit)."""
+    d: dict[str, Any] = e.detail or {}
+    action = e.action
+    if action == "client.update":
+        return {"fields": _labels(d.get("changed"), CLIENT_FIELD_LABELS)}
+    if action == "client.status":
+        return {
+            "old": str(CLIENT_STATUS_LABELS[d["from"]]),
+            "new": str(CLIENT_STATUS_LABELS[d["to"]]),
+        }
+    if action == "client.reassign":
+        return {"supporter": names.staff_name(d.get("supporter_id"))}
+    if action in ("consent.create", "consent.revoke"):
+        consent = names.consents.get(e.target_id or 0)
+        employer_id = d.get("employer_id") or (consent.employer_id if consent else None)
+        recipient = (
+            names.employers.get(employer_id)
+            if employer_id
+            else d.get("agency") or (consent.agency_name if consent else None)
+        )
+        scopes = d.get("scopes", consent.scopes if consent else None)
+        return {"recipient": recipient or str(UNKNOWN), "scopes": _labels(scopes, SCOPE_LABELS)}
+    if action == "contact.create":
+        return {"kind": str(dict((k.value, v) for k, v in CONTACT_LABELS.items())[d["kind"]])}
+    if action == "flag.snooze":
+        return {"until": _day(d["until"])}
+    if action == "flag.hand_over":
+        return {"to": names.staff_name(d["to"])}
+    if action == "flag.feedback":
+        return {"verdict": str(VERDICT_LABELS[bool(d["useful"])])}
+    if action in ("outcome.create", "outcome.update", "outcome.delete"):
+        state = d.get("after") or d.get("before") or d
+        kinds = {k.value: v for k, v in OUTCOME_LABELS.items()}
+        return {"kind": str(kinds[state["kind"]]), "day": _day(state["occurred_on"])}
+    if action == "export":
+        return {"format": FORMAT_LABELS[d["format"]]}
+    if action in ("employer.view", "employer.export"):
+        return {"scopes": _labels(d.get("scopes"), SCOPE_LABELS)}
+    return {}
+
+
+def describe(session: Session, events: Sequence[AuditEvent]) -> list[AuditLine]:
+    """The sentence for each event, in order."""
+    names = _Names(session, events)
+    out = []
+    for e in events:
+        actor = names.actor(e)
+        template = SENTENCES.get(e.action)
+        sentence = None
+        if template is not None:
+            try:
+                sentence = str(template) % {"actor": actor, **_values(e, names)}
+            except (KeyError, TypeError, ValueError, AttributeError):
+                sentence = None  # an old or odd detail: the plain sentence below
+        if sentence is None:
+            sentence = str(FALLBACK) % {"actor": actor}
+        out.append(AuditLine(e, actor, sentence))
+    return out
