@@ -48,7 +48,36 @@ SENTENCES: dict[str, str] = {
     "export": _l("%(actor)sが 記録をファイルに出力しました (%(format)s)"),
     "employer.view": _l("%(actor)sが 共有された内容を見ました (範囲: %(scopes)s)"),
     "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
+    "employer.create": _l("%(actor)sが 勤め先を登録しました"),
+    "employer_user.create": _l("%(actor)sが 勤め先の アカウントを作りました"),
+    "employer.login": _l("%(actor)sが ログインしました"),
+    "employer.login_failed": _l("勤め先の ログインに 失敗しました"),
+    "employer.login_locked": _l("勤め先の ログインの失敗が続いたため、しばらく ログインを止めました"),
+    "employer.password_change": _l("%(actor)sが 自分の パスワードを変更しました"),
+    "staff.create": _l("%(actor)sが %(target)sさんの アカウントを作りました"),
+    "staff.deactivate": _l("%(actor)sが %(target)sさんの アカウントを停止しました"),
+    "staff.reactivate": _l("%(actor)sが %(target)sさんの アカウントを再開しました"),
+    "staff.reset_password": _l("%(actor)sが %(target)sさんの パスワードを設定しなおしました"),
+    "staff.role": _l("%(actor)sが %(target)sさんの 役割を変更しました"),
+    "staff.leave": _l("%(actor)sが %(target)sさんの 不在期間を登録しました"),
+    "staff.login": _l("%(actor)sが ログインしました"),
+    "staff.login_failed": _l("職員の ログインに 失敗しました"),
+    "staff.login_locked": _l("職員の ログインの失敗が続いたため、しばらく ログインを止めました"),
+    "staff.password_change": _l("%(actor)sが 自分の パスワードを変更しました"),
+    "staff.setup_link": _l("%(actor)sが %(target)sさんの 設定用リンクを発行しました"),
+    "staff.setup_password": _l("%(actor)sが 設定用リンクで パスワードを決めました"),
+    "office.create": _l("%(actor)sが 事業所を作りました"),
+    "office.settings": _l("%(actor)sが 事業所の設定を変更しました"),
+    "office.closed_day.add": _l("%(actor)sが 休業日 (%(day)s) を追加しました"),
+    "office.closed_day.remove": _l("%(actor)sが 休業日 (%(day)s) を削除しました"),
+    "import.clients": _l("%(actor)sが 利用者を ファイルから 取り込みました"),
+    "import.checkins": _l("%(actor)sが 記録を ファイルから 取り込みました"),
+    "line.link.failed": _l("LINE連携に 失敗しました"),
 }
+# Actions whose target is a staff member: %(target)s is that person's name.
+STAFF_TARGET_ACTIONS = frozenset(
+    a for a in SENTENCES if a.startswith("staff.") and "%(target)s" in str(SENTENCES[a])
+)
 # An action this module does not know yet: still a sentence, never a code.
 FALLBACK = _l("%(actor)sが 記録を操作しました")
 
@@ -125,6 +154,8 @@ class _Names:
                 ).add(e.actor_id)
             if e.target_type == "consent" and e.target_id is not None:
                 consent_ids.add(e.target_id)
+            if e.target_type == "staff_user" and e.target_id is not None:
+                staff_ids.add(e.target_id)
             d = e.detail or {}
             for key in ("supporter_id", "to"):
                 if e.action in ("client.reassign", "flag.hand_over") and isinstance(
@@ -214,6 +245,10 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"format": FORMAT_LABELS[d["format"]]}
     if action in ("employer.view", "employer.export"):
         return {"scopes": _labels(d.get("scopes"), SCOPE_LABELS)}
+    if action in STAFF_TARGET_ACTIONS:
+        return {"target": names.staff_name(e.target_id)}
+    if action in ("office.closed_day.add", "office.closed_day.remove"):
+        return {"day": _day(d["day"])}
     return {}
 
 
