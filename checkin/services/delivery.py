@@ -160,17 +160,15 @@ def chain_of(flag: Flag, people: dict[int, PersonReach]) -> list[Link]:
     """The assignee, the supporter, the backup supporter, then every service manager."""
     chain = []
     seen: set[int] = set()
-    for role, sid in (
-        ("assignee", flag.assignee_id),
-        ("supporter", flag.client.supporter_id),
-        ("backup", flag.client.backup_supporter_id),
-    ):
+    roles: list[tuple[str, int | None]] = []
+    if flag.assignee_id is not None and flag.assignee_id != flag.client.supporter_id:
+        roles.append(("assignee", flag.assignee_id))  # handed over, or the backup on leave
+    roles += [("supporter", flag.client.supporter_id), ("backup", flag.client.backup_supporter_id)]
+    for role, sid in roles:
         if sid is not None and sid in seen:
             continue
         if sid is not None:
             seen.add(sid)
-        if role == "assignee" and sid is None:
-            continue  # unassigned: the supporter is next anyway
         # Someone of another office or deactivated is not in ``people``: nobody in that role.
         chain.append(Link(role, people.get(sid) if sid is not None else None))
     managers = [
