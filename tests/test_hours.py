@@ -28,9 +28,7 @@ def office(
     closes: time | None = None,
     zone: str = "Asia/Tokyo",
 ) -> Office:
-    return Office(
-        name="x", timezone=zone, open_weekdays=weekdays, opens_at=opens, closes_at=closes
-    )
+    return Office(name="x", timezone=zone, open_weekdays=weekdays, opens_at=opens, closes_at=closes)
 
 
 def jst(day: date, hour: int, minute: int = 0) -> datetime:

@@ -122,7 +122,7 @@ class Reach:
         clock = (
             _l("%(h)d時", h=at.hour)
             if at.minute == 0
-            else _l("%(h)d時%(mi)d分", h=at.hour, mi=at.minute)
+            else _l("%(h)d時%(mi)s分", h=at.hour, mi=f"{at.minute:02d}")
         )
         days = (at.date() - self.today).days
         if days == 0:

@@ -232,9 +232,7 @@ def test_everyone_on_leave_is_nobody_reachable(db: Session, world: World) -> Non
     # it was raised) is back and is the one to be mailed.
     assert flag.assignee_id == world.suzuki.id
     tomorrow = TODAY + timedelta(days=1)
-    state = deliveries(
-        db, world.office, [flag], today=tomorrow, now=NOW, mail_on=True
-    )[flag.id]
+    state = deliveries(db, world.office, [flag], today=tomorrow, now=NOW, mail_on=True)[flag.id]
     assert [p.login for p in state.recipients] == ["suzuki"]
     assert Why.NO_RECIPIENT not in state.reasons
 
@@ -335,9 +333,7 @@ def test_a_mail_that_waits_too_long_or_a_stopped_scheduler_is_an_alarm(
         db.expire_all()
         f = db.get(Flag, flag.id)
         assert f is not None
-        return deliveries(db, world.office, [f], today=TODAY, now=at, mail_on=True)[
-            flag.id
-        ].reasons
+        return deliveries(db, world.office, [f], today=TODAY, now=at, mail_on=True)[flag.id].reasons
 
     # Nobody runs the scheduler: an alarm at once.
     assert state(NOW) == [Why.SCHEDULER_DOWN]
