@@ -343,3 +343,30 @@ def test_a_mail_that_waits_too_long_or_a_stopped_scheduler_is_an_alarm(
     # ... but not for longer than the grace period.
     assert scheduler(factory, None, NOW + timedelta(minutes=6)).heartbeat()
     assert state(NOW + timedelta(minutes=6)) == [Why.NOT_SENT]
+
+
+def test_a_manager_sets_their_own_address_on_the_staff_page(
+    client: FlaskClient, auth: AuthActions, db: Session, world: World
+) -> None:
+    auth.login("kanri")
+    html = page(client, "/admin/staff")
+    row = html[html.index('id="staff-kanri"') :]
+    row = row[: row.index("</tr>")]
+    assert "通知できません: メールアドレスがありません" in row
+    assert f'action="/admin/staff/{world.manager.id}/email"' in row
+    resp = client.post(
+        f"/admin/staff/{world.manager.id}/email",
+        data={"email": "kanri@office.example", "csrf_token": csrf_from(html)},
+    )
+    assert resp.status_code == 303
+    db.expire_all()
+    assert world.manager.email == "kanri@office.example"
+    html = page(client, "/admin/staff")
+    row = html[html.index('id="staff-kanri"') :]
+    assert "メール: kanri@office.example" in row[: row.index("</tr>")]
+    # Another office's staff member cannot be changed from here.
+    resp = client.post(
+        f"/admin/staff/{world.outsider.id}/email",
+        data={"email": "x@y.example", "csrf_token": csrf_from(html)},
+    )
+    assert resp.status_code == 404
