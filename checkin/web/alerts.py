@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from checkin.models import Role, Severity, StaffUser, Stage
+from checkin.models import FlagStatus, Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
 from checkin.services.delivery import deliveries
 from checkin.services.flags import (
@@ -91,7 +91,7 @@ def open_flag(flag_id: int) -> Any:
     today = local_date(now(), staff.office.timezone)
     if any(f.id == flag.id for f in list_flags(db, staff, today=today)):
         return redirect(url_for("alerts.alert_list", _anchor=anchor), code=303)
-    if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status.value != "resolved":
+    if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status != FlagStatus.RESOLVED:
         return redirect(url_for("alerts.alert_list", all=1, _anchor=anchor), code=303)
     return redirect(url_for("clients.client_detail", client_id=flag.client_id, _anchor=anchor), 303)
 
