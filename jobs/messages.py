@@ -53,10 +53,17 @@ def jp_day(day: date) -> str:
     return f"{day.month}月{day.day}日"
 
 
-def link(base_url: str | None, path: str) -> str:
+def link(base_url: str | None, path: str, label: str = "アラート一覧") -> str:
+    """A link on ``CHECKIN_PUBLIC_BASE_URL`` (the jobs run outside any web request)."""
     if not base_url:
         return "アラート一覧を開いてください (checkin にログイン)。"
-    return f"アラート一覧: {base_url.rstrip('/')}{path}"
+    return f"{label}: {base_url.rstrip('/')}{path}"
+
+
+def flag_path(flag_id: int) -> str:
+    """/flags/<id> (checkin.web.alerts.open_flag): after the login, the flag itself on the
+    reader's alert list (the whole office's for a manager), else on the client's page."""
+    return f"/flags/{flag_id}"
 
 
 def by_urgency(flags: Sequence[Flag]) -> list[Flag]:
@@ -115,7 +122,7 @@ def urgent_mail(staff_name: str, flag: Flag, detail: MailDetail, base_url: str |
     label = client_label(flag, detail)
     if label is not None:
         body += [f"  利用者: {label}", f"  種類: {KIND_JA.get(flag.kind, flag.kind)}"]
-    body += ["", link(base_url, f"/alerts#flag-{flag.id}"), "", FOOTER]
+    body += ["", link(base_url, flag_path(flag.id), "このアラートを開く"), "", FOOTER]
     return Mail("[checkin] 緊急のアラートがあります", "\n".join(body) + "\n")
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
-    Client,
     Flag,
     FlagStatus,
     Office,
-    Role,
     Severity,
     StaffLeave,
     StaffUser,
 )
+from checkin.services.delivery import deliveries, staff_reach
 from checkin.services.flags import alert_list
 from jobs import messages
 from jobs.base import JobContext, TickResult, local_now, run_per_office, today_if_past
@@ -25,6 +26,8 @@ from jobs.morning import morning_done
 
 DIGEST_ID = "morning-digest"
 URGENT_ID = "urgent-mail"
+
+log = logging.getLogger(__name__)
 
 
 def digest_slot(session: Session, office: Office, now: datetime) -> str | None:
@@ -84,15 +87,6 @@ def urgent_slot(session: Session, office: Office, now: datetime) -> str | None:
     return local_now(now, office).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _request_date(flag: Flag) -> str:
-    """The day the client asked (or wrote the words): one mail per request, not per refresh."""
-    for reason in flag.reasons or []:
-        day = (reason.get("values") or {}).get("date")
-        if day:
-            return str(day)
-    return flag.last_date.isoformat()
-
-
 def on_leave(session: Session, office: Office, day: date) -> set[int]:
     return set(
         session.scalars(
@@ -107,57 +101,55 @@ def on_leave(session: Session, office: Office, day: date) -> set[int]:
     )
 
 
-def urgent_recipients(
-    session: Session, office: Office, flag: Flag, away: set[int]
-) -> list[StaffUser]:
-    """The assignee, else the supporter, else the backup, skipping anyone on leave today;
-    if none of them can be mailed, the service managers."""
-    for person in (flag.assignee, flag.client.supporter, flag.client.backup_supporter):
-        if (
-            person is not None
-            and person.id not in away
-            and person.active
-            and person.email
-            and person.office_id == office.id
-        ):
-            return [person]
-    return list(
-        session.scalars(
-            select(StaffUser).where(
-                StaffUser.office_id == office.id,
-                StaffUser.role == Role.SERVICE_MANAGER,
-                StaffUser.active.is_(True),
-                StaffUser.email.is_not(None),
-            )
-        )
-    )
-
-
-def urgent_office(session: Session, office: Office, ctx: JobContext) -> dict[str, int]:
+def urgent_office(
+    session: Session, office: Office, ctx: JobContext, unreached: Counter[str]
+) -> dict[str, int]:
+    """Queue a mail for each open urgent flag's current request, to the people
+    :func:`checkin.services.delivery.urgent_recipients` picks (the same answer the alert
+    list and the overview show). A flag nobody can be mailed about is counted in
+    ``unreached`` (the tick's outcome, not a run row per minute) and logged: the alert list,
+    the overview and /ops/jobs show it as 「まだ だれにも 通知できていません」."""
     assert ctx.mail is not None
     today = local_now(ctx.now, office).date()
-    flags = session.scalars(
-        select(Flag)
-        .where(
-            Flag.office_id == office.id,
-            Flag.severity == Severity.URGENT,
-            Flag.status == FlagStatus.OPEN,
-            Flag.last_date >= today - timedelta(days=1),  # not last month's, on first start
-        )
-        .options(joinedload(Flag.client).joinedload(Client.supporter), joinedload(Flag.assignee))
-        .order_by(Flag.id)
-    ).unique()
-    away = on_leave(session, office, today)
+    flags = list(
+        session.scalars(
+            select(Flag)
+            .where(
+                Flag.office_id == office.id,
+                Flag.severity == Severity.URGENT,
+                Flag.status == FlagStatus.OPEN,
+                Flag.last_date >= today - timedelta(days=1),  # not last month's, on first start
+            )
+            .options(joinedload(Flag.client), joinedload(Flag.assignee))
+            .order_by(Flag.id)
+        ).unique()
+    )
+    people = staff_reach(session, office.id, today)
+    states = deliveries(
+        session, office, flags, today=today, now=ctx.now, mail_on=True, people=people
+    )
     queued = 0
     for flag in flags:
-        for person in urgent_recipients(session, office, flag, away):
+        state = states[flag.id]
+        if state.delivered:
+            continue
+        if not state.recipients:
+            unreached["urgent_unreached"] += 1
+            log.warning(
+                "urgent flag %s (office %s): nobody can be mailed (%s)",
+                flag.id,
+                office.id,
+                ", ".join(state.reasons),
+            )
+            continue
+        for person in state.recipients:
             mail = messages.urgent_mail(
                 person.name, flag, office.mail_detail, ctx.mail.public_base_url
             )
             queued += queue(
                 session,
                 kind="urgent",
-                dedupe_key=f"urgent:{flag.id}:{_request_date(flag)}:{person.id}",
+                dedupe_key=f"{state.request_key}{person.id}",
                 staff=person,
                 subject=mail.subject,
                 body=mail.body,
@@ -173,8 +165,11 @@ def urgent_mail(ctx: JobContext) -> TickResult:
     if ctx.mail is None:
         return TickResult()
 
+    unreached: Counter[str] = Counter()
+
     def work(session: Session, office: Office, slot: str) -> dict[str, int]:
-        return urgent_office(session, office, ctx)
+        return urgent_office(session, office, ctx, unreached)
 
     result = run_per_office(ctx, URGENT_ID, urgent_slot, work, record_empty=False)
+    result.counts.update(unreached)
     return result.merge(send_pending(ctx.factory, ctx.mailer, ctx.now))

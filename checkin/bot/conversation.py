@@ -25,6 +25,7 @@ from checkin.models import NOTE_MAX_CHARS, Channel, CheckIn, Client, LineAccount
 from checkin.services import flags as flag_service
 from checkin.services.checkins import CheckinInput, record_checkin
 from checkin.services.errors import ValidationError
+from checkin.services.hours import office_reach
 from checkin.signals import contact_candidate, crisis_candidate, has_crisis_words
 from checkin.timeutil import local_date
 
@@ -377,9 +378,18 @@ class Conversation:
         return [Message(self._supporter_will_call() + "\n\n" + EMERGENCY)]
 
     def _supporter_will_call(self) -> str:
-        return (
-            "支援員に つたえました。支援員から 連絡します。\nひとりで かかえこまないで くださいね。"
-        )
+        """What happens next: 「支援員から 連絡します」 while the office is open; outside its
+        hours, when it will look (the same promise as the web done page)."""
+        reach = office_reach(self.session, self.client.office, self.now)
+        if reach.open_now:
+            text = "支援員に つたえました。支援員から 連絡します。"
+        else:
+            text = f"支援員に つたえました。{reach.closed_text()}"
+        if reach.phone and not reach.open_now:
+            text += f"\nじむしょの 電話 (あいている 時間): {reach.phone}"
+        elif reach.phone:
+            text += f"\nじむしょの 電話: {reach.phone}"
+        return text + "\nひとりで かかえこまないで くださいね。"
 
     def _stale(self) -> list[Message]:
         if self.conv is None:

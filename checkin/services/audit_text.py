@@ -52,7 +52,9 @@ SENTENCES: dict[str, str] = {
     "employer_user.create": _l("%(actor)sが 勤め先の アカウントを作りました"),
     "employer.login": _l("%(actor)sが ログインしました"),
     "employer.login_failed": _l("勤め先の ログインに 失敗しました"),
-    "employer.login_locked": _l("勤め先の ログインの失敗が続いたため、しばらく ログインを止めました"),
+    "employer.login_locked": _l(
+        "勤め先の ログインの失敗が続いたため、しばらく ログインを止めました"
+    ),
     "employer.password_change": _l("%(actor)sが 自分の パスワードを変更しました"),
     "staff.create": _l("%(actor)sが %(target)sさんの アカウントを作りました"),
     "staff.deactivate": _l("%(actor)sが %(target)sさんの アカウントを停止しました"),

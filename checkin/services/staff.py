@@ -234,3 +234,28 @@ def set_role(session: Session, staff: StaffUser, role: Role, *, actor: StaffUser
         target=staff,
         detail={"from": old.value, "to": role.value},
     )
+
+
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def set_email(session: Session, staff: StaffUser, email: str, *, actor: StaffUser) -> None:
+    """Set (or, empty, remove) the address urgent requests and digests are mailed to."""
+    email = email.strip()
+    if email and (len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email)):
+        raise ValidationError(
+            {"email": _l("メールアドレスの形になっていません (例: sato@example.jp)。")}
+        )
+    old = staff.email
+    staff.email = email or None
+    if old == staff.email:
+        return
+    audit.record(
+        session,
+        "staff.email",
+        office_id=staff.office_id,
+        actor=actor,
+        target=staff,
+        detail={"set": staff.email is not None},
+    )

@@ -29,10 +29,12 @@ from checkin.models import (
 from checkin.services import audit, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
+from checkin.services.delivery import office_alarms, staff_reach
 from checkin.services.errors import ValidationError
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
 from checkin.web import confirm, get_db, now, saving
+from checkin.web.alerts import mail_on
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
 
@@ -108,6 +110,7 @@ def staff_list() -> Any:
             flash(_("職員を登録しました。"), "ok")
             return redirect(url_for("admin.staff_list"), code=303)
     staff = _office_staff(active_only=False)
+    today = local_date(now(), me.office.timezone)
     return render_template(
         "admin/staff.html",
         staff=staff,
@@ -115,7 +118,9 @@ def staff_list() -> Any:
         errors=errors,
         values=request.form,
         leaves=leaves_of([s.id for s in staff]),
-        today=local_date(now(), me.office.timezone),
+        today=today,
+        reach=staff_reach(db, me.office_id, today),
+        mail_on=mail_on(),
     ), (400 if errors else 200)
 
 
@@ -203,6 +208,25 @@ def add_leave(staff_id: int) -> Any:
             "ok",
         )
     return redirect(url_for("admin.staff_list"), code=303)
+
+
+@bp.post("/admin/staff/<int:staff_id>/email")
+@staff_required(*MANAGERS)
+def set_email(staff_id: int) -> Any:
+    """The address urgent requests and the morning digest are mailed to (empty: none)."""
+    target = _own(StaffUser, staff_id)
+    with saving() as saved:
+        staff_service.set_email(
+            get_db(), target, request.form.get("email", ""), actor=current_staff()
+        )
+    if saved.ok and target.email:
+        flash(_("%(name)sさんのメールアドレスを変えました。", name=target.name), "ok")
+    elif saved.ok:
+        flash(
+            _("%(name)sさんのメールアドレスを消しました。メールは届きません。", name=target.name),
+            "ok",
+        )
+    return redirect(url_for("admin.staff_list", _anchor=f"staff-{target.login}"), code=303)
 
 
 @bp.route("/admin/reassign", methods=["GET", "POST"])
@@ -455,7 +479,7 @@ def overview() -> str:
     staff = current_staff()
     days = request.args.get("days", 30, type=int)
     days = min(max(days, 7), 180)
-    ov = office_overview(
-        get_db(), staff.office, today=local_date(now(), staff.office.timezone), no_contact_days=days
-    )
-    return render_template("admin/overview.html", ov=ov)
+    today = local_date(now(), staff.office.timezone)
+    ov = office_overview(get_db(), staff.office, today=today, no_contact_days=days)
+    alarms = office_alarms(get_db(), staff.office, today=today, now=now(), mail_on=mail_on())
+    return render_template("admin/overview.html", ov=ov, unreached=alarms, mail_on=mail_on())

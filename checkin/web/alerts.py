@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from checkin.models import Role, Severity, StaffUser, Stage
+from checkin.models import FlagStatus, Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
+from checkin.services.delivery import deliveries
 from checkin.services.flags import (
     MAX_SNOOZE_DAYS,
     AlertFilter,
     act_on_flag,
+    get_flag,
     hand_over,
     snooze,
 )
@@ -28,6 +30,12 @@ from checkin.web.auth import current_staff, local_path, staff_required
 bp = Blueprint("alerts", __name__)
 
 STRIP_DAYS = 14
+
+
+def mail_on() -> bool:
+    """Mail is on when ``CHECKIN_SMTP_HOST`` is set: the scheduler reads the same variable
+    (``jobs.mail.load_mail_settings``); the app sees it as ``SMTP_HOST``."""
+    return bool(str(current_app.config.get("SMTP_HOST") or "").strip())
 
 
 def _filters(staff: StaffUser) -> AlertFilter:
@@ -67,7 +75,25 @@ def alert_list() -> str:
         colleagues=office_staff(db, staff.office_id),
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
         feedback=feedback_for(db, [f.id for f in flags]),
+        delivery=deliveries(db, staff.office, flags, today=today, now=now(), mail_on=mail_on()),
     )
+
+
+@bp.get("/flags/<int:flag_id>")
+@staff_required()
+def open_flag(flag_id: int) -> Any:
+    """Where the urgent mail's link leads (after the login): the flag on the reader's own
+    alert list, on the whole office's for a manager, else on the client's page."""
+    staff = current_staff()
+    db = get_db()
+    flag = get_flag(db, staff, flag_id)  # another office's flag: 404
+    anchor = f"flag-{flag.id}"
+    today = local_date(now(), staff.office.timezone)
+    if any(f.id == flag.id for f in list_flags(db, staff, today=today)):
+        return redirect(url_for("alerts.alert_list", _anchor=anchor), code=303)
+    if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status != FlagStatus.RESOLVED:
+        return redirect(url_for("alerts.alert_list", all=1, _anchor=anchor), code=303)
+    return redirect(url_for("clients.client_detail", client_id=flag.client_id, _anchor=anchor), 303)
 
 
 def _back() -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from checkin.models import Channel, CheckIn, Client
 from checkin.services.checkins import CheckinInput, record_checkin
 from checkin.services.errors import ValidationError
+from checkin.services.hours import Reach, office_reach
 from checkin.services.links import TokenState, look_up_token
 from checkin.services.selfview import Lead, load_selfview
 from checkin.services.selfview_links import MAX_AGE, client_for_selfview_token
@@ -150,6 +151,11 @@ def done(token: str) -> str:
     return _render_selfview("checkin/done.html", token, urgent=request.args.get("u") == "1")
 
 
+def _reach(client: Client, asked: bool) -> Reach | None:
+    """After 「相談したい」: is the office open now, and if not, when it will look."""
+    return office_reach(get_db(), client.office, now()) if asked else None
+
+
 @bp.get("/c/<token>/me")
 def me(token: str) -> str:
     """これまでの きろく: the client's own last weeks, reachable any time with their link."""
@@ -166,10 +172,12 @@ def _render_selfview(template: str, token: str, *, urgent: bool) -> str:
 def _selfview_html(template: str, client: Client, **context: Any) -> str:
     """The self-view pages (after checking in, from the web link or from LINE's link)."""
     view = load_selfview(get_db(), client, local_date(now(), client.office.timezone))
+    asked = bool(context.get("urgent")) or view.lead == Lead.TALK
     return render_template(
         template,
         client=client,
         view=view,
+        reach=_reach(client, asked),
         Lead=Lead,
         labels={name: dict(options) for name, options in CHOICES.items()},
         **context,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from checkin.models import Notification, NotificationStatus, Role
+from checkin.models import Notification, NotificationStatus, Role, StaffUser
+from checkin.services.delivery import office_alarms
 from checkin.services.ranking import latest_models
+from checkin.timeutil import local_date
 from checkin.web import get_db, now
+from checkin.web.alerts import mail_on
 from checkin.web.auth import current_staff, staff_required
 from jobs.status import job_status
 
@@ -109,6 +112,23 @@ def jobs_page() -> str:
         ).all()
     )
     tz = ZoneInfo(staff.office.timezone)
+    today = local_date(now(), tz)
+    # Mails that failed at least once (retrying or given up), newest first.
+    troubled = list(
+        db.scalars(
+            select(Notification)
+            .where(
+                Notification.office_id == staff.office_id,
+                or_(
+                    Notification.status == NotificationStatus.FAILED,
+                    (Notification.status == NotificationStatus.PENDING)
+                    & (Notification.attempts > 0),
+                ),
+            )
+            .order_by(Notification.id.desc())
+            .limit(20)
+        )
+    )
 
     def local(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%m/%d %H:%M:%S") if value else "-"
@@ -124,4 +144,13 @@ def jobs_page() -> str:
         fallback_reason=fallback_reason,
         zone_name=str(ZONE_NAMES.get(staff.office.timezone, staff.office.timezone)),
         rankers=latest_models(db, staff.office_id),
+        mail_on=mail_on(),
+        link_base=current_app.config.get("PUBLIC_BASE_URL"),
+        unreached=office_alarms(db, staff.office, today=today, now=now(), mail_on=mail_on()),
+        troubled=troubled,
+        names=dict(
+            db.execute(
+                select(StaffUser.id, StaffUser.name).where(StaffUser.office_id == staff.office_id)
+            ).all()
+        ),
     )

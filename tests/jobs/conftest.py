@@ -87,19 +87,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class LoopbackSMTP(Controller):
+    """aiosmtpd's controller bound to port 0: the system picks a free port while binding,
+    so parallel test runs never race for one (``free_port`` closes its socket first)."""
+
+    def _trigger_server(self) -> None:
+        if self.port == 0 and self.server is not None:
+            self.port = int(self.server.sockets[0].getsockname()[1])
+        super()._trigger_server()
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Inbox, MailSettings]]:
     """A real SMTP server (aiosmtpd) on loopback, and mail settings pointing at it."""
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = LoopbackSMTP(inbox, hostname="127.0.0.1", port=0)
     controller.start()
+    assert controller.port != 0
     try:
         yield (
             inbox,
             MailSettings(
                 host="127.0.0.1",
-                port=port,
+                port=controller.port,
                 from_addr="checkin@office.example",
                 starttls=False,
                 public_base_url="https://checkin.example",
