@@ -102,7 +102,7 @@ def test_import_reads_excel_and_shift_jis(
     ("content", "message"),
     [
         (rows_csv("a,b", header="氏名,番号"), "知らない列があります"),
-        (rows_csv("田中,,sato,,,2026-99-01,,,,,,,"), "2026-04-01 の形"),
+        (rows_csv("田中,,sato,,,2026-99-01,,,,,,,"), "入社日: 2026年99月1日という日はありません"),
         (rows_csv("田中 次郎,,nobody,,,,,,,,,,"), "職員「nobody」はこの事業所にいません"),
         (rows_csv("田中 次郎,,yoso,,,,,,,,,,"), "職員「yoso」はこの事業所にいません"),
         (rows_csv("田中 次郎,,,,未登録社,,,,,,,,"), "企業「未登録社」が未登録"),
@@ -200,14 +200,14 @@ def test_client_export_csv_and_xlsx_are_audited_and_safe(
     resp = client.get(f"/clients/{world.client_a.id}/export.csv")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
-    assert rows[0][:3] == ["client_id", "date", "mood"]
-    assert rows[1][2] == "2" and rows[1][7] == "'=1+2"
+    assert rows[0][:4] == ["利用者ID", "名前", "日付", "気分"]
+    assert rows[1][1] == "田中 健太" and rows[1][3] == "2" and rows[1][8] == "'=1+2"
     resp = client.get(f"/clients/{world.client_a.id}/export.xlsx")
     wb = load_workbook(io.BytesIO(resp.get_data()))
-    assert wb.sheetnames == ["clients", "entries", "flags", "contacts"]
-    assert [r[2] for r in wb["contacts"].iter_rows(min_row=2, values_only=True)] == ["call"]
-    assert wb["entries"].cell(2, 8).value == "'=1+2"
-    assert wb["clients"].cell(2, 2).value == world.client_a.name
+    assert wb.sheetnames == ["利用者", "記録", "アラート", "連絡"]
+    assert [r[3] for r in wb["連絡"].iter_rows(min_row=2, values_only=True)] == ["電話"]
+    assert wb["記録"].cell(2, 9).value == "'=1+2"
+    assert wb["利用者"].cell(2, 2).value == world.client_a.name
     exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert [(e.client_id, e.detail["format"]) for e in exports] == [  # type: ignore[index]
         (world.client_a.id, "csv"),
@@ -223,7 +223,7 @@ def test_export_respects_office_isolation(
     assert client.get("/export/office.xlsx").status_code == 403
     auth.login("kanri")
     wb = load_workbook(io.BytesIO(client.get("/export/office.xlsx").get_data()))
-    names = [r[1] for r in wb["clients"].iter_rows(min_row=2, values_only=True)]
+    names = [r[1] for r in wb["利用者"].iter_rows(min_row=2, values_only=True)]
     assert world.client_a.name in names and world.other_client.name not in names
 
 
@@ -300,10 +300,13 @@ def test_a_year_of_past_entries_is_imported_all_at_once(
     [
         (["OTHER,2026-05-01,3,2,7,3,false,"], "この事業所の利用者ではありません"),
         (["A,2026-05-01,,2,7,3,false,"], "取り込みには必要です"),
-        (["A,2026-13-01,3,2,7,3,false,"], "line 3, column 'date'"),
-        (["A,2026-05-01,9,2,7,3,false,"], "line 3, column 'mood'"),
+        (["A,2026-13-01,3,2,7,3,false,"], "3行目「日付」: 2026年13月1日という日はありません"),
+        (["A,2026-05-01,9,2,7,3,false,"], "3行目「気分」: 1〜5の数字で入れてください"),
         (["A,2027-01-01,3,2,7,3,false,"], "未来の日付"),
-        (["A,2026-05-01,3,2,7,3,false,", "A,2026-05-01,4,2,7,3,false,"], "line 4"),
+        (
+            ["A,2026-05-01,3,2,7,3,false,", "A,2026-05-01,4,2,7,3,false,"],
+            "4行目: 3行目と同じ利用者・同じ日です",
+        ),
     ],
 )
 def test_bad_history_rows_are_named_and_nothing_is_saved(
