@@ -416,16 +416,18 @@ class Sheet:
     from_excel: bool
 
 
-def read_table(filename: str, content: bytes) -> Sheet:
+def read_table(filename: str, content: bytes, sheet: str | None = None) -> Sheet:
     """Header and rows of a CSV (UTF-8 or Shift_JIS, as Excel writes) or an .xlsx file
-    (first sheet; cells keep their types: numbers, dates, text)."""
+    (cells keep their types: numbers, dates, text): the sheet a full export names ``sheet``
+    (利用者, 記録; or its code name) when the workbook has one, else the first sheet."""
     from_excel = filename.lower().endswith(".xlsx")
     if from_excel:
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as e:  # openpyxl raises many kinds for a broken file
             raise ValidationError({"file": _l("Excelファイルとして読めません。")}) from e
-        ws = wb.worksheets[0]
+        names = {SHEETS[sheet], sheet} if sheet else set()
+        ws = next((w for w in wb.worksheets if w.title in names), wb.worksheets[0])
         all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
     else:
@@ -655,7 +657,7 @@ def _client_row(
 def preview_clients(
     session: Session, office: Office, filename: str, content: bytes
 ) -> ImportPreview:
-    sheet = read_table(filename, content)
+    sheet = read_table(filename, content, "clients")
     keys, file_problems = map_header(sheet.header, CLIENT_COLUMNS)
     if "name" not in keys:
         file_problems.append(_l("「名前」(name) の列がありません。"))
@@ -786,7 +788,7 @@ def _history(
     column. Columns: the Japanese export's or the codes (the backtest's ENTRIES.csv);
     channel and the timestamps of an export are read past (an import is an import)."""
     try:
-        sheet = read_table(filename, content)
+        sheet = read_table(filename, content, "entries")
     except ValidationError as e:
         return [], list(e.errors.values())
     keys, problems = map_header(sheet.header, ENTRY_COLUMNS)
