@@ -120,6 +120,8 @@ def parse_time(value: Any) -> time:
     )
 
 
+ENGLISH_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ENGLISH_DAY = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?")
 DAY_RANGE = re.compile(
     r"([月火水木金土日])(?:曜日?)?\s*[〜~\-ー－から]+\s*([月火水木金土日])(?:曜日?)?"
 )
@@ -128,7 +130,8 @@ SEPARATORS = re.compile(r"[\s,、・/]+|曜日?")
 
 def parse_weekdays(value: Any) -> str:
     """The weekday codes (Monday = "0", sorted) of 「月火水木金」, 「月,火,水」, 「月〜金」,
-    「月-金」, 「平日」, 「毎日」 or digit codes ("01234"). A number (an .xlsx cell Excel
+    「月-金」, 「平日」, 「毎日」, their English (Mon-Fri, Mon,Wed, weekdays) or digit codes
+    ("01234"). A number (an .xlsx cell Excel
     made numeric) is refused: Excel drops the leading 0, so Monday would be lost."""
     if isinstance(value, int | float):  # bool too
         shown = int(value) if value == int(value) else value
@@ -139,7 +142,10 @@ def parse_weekdays(value: Any) -> str:
                 value=shown,
             )
         )
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    text = re.sub(r"week ?days", "平日", text)
+    text = re.sub(r"every ?day|daily", "毎日", text)
+    text = ENGLISH_DAY.sub(lambda m: WEEKDAY_CHARS[ENGLISH_DAYS.index(m[1])], text)
     if text in ("平日",):
         return "01234"
     if text in ("毎日", "全日"):

@@ -19,6 +19,7 @@ from checkin.services.errors import _l
 from checkin.services.timeline import CONTACT_LABELS, SEVERITY_LABELS, WEEKDAYS
 
 E = TypeVar("E")
+SEPARATOR = _l("・")  # between the items of a list in a sentence
 
 
 def normalise(value: Any) -> str:
@@ -51,7 +52,7 @@ class Labels(Generic[E]):
 
     def allowed(self) -> str:
         """The labels people may write, for a message (「模索期・調整期・…」)."""
-        return "・".join(str(t) for t in self.labels.values())
+        return str(SEPARATOR).join(str(t) for t in self.labels.values())
 
     def lookup(self) -> dict[str, E]:
         table: dict[str, E] = {}

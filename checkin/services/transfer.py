@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
@@ -58,13 +59,19 @@ VARIANTS = (JAPANESE, MACHINE)
 @dataclass(frozen=True)
 class Column:
     """One column of a file: the key the code uses, its machine-readable header, its
-    Japanese header (what the Japanese export writes; files keep Japanese headers whatever
-    the reader's language) and other headers an import accepts."""
+    label (the Japanese export's header: files keep Japanese headers whatever the reader's
+    language; messages name the column in the reader's language) and other headers an
+    import accepts."""
 
     key: str
     code: str
     label: str
     aliases: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str:
+        with force_locale("ja"):
+            return str(self.label)
 
 
 def _col(key: str, label: str, *aliases: str, code: str | None = None) -> Column:
@@ -72,59 +79,59 @@ def _col(key: str, label: str, *aliases: str, code: str | None = None) -> Column
 
 
 CLIENT_COLUMNS = [
-    _col("client_id", "利用者ID", "id", "利用者番号"),
-    _col("name", "名前", "氏名", "利用者名"),
-    _col("name_kana", "ふりがな", "フリガナ", "よみがな"),
-    _col("supporter", "担当", "supporter_login", "担当者", "担当職員"),
-    _col("backup", "副担当", "backup_login", "副担当者", code="backup_supporter"),
-    _col("employer", "企業", "企業名", "就職先"),
-    _col("hire_date", "入社日"),
-    _col("service_start", "支援開始日"),
-    _col("service_end", "支援終了日"),
-    _col("stage", "段階", "支援の段階"),
-    _col("disclosure", "開示", "オープン/クローズ"),
-    _col("checkin_weekdays", "曜日", "記録する曜日"),
-    _col("reminder_time", "リマインド", "リマインドの時刻"),
-    _col("channel_preference", "方法", "channel_preference", "記録の方法", code="channel"),
-    _col("status", "状態"),
+    _col("client_id", _l("利用者ID"), "id", "利用者番号"),
+    _col("name", _l("名前"), "氏名", "利用者名"),
+    _col("name_kana", _l("ふりがな"), "フリガナ", "よみがな"),
+    _col("supporter", _l("担当"), "supporter_login", "担当者", "担当職員"),
+    _col("backup", _l("副担当"), "backup_login", "副担当者", code="backup_supporter"),
+    _col("employer", _l("企業"), "企業名", "就職先"),
+    _col("hire_date", _l("入社日")),
+    _col("service_start", _l("支援開始日")),
+    _col("service_end", _l("支援終了日")),
+    _col("stage", _l("段階"), "支援の段階"),
+    _col("disclosure", _l("開示"), "オープン/クローズ"),
+    _col("checkin_weekdays", _l("曜日"), "記録する曜日"),
+    _col("reminder_time", _l("リマインド"), "リマインドの時刻"),
+    _col("channel_preference", _l("方法"), "channel_preference", "記録の方法", code="channel"),
+    _col("status", _l("状態")),
 ]
 ENTRY_COLUMNS = [
-    _col("client_id", "利用者ID", "id", "利用者番号"),
-    _col("name", "名前", "氏名", "利用者名"),
-    _col("date", "日付", "記録日"),
-    _col("mood", "気分"),
-    _col("fatigue", "疲れ", "疲労"),
-    _col("sleep_hours", "睡眠時間"),
-    _col("sleep_quality", "眠りの質", "睡眠の質"),
-    _col("wants_contact", "相談したい"),
-    _col("note", "メモ", "ひとこと"),
-    _col("channel", "方法"),
-    _col("created_at", "記録日時"),
-    _col("updated_at", "更新日時"),
+    _col("client_id", _l("利用者ID"), "id", "利用者番号"),
+    _col("name", _l("名前"), "氏名", "利用者名"),
+    _col("date", _l("日付"), "記録日"),
+    _col("mood", _l("気分")),
+    _col("fatigue", _l("疲れ"), "疲労"),
+    _col("sleep_hours", _l("睡眠時間")),
+    _col("sleep_quality", _l("眠りの質"), "睡眠の質"),
+    _col("wants_contact", _l("相談したい")),
+    _col("note", _l("メモ"), "ひとこと"),
+    _col("channel", _l("方法")),
+    _col("created_at", _l("記録日時")),
+    _col("updated_at", _l("更新日時")),
 ]
 FLAG_COLUMNS = [
-    _col("client_id", "利用者ID"),
-    _col("name", "名前"),
-    _col("first_date", "最初の日"),
-    _col("last_date", "最後の日"),
-    _col("kind", "種類"),
-    _col("severity", "緊急度"),
-    _col("score", "スコア"),
-    _col("reasons", "理由"),
-    _col("status", "状態"),
-    _col("assignee", "担当"),
-    _col("acted_by", "対応した職員"),
-    _col("acted_at", "対応日時"),
-    _col("note", "メモ"),
+    _col("client_id", _l("利用者ID")),
+    _col("name", _l("名前")),
+    _col("first_date", _l("最初の日")),
+    _col("last_date", _l("最後の日")),
+    _col("kind", _l("種類")),
+    _col("severity", _l("緊急度")),
+    _col("score", _l("スコア")),
+    _col("reasons", _l("理由")),
+    _col("status", _l("状態")),
+    _col("assignee", _l("担当")),
+    _col("acted_by", _l("対応した職員")),
+    _col("acted_at", _l("対応日時")),
+    _col("note", _l("メモ")),
 ]
 CONTACT_COLUMNS = [
-    _col("client_id", "利用者ID"),
-    _col("name", "名前"),
-    _col("occurred_at", "日時"),
-    _col("kind", "種類"),
-    _col("staff", "職員"),
-    _col("note", "メモ"),
-    _col("flag_id", "アラートID"),
+    _col("client_id", _l("利用者ID")),
+    _col("name", _l("名前")),
+    _col("occurred_at", _l("日時")),
+    _col("kind", _l("種類")),
+    _col("staff", _l("職員")),
+    _col("note", _l("メモ")),
+    _col("flag_id", _l("アラートID")),
 ]
 # The sheets of a full export: URL key, Japanese sheet name.
 SHEETS = {"clients": "利用者", "entries": "記録", "flags": "アラート", "contacts": "連絡"}
@@ -172,7 +179,7 @@ class Writer:
         return self.variant == JAPANESE
 
     def headers(self, columns: Sequence[Column]) -> list[str]:
-        return [c.label if self.japanese else c.code for c in columns]
+        return [c.header if self.japanese else c.code for c in columns]
 
     def coded(self, kind: str, value: Any) -> Any:
         if value is None:
@@ -403,7 +410,7 @@ def record_export(
 
 # --- reading files -----------------------------------------------------------------------
 
-TEMPLATE_HEADERS = [c.label for c in CLIENT_COLUMNS if c.key not in ("client_id", "status")]
+TEMPLATE_HEADERS = [c.header for c in CLIENT_COLUMNS if c.key not in ("client_id", "status")]
 MAX_ROWS = 5000
 
 
@@ -466,7 +473,7 @@ def map_header(
     problems: unknown or repeated columns."""
     lookup: dict[str, str] = {}
     for c in columns:
-        for name in (c.key, c.code, c.label, *c.aliases):
+        for name in (c.key, c.code, c.header, str(c.label), *c.aliases):
             lookup[_header_key(name)] = c.key
     keys = [lookup.get(_header_key(h)) if h else None for h in header]
     problems = []
@@ -477,7 +484,10 @@ def map_header(
     if repeated:
         labels = {c.key: c.label for c in columns}
         problems.append(
-            _l("同じ列が2つあります: %(columns)s", columns=", ".join(labels[k] for k in repeated))
+            _l(
+                "同じ列が2つあります: %(columns)s",
+                columns=", ".join(str(labels[k]) for k in repeated),
+            )
         )
     return keys, problems
 
@@ -523,7 +533,7 @@ class StaffFinder:
             )
         raise cells.CellError(
             _l(
-                "職員「%(login)s」はこの事業所にいません (ログインIDか名前で入れてください)。",
+                "職員「%(login)s」はこの事業所にいません。",
                 login=value,
             )
         )
@@ -646,11 +656,11 @@ def _client_row(
         out["checkin_weekdays"] = codes
     elif "checkin_weekdays" in rec and not cells.is_blank(rec["checkin_weekdays"]):
         out["checkin_weekdays"] = ""  # refused above; parse must not default to Mon-Fri
-    shown.append(L.weekdays_label(codes or "01234"))
+    shown.append(L.weekdays_shown(codes or "01234"))
     reminder = read("reminder_time", cells.parse_time)
     if reminder is not None:
         out["reminder_time"] = reminder.strftime("%H:%M")
-    result.summary = "・".join(shown)
+    result.summary = str(L.SEPARATOR).join(shown)
     return result, out
 
 
@@ -796,7 +806,9 @@ def _history(
     if "client_id" not in keys and "name" not in keys:
         missing.insert(0, ENTRY["client_id"].label)
     if missing:
-        problems.append(_l("必要な列がありません: %(columns)s", columns=", ".join(missing)))
+        problems.append(
+            _l("必要な列がありません: %(columns)s", columns=", ".join(str(m) for m in missing))
+        )
     if problems:
         return [], problems
 
