@@ -346,22 +346,25 @@ def office_tables(session: Session, office: Office, variant: str = JAPANESE) -> 
     return _tables(session, office, clients, variant)
 
 
-def _text_cell(value: Any) -> Any:
-    """A cell of a CSV: dates as Japanese Excel writes them (2026/6/1, 2026/6/1 9:05)."""
+def _text_cell(value: Any, japanese: bool) -> Any:
+    """A cell of a CSV; in a Japanese file dates are written as Japanese Excel writes them
+    (2026/6/1, 2026/6/1 9:05), else in ISO 8601."""
     if isinstance(value, datetime):
+        if not japanese:
+            return value.isoformat()
         return f"{value.year}/{value.month}/{value.day} {value.hour}:{value.minute:02d}"
     if isinstance(value, date):
-        return f"{value.year}/{value.month}/{value.day}"
+        return f"{value.year}/{value.month}/{value.day}" if japanese else value.isoformat()
     return neutralise(value)
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, *, japanese: bool = False) -> bytes:
     headers, rows = table
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(headers)
     for row in rows:
-        w.writerow([_text_cell(v) for v in row])
+        w.writerow([_text_cell(v, japanese) for v in row])
     return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Japanese
 
 

@@ -66,7 +66,8 @@ def _export(tables: dict[str, transfer.Table], stem: str, fmt: str, variant: str
         table = request.args.get("table", "entries")
         if table not in tables:
             abort(404)
-        return _download(transfer.to_csv(tables[table]), f"{stem}-{table}{suffix}.csv", fmt)
+        body = transfer.to_csv(tables[table], japanese=variant == transfer.JAPANESE)
+        return _download(body, f"{stem}-{table}{suffix}.csv", fmt)
     body = transfer.to_xlsx(tables, transfer.sheet_names(variant))
     return _download(body, f"{stem}{suffix}.xlsx", fmt)
 
