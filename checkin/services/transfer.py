@@ -659,7 +659,8 @@ def _client_row(
         out["checkin_weekdays"] = codes
     elif "checkin_weekdays" in rec and not cells.is_blank(rec["checkin_weekdays"]):
         out["checkin_weekdays"] = ""  # refused above; parse must not default to Mon-Fri
-    shown.append(L.weekdays_shown(codes or "01234"))
+    if codes is not None or cells.is_blank(rec.get("checkin_weekdays")):
+        shown.append(L.weekdays_shown(codes or "01234"))  # blank: Monday to Friday
     reminder = read("reminder_time", cells.parse_time)
     if reminder is not None:
         out["reminder_time"] = reminder.strftime("%H:%M")
