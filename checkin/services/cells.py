@@ -171,6 +171,9 @@ def parse_weekdays(value: Any) -> str:
 
 
 def parse_int(value: Any, lo: int, hi: int) -> int:
+    plain = isinstance(value, str) and value.isascii() and value.isdigit()
+    if plain and lo <= int(value) <= hi:  # the usual case
+        return int(value)
     if isinstance(value, bool):
         raise CellError(_l("数字を入れてください。"))
     if isinstance(value, int | float):
@@ -191,7 +194,12 @@ def parse_float(value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool):
         raise CellError(_l("数字を入れてください。"))
     try:
-        number = float(value if isinstance(value, int | float) else normalise(value))
+        number = float(value)
+    except ValueError:
+        number = None
+    try:
+        if number is None:
+            number = float(normalise(value))
     except ValueError:
         raise CellError(_l("「%(text)s」は数字ではありません。", text=value)) from None
     if not lo <= number <= hi:
@@ -208,7 +216,7 @@ def parse_bool(value: Any) -> bool:
         return value
     if value is None:
         return False
-    text = normalise(value)
+    text = value.lower() if isinstance(value, str) and value.isascii() else normalise(value)
     if text in YES:
         return True
     if text in NO:

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 
 from checkin.models import Channel, ClientStatus, ContactKind, Disclosure, FlagStatus, Stage
 from checkin.services.errors import _l
@@ -32,6 +32,7 @@ class Labels(Generic[E]):
     def __init__(self, labels: Mapping[E, str], aliases: Mapping[str, E] | None = None) -> None:
         self.labels = dict(labels)
         self.aliases = dict(aliases or {})
+        self._lookups: dict[str, dict[str, E]] = {}  # per language of the reader
 
     def __getitem__(self, code: E) -> str:
         return self.labels[code]
@@ -55,6 +56,12 @@ class Labels(Generic[E]):
         return str(SEPARATOR).join(str(t) for t in self.labels.values())
 
     def lookup(self) -> dict[str, E]:
+        language = str(get_locale() or "")
+        if language not in self._lookups:
+            self._lookups[language] = self._lookup()
+        return self._lookups[language]
+
+    def _lookup(self) -> dict[str, E]:
         table: dict[str, E] = {}
         for code, text in self.labels.items():
             table[normalise(getattr(code, "value", code))] = code
