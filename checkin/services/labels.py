@@ -49,7 +49,7 @@ class Labels(Generic[E]):
 
     def japanese(self, code: E) -> str:
         with force_locale("ja"):
-            return str(self.labels[code])
+            return self.label(code)
 
     def allowed(self) -> str:
         """The labels people may write, for a message (「模索期・調整期・…」)."""
