@@ -288,9 +288,13 @@ def test_after_an_import_the_new_clients_are_ticked_for_cards(
         "/clients/import/confirm",
         data={"csrf_token": csrf_from(html), "filename": "c.csv", "payload": payload.group(1)},
     )
-    assert resp.status_code == 303 and "/clients/cards?ids=" in resp.location
-    page = client.get(resp.location).get_data(as_text=True)
-    assert "4人を取り込みました" in page
+    # The import's result page lists the new clients and leads to their cards, ticked.
+    assert resp.status_code == 303 and "/clients/import/" in resp.location
+    done = client.get(resp.location).get_data(as_text=True)
+    assert "4人を取り込みました" in done
+    cards = re.search(r'href="(/clients/cards\?ids=[^"]+)"', done)
+    assert cards, "no link to the imported clients' cards"
+    page = client.get(cards.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert page.count(" checked>") == 4
 
 

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from checkin.models import Client, Role
-from checkin.services import transfer
+from checkin.services import labels, transfer
 from checkin.services.errors import ValidationError
 from checkin.timeutil import local_date
 from checkin.web import flash_errors, get_db, now
@@ -51,6 +51,28 @@ def _download(body: bytes, filename: str, fmt: str) -> Response:
     return resp
 
 
+def _variant() -> str:
+    """The export asked for: Japanese for people (the default), or machine-readable."""
+    variant = request.args.get("variant", transfer.JAPANESE)
+    if variant not in transfer.VARIANTS:
+        abort(404)
+    return variant
+
+
+def _export(tables: dict[str, transfer.Table], stem: str, fmt: str, variant: str) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    suffix = "-machine" if variant == transfer.MACHINE else ""
+    if fmt == "csv":
+        table = request.args.get("table", "entries")
+        if table not in tables:
+            abort(404)
+        body = transfer.to_csv(tables[table], japanese=variant == transfer.JAPANESE)
+        return _download(body, f"{stem}-{table}{suffix}.csv", fmt)
+    body = transfer.to_xlsx(tables, transfer.sheet_names(variant))
+    return _download(body, f"{stem}{suffix}.xlsx", fmt)
+
+
 @bp.get("/clients/<int:client_id>/export.<fmt>")
 @staff_required()
 def export_client(client_id: int, fmt: str) -> Response:
@@ -59,17 +81,21 @@ def export_client(client_id: int, fmt: str) -> Response:
     staff = current_staff()
     if client is None or client.office_id != staff.office_id or fmt not in ("csv", "xlsx"):
         abort(404)
-    tables = transfer.client_tables(db, client)
+    variant = _variant()
+    tables = transfer.client_tables(db, client, variant)
     table = request.args.get("table", "entries")
     if fmt == "csv" and table not in tables:
         abort(404)
     transfer.record_export(
-        db, staff, f"client:{table}" if fmt == "csv" else "client", fmt, client_id=client.id
+        db,
+        staff,
+        f"client:{table}" if fmt == "csv" else "client",
+        fmt,
+        client_id=client.id,
+        variant=variant,
     )
     db.commit()
-    if fmt == "csv":
-        return _download(transfer.to_csv(tables[table]), f"client-{client.id}-{table}.csv", fmt)
-    return _download(transfer.to_xlsx(tables), f"client-{client.id}.xlsx", fmt)
+    return _export(tables, f"client-{client.id}", fmt, variant)
 
 
 @bp.get("/export/office.<fmt>")
@@ -79,15 +105,16 @@ def export_office(fmt: str) -> Response:
     staff = current_staff()
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    tables = transfer.office_tables(db, staff.office)
+    variant = _variant()
+    tables = transfer.office_tables(db, staff.office, variant)
     table = request.args.get("table", "entries")
     if fmt == "csv" and table not in tables:
         abort(404)
-    transfer.record_export(db, staff, "office" if fmt == "xlsx" else f"office:{table}", fmt)
+    transfer.record_export(
+        db, staff, "office" if fmt == "xlsx" else f"office:{table}", fmt, variant=variant
+    )
     db.commit()
-    if fmt == "csv":
-        return _download(transfer.to_csv(tables[table]), f"office-{table}.csv", fmt)
-    return _download(transfer.to_xlsx(tables), "office.xlsx", fmt)
+    return _export(tables, "office", fmt, variant)
 
 
 @bp.get("/clients/import/template.csv")
@@ -96,17 +123,17 @@ def import_template() -> Response:
     example = [
         "山田 花子",
         "やまだ はなこ",
-        "sato",
+        current_staff().login,
         "",
         "",
-        "2026-04-01",
-        "2026-10-01",
-        "2029-09-30",
-        "exploration",
-        "open",
-        "01234",
+        "2026/4/1",
+        "2026/10/1",
+        "2029/9/30",
+        "模索期",
+        "オープン就労",
+        "月火水木金",
         "19:00",
-        "web",
+        "ウェブ",
     ]
     body = transfer.to_csv((transfer.TEMPLATE_HEADERS, [example]))
     return _download(body, "clients-template.csv", "csv")
@@ -116,13 +143,24 @@ def import_template() -> Response:
 @staff_required(*MANAGERS)
 def import_clients() -> Any:
     if request.method == "GET":
-        return render_template("admin/import.html", preview=None)
+        return _import_page()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("ファイルを選んでください。"), "error")
-        return render_template("admin/import.html", preview=None), 400
+        return _import_page(), 400
     content = upload.read()
     return _preview(upload.filename, content)
+
+
+def _import_page(preview: Any = None, **context: Any) -> str:
+    return render_template(
+        "admin/import.html",
+        preview=preview,
+        stages=labels.STAGES.allowed(),
+        disclosures=labels.DISCLOSURES.allowed(),
+        channels=labels.CHANNEL_PREFERENCES.allowed(),
+        **context,
+    )
 
 
 def _render_preview(template: str, preview: Any, filename: str, content: bytes) -> Any:
@@ -151,7 +189,7 @@ def _preview(filename: str, content: bytes) -> Any:
         preview = transfer.preview_clients(db, current_staff().office, filename, content)
     except ValidationError as e:
         flash_errors(e)
-        return render_template("admin/import.html", preview=None), 400
+        return _import_page(), 400
     db.rollback()
     return _render_preview("admin/import.html", preview, filename, content)
 
@@ -164,14 +202,31 @@ def import_confirm() -> Any:
     staff = current_staff()
     try:
         preview = transfer.preview_clients(db, staff.office, filename, content)
-        saved = transfer.import_clients(db, staff.office, preview, actor=staff)
+        saved, event = transfer.import_clients(db, staff.office, preview, actor=staff)
     except ValidationError:
         db.rollback()
         return _preview(filename, content)
     db.commit()
     flash(ngettext("%(num)d人を取り込みました。", "%(num)d人を取り込みました。", len(saved)), "ok")
-    # On to their cards: the imported clients come ticked, ready to print (web/cards.py).
-    return redirect(url_for("cards.choose", ids=encode_ids([c.id for c in saved])), code=303)
+    return redirect(url_for("transfer.import_done", import_id=event.id), code=303)
+
+
+@bp.get("/clients/import/<int:import_id>")
+@staff_required(*MANAGERS)
+def import_done(import_id: int) -> Any:
+    """The result of one client import: the clients it created, and what to do next with
+    them (the template's ``import_actions`` block holds the links)."""
+    imported = transfer.imported_clients(get_db(), current_staff().office, import_id)
+    if imported is None:
+        abort(404)
+    return render_template(
+        "admin/import_done.html",
+        import_id=import_id,
+        clients=imported,
+        weekdays_label=labels.weekdays_shown,
+        # On to their cards: the imported clients come ticked, ready to print (web/cards.py).
+        cards_url=url_for("cards.choose", ids=encode_ids([c.id for c in imported])),
+    )
 
 
 def _today() -> Any:
