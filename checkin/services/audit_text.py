@@ -61,6 +61,7 @@ SENTENCES: dict[str, str] = {
     "staff.reactivate": _l("%(actor)sが %(target)sさんの アカウントを再開しました"),
     "staff.reset_password": _l("%(actor)sが %(target)sさんの パスワードを設定しなおしました"),
     "staff.role": _l("%(actor)sが %(target)sさんの 役割を変更しました"),
+    "staff.email": _l("%(actor)sが %(target)sさんの メールアドレスを変更しました"),
     "staff.leave": _l("%(actor)sが %(target)sさんの 不在期間を登録しました"),
     "staff.login": _l("%(actor)sが ログインしました"),
     "staff.login_failed": _l("職員の ログインに 失敗しました"),

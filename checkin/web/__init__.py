@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from flask import Flask, abort, g, has_request_context, redirect, render_templat
 from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from checkin.db import make_session_factory, make_web_engine
@@ -163,6 +165,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(setup_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
+    # A name a person may need to type as it is (a setting, a file's code column): shown as
+    # code and marked translate="no" (the visible-text test allows it only there).
+    # Japanese examples (「令和8年6月1日」) keep lang="ja" on an English page.
+    app.jinja_env.globals["code"] = lambda text: Markup('<code translate="no"{}>{}</code>').format(
+        Markup(' lang="ja"') if re.search(r"[\u3000-\u9fff]", str(text)) else "", text
+    )
 
     # Stored times are UTC; people read them in the office's zone (zone: Office.timezone).
     @app.template_filter("local")
