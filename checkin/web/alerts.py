@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from checkin.models import Role, Severity, StaffUser, Stage
+from checkin.models import CheckIn, Flag, Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
 from checkin.services.flags import (
     MAX_SNOOZE_DAYS,
@@ -54,12 +54,14 @@ def alert_list() -> str:
     filters = _filters(staff)
     flags = list_flags(db, staff, everyone=everyone, today=today, filters=filters)
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
-    entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], days[-1])
+    # through today: the strip ends yesterday, but a flag raised by today's answer shows it
+    entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], today)
     return render_template(
         "alerts.html",
         flags=flags,
         days=days,
         entries=entries,
+        answers=_answers_behind(flags, entries),
         everyone=everyone,
         can_see_all=manager,
         today=today,
@@ -68,6 +70,26 @@ def alert_list() -> str:
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
         feedback=feedback_for(db, [f.id for f in flags]),
     )
+
+
+def _answers_behind(
+    flags: list[Flag], entries: dict[int, dict[date, CheckIn]]
+) -> dict[int, CheckIn]:
+    """The answer that raised each 「相談したい」 or crisis flag (the day its reason names)."""
+    out: dict[int, CheckIn] = {}
+    for f in flags:
+        if f.kind not in ("contact", "crisis"):
+            continue
+        for r in f.reasons or []:
+            day = (r.get("values") or {}).get("date")
+            try:
+                entry = entries.get(f.client_id, {}).get(date.fromisoformat(str(day)))
+            except ValueError:
+                continue
+            if entry is not None:
+                out[f.id] = entry
+                break
+    return out
 
 
 def _back() -> str:
