@@ -417,10 +417,10 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
         )
     # The card shows two lines: why it fired (the first rule) and what changed (the first
     # item line); then the other rules, the other items and the slow worsening.
-    rules = [x for x in out if x.code in RULE_REASONS]
-    items = [x for x in out if x.code not in RULE_REASONS and x.code != "trend_worsening"]
-    rest = [x for x in out if x.code == "trend_worsening"]
-    return tuple(rules[:1] + items[:1] + rules[1:] + items[1:] + rest)
+    fired_rules = [x for x in out if x.code in RULE_REASONS]
+    changes = [x for x in out if x.code not in RULE_REASONS and x.code != "trend_worsening"]
+    slow = [x for x in out if x.code == "trend_worsening"]
+    return tuple(fired_rules[:1] + changes[:1] + fired_rules[1:] + changes[1:] + slow)
 
 
 def habit_known(r: Any) -> bool:
