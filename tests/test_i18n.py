@@ -160,6 +160,7 @@ def user_data(db: Session) -> list[str]:
         data += [c.evidence, c.agency_name or ""]
     for f in db.scalars(select(Flag)):
         data += [r["text"] for r in f.reasons] + [f.note or ""]
+        data += [str((r.get("values") or {}).get("detail") or "") for r in f.reasons]
     return data
 
 

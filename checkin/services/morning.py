@@ -125,12 +125,12 @@ def run_offices_morning(
 
 
 def answered_on(session: Session, office_ids: Sequence[int], morning: date) -> set[int]:
-    """Clients of these offices with a check-in dated ``morning`` (or later)."""
+    """Clients of these offices with a check-in dated ``morning`` (made this morning)."""
     return set(
         session.scalars(
             select(CheckIn.client_id)
             .join(Client, Client.id == CheckIn.client_id)
-            .where(Client.office_id.in_(office_ids), CheckIn.local_date >= morning)
+            .where(Client.office_id.in_(office_ids), CheckIn.local_date == morning)
             .distinct()
         )
     )

@@ -287,6 +287,9 @@ def _f(x: Any) -> float:
     return round(float(x), 2)
 
 
+RULE_REASONS = frozenset({"trend_accumulated", "sharp_drop", "falling_drop", "bad_then_silent"})
+
+
 def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason, ...]:
     """Reasons of a trend flag from its detector row ``r``; ``fired`` says which trend rules
     hold (:func:`trend_parts`; default: the accumulating detector only)."""
@@ -412,7 +415,12 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
                 },
             )
         )
-    return tuple(out)
+    # The card shows two lines: why it fired (the first rule) and what changed (the first
+    # item line); then the other rules, the other items and the slow worsening.
+    fired_rules = [x for x in out if x.code in RULE_REASONS]
+    changes = [x for x in out if x.code not in RULE_REASONS and x.code != "trend_worsening"]
+    slow = [x for x in out if x.code == "trend_worsening"]
+    return tuple(fired_rules[:1] + changes[:1] + fired_rules[1:] + changes[1:] + slow)
 
 
 def habit_known(r: Any) -> bool:

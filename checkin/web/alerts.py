@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from checkin.models import FlagStatus, Role, Severity, StaffUser, Stage
+from checkin.models import CheckIn, Flag, FlagStatus, Role, Severity, StaffUser, Stage
 from checkin.services.checkins import entries_for
 from checkin.services.delivery import deliveries
 from checkin.services.flags import (
@@ -62,12 +62,14 @@ def alert_list() -> str:
     filters = _filters(staff)
     flags = list_flags(db, staff, everyone=everyone, today=today, filters=filters)
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
-    entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], days[-1])
+    # through today: the strip ends yesterday, but a flag raised by today's answer shows it
+    entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], today)
     return render_template(
         "alerts.html",
         flags=flags,
         days=days,
         entries=entries,
+        answers=_answers_behind(flags, entries),
         everyone=everyone,
         can_see_all=manager,
         today=today,
@@ -94,6 +96,26 @@ def open_flag(flag_id: int) -> Any:
     if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status != FlagStatus.RESOLVED:
         return redirect(url_for("alerts.alert_list", all=1, _anchor=anchor), code=303)
     return redirect(url_for("clients.client_detail", client_id=flag.client_id, _anchor=anchor), 303)
+
+
+def _answers_behind(
+    flags: list[Flag], entries: dict[int, dict[date, CheckIn]]
+) -> dict[int, CheckIn]:
+    """The answer that raised each 「相談したい」 or crisis flag (the day its reason names)."""
+    out: dict[int, CheckIn] = {}
+    for f in flags:
+        if f.kind not in ("contact", "crisis"):
+            continue
+        for r in f.reasons or []:
+            day = (r.get("values") or {}).get("date")
+            try:
+                entry = entries.get(f.client_id, {}).get(date.fromisoformat(str(day)))
+            except ValueError:
+                continue
+            if entry is not None:
+                out[f.id] = entry
+                break
+    return out
 
 
 def _back() -> str:
