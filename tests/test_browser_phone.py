@@ -76,6 +76,7 @@ def test_staff_pages_fit_a_phone(
     }
     for name, path in pages.items():
         page.goto(f"{live_server}{path}")
+        page.screenshot(path=str(shots / f"phone-staff-{name}.png"))  # the first screen
         assert page.evaluate(NO_SIDEWAYS), (
             path,
             page.evaluate("document.documentElement.scrollWidth"),
@@ -84,7 +85,6 @@ def test_staff_pages_fit_a_phone(
         for link in page.locator(".topbar nav a").all():
             box = link.bounding_box()
             assert box["height"] < 1.8 * 17, (path, link.inner_text(), box)
-        page.screenshot(path=str(shots / f"phone-staff-{name}.png"))  # the first screen
     ctx.close()
 
 
