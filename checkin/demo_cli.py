@@ -9,6 +9,7 @@ on every start, prints the logins and a fresh client link.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,9 @@ def demo_cmd(host: str, port: int, mail_dir: Path | None) -> None:
         os.environ.update(sink.smtp_environ())
         click.echo(f"mail: the scheduler's mails go to {folder}/ (SMTP sink, port {sink.port})")
         scheduler = subprocess.Popen([sys.executable, "-m", "checkin.cli", "scheduler"])
+        # A SIGTERM (kill, timeout, a service manager) must also stop the scheduler: turn it
+        # into SystemExit so that the finally below runs (the default ends at once).
+        signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
         try:
             from checkin.web import create_app
 
