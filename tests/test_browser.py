@@ -113,7 +113,8 @@ def test_supporter_triages_the_morning_list(
     sev = [ranks[c.get_attribute("class").split("sev-")[1].split()[0]] for c in cards.all()]
     assert sev == sorted(sev)
     assert all(c.locator("ul.reasons li").count() >= 1 for c in cards.all())
-    assert all(c.locator("ol.strip li").count() == 14 for c in cards.all())
+    assert all(c.locator(".strip ol.sr li").count() == 14 for c in cards.all())
+    assert all(c.locator(".strip-grid tr").count() == 4 for c in cards.all())
     page.screenshot(path=str(shots / "alerts.png"), full_page=True)
     assert axe_violations(page) == []
 

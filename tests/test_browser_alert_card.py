@@ -1,5 +1,6 @@
 """The alert card in chromium, desktop and phone: the answer behind a same-day 「相談したい」,
-a fatigue-driven flag's reasons in two lines and the statistics behind 「くわしく」.
+a fatigue-driven flag's reasons in two lines and the statistics behind 「くわしく」, the 14-day
+strip of mood, fatigue and sleep (through today's answer) with its legend, no sideways scroll.
 
 Screenshots go to CHECKIN_SCREENSHOT_DIR (alert-card.png, alert-card-phone.png)."""
 
@@ -22,11 +23,11 @@ from tests.conftest import NOW, PASSWORD, TODAY, World
 pytestmark = BROWSER_MARKS
 
 
-def history(db: Session, client: Client, tired_days: int) -> None:
+def history(db: Session, client: Client, tired_days: int, missed: int | None = None) -> None:
     """Six weeks of usual weekday answers, then ``tired_days`` answers of heavy fatigue and
-    short sleep (mood as usual) up to yesterday."""
+    short sleep (mood as usual) up to yesterday; no answer ``missed`` days ago."""
     issue_link(db, client, now=NOW - timedelta(days=60))
-    days = [TODAY - timedelta(days=i) for i in range(50, 0, -1)]
+    days = [TODAY - timedelta(days=i) for i in range(50, 0, -1) if i != missed]
     days = [d for d in days if d.weekday() < 5]
     for i, d in enumerate(days):
         tired = i >= len(days) - tired_days
@@ -48,7 +49,8 @@ def test_the_alert_card_shows_why_it_fired(
     browser: Any, live_server: str, db: Session, world: World, shots: Path
 ) -> None:
     history(db, world.client_c, tired_days=5)
-    history(db, world.client_a, tired_days=0)
+    missed = next(i for i in range(2, 9) if (TODAY - timedelta(days=i)).weekday() < 5)
+    history(db, world.client_a, tired_days=0, missed=missed)
     run_office_morning(db, world.office, TODAY, now=NOW)
     answer = CheckinInput(
         mood=2,
@@ -74,7 +76,20 @@ def test_the_alert_card_shows_why_it_fired(
         contact = page.locator("li.flag.sev-urgent").first
         assert "の回答" in contact.locator(".answer-behind").inner_text()
         assert "ミスが 続いて" in contact.locator(".answer-note").inner_text()
+        # the strip ends with today's answer (mood 2, fatigue 4, 5.5 h), a missed weekday and
+        # the weekend look different, and the legend says what the rows mean
+        strip = contact.locator(".strip")
+        assert strip.locator("th.today").inner_text() == str(TODAY.day)
+        assert strip.locator("tr").nth(1).locator("td").last.inner_text() == "2"
+        assert strip.locator("tr").nth(3).locator("td").last.inner_text() == "5.5"
+        assert strip.locator("td.miss").count() == 1 and strip.locator("td.off").count() == 4
+        legend = strip.locator(".strip-legend")
+        assert legend.is_visible() and "疲れ 5=とても疲れている" in legend.inner_text()
+        assert "(今日): 気分 2/5、疲れ 4/5、睡眠 5.5時間" in strip.locator("ol.sr").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         trend = page.locator("li.flag:not(.sev-urgent)", has_text="疲れ").first
+        # fatigue 5 and short sleep are the dark cells of the fatigue-driven flag
+        assert trend.locator(".strip tr").nth(2).locator("td.hard").count() == 5
         assert trend.locator("ul.reasons > li").count() <= 2
         # the two lines say why (the rule) and what changed (fatigue), in plain numbers
         assert "疲れが本人のふだんより強い日が" in trend.locator("ul.reasons").inner_text()

@@ -174,6 +174,17 @@ SEVERITY_ORDER = case(
 )
 
 
+# The order of every alert list (the rule the page states under its heading): by severity
+# first, so an urgent flag someone is already handling (acknowledged) still sits above every
+# 高 and 注意 item; within a severity the unacknowledged ones first, then the strongest signal.
+LIST_ORDER = (
+    SEVERITY_ORDER,
+    case((Flag.status == FlagStatus.OPEN, 0), else_=1),
+    Flag.score.desc(),
+    Flag.id,
+)
+
+
 @dataclass(frozen=True)
 class AlertFilter:
     """What the morning list shows: by severity, support stage and (managers) supporter."""
@@ -192,7 +203,8 @@ def alert_list(
     today: date | None = None,
     filters: AlertFilter | None = None,
 ) -> list[Flag]:
-    """Unresolved flags a staff member should see, most urgent first.
+    """Unresolved flags a staff member should see, in ``LIST_ORDER`` (severity, then the
+    unacknowledged before those being handled, then score).
 
     Supporters see flags of their own clients, flags handed to them and escalated flags of
     clients they back up; service managers and admins may ask for the whole office. Never
@@ -222,12 +234,7 @@ def alert_list(
         q = q.where(Client.stage == f.stage)
     if f.supporter_id is not None:
         q = q.where(or_(Flag.assignee_id == f.supporter_id, Client.supporter_id == f.supporter_id))
-    q = q.order_by(
-        case((Flag.status == FlagStatus.OPEN, 0), else_=1),
-        SEVERITY_ORDER,
-        Flag.score.desc(),
-        Flag.id,
-    )
+    q = q.order_by(*LIST_ORDER)
     return list(session.scalars(q).unique())
 
 

@@ -62,7 +62,8 @@ def alert_list() -> str:
     filters = _filters(staff)
     flags = list_flags(db, staff, everyone=everyone, today=today, filters=filters)
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
-    # through today: the strip ends yesterday, but a flag raised by today's answer shows it
+    # through today: the strip ends today when today has an answer (else yesterday), and a
+    # flag raised by today's answer shows it
     entries = entries_for(db, sorted({f.client_id for f in flags}), days[0], today)
     return render_template(
         "alerts.html",
