@@ -108,9 +108,11 @@ def test_the_list_shows_the_last_two_weeks(
     add_flag(db, world, world.client_a)
     auth.login("sato")
     html = client.get("/alerts").get_data(as_text=True)
-    assert html.count('<li class="m') == 14  # m1..m5 and miss cells
-    assert html.count('<li class="miss') == 13
-    assert 'class="m2"' in html
+    # 14 days ending yesterday (Wed 5/27 - Tue 6/9): 10 expected weekdays, one answered.
+    assert html.count('<td rowspan="3" class="miss">') == 9
+    assert html.count('<td rowspan="3" class="off">') == 4
+    assert '<td class="hard">2</td>' in html  # mood 2, on the hard side
+    assert '<td class="hard">4</td>' in html  # fatigue 4
 
 
 def test_acknowledge_then_resolve_with_a_note(
