@@ -5,6 +5,7 @@ Admins and service managers manage; supporters can read their office's clients.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ from checkin.models import (
     StaffLeave,
     StaffUser,
 )
-from checkin.services import audit, labels, support
+from checkin.services import audit, cells, labels, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -293,6 +294,12 @@ def _client_form(client: Client | None) -> Any:
         except ValidationError as e:
             db.rollback()
             errors = e.errors
+            # A date written 2026/6/1 or 令和8年6月1日 goes back to the date input as
+            # 2026-06-01 (the only form it shows), so it is not lost.
+            for key in ("hire_date", "service_start", "service_end"):
+                if key not in errors:
+                    with suppress(cells.CellError):
+                        values[key] = cells.parse_date(values.get(key)).isoformat()
         else:
             db.commit()
             flash(_("保存しました。"), "ok")
