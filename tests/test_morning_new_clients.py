@@ -76,7 +76,7 @@ def test_imported_clients_without_a_card_get_no_missed_day_flag(
     ]
     preview = transfer.preview_clients(db, world.office, *import_file(rows, kind))
     assert preview.ok, [r.problems for r in preview.rows]
-    imported = transfer.import_clients(db, world.office, preview, actor=world.manager)
+    imported, _ = transfer.import_clients(db, world.office, preview, actor=world.manager)
     db.commit()
     assert len(imported) == 30 and all(c.service_start < TODAY for c in imported)
     # One client of the office answers every weekday, so the office has a habit to compare.
