@@ -20,9 +20,10 @@ from checkin.settings import instance_dir
 from checkin.timeutil import utcnow
 
 
-def load_demo(base_url: str) -> None:
+def load_demo(base_url: str) -> int:
     """Seed the demo office (and run this morning's signals) unless it is already in the
-    database, then print the staff and employer logins and a client's check-in link."""
+    database, then print the staff and employer logins and a client's check-in link.
+    Returns the demo office's id."""
     from checkin.cli import _unit_of_work
     from checkin.services.demo import demo_info, seed_demo
     from checkin.services.morning import run_all_offices
@@ -35,6 +36,7 @@ def load_demo(base_url: str) -> None:
             result = seed_demo(session, now=now)
             runs = run_all_offices(session, now=now)
         office_name = result.office.name
+        office_id = result.office.id
     if fresh:
         flags = sum(r.created for r in runs)
         click.echo(f"demo office: {office_name}  ({flags} flags on this morning's list)")
@@ -59,6 +61,28 @@ def load_demo(base_url: str) -> None:
         click.echo(f"  {login:<10} {name}  [{employer}]")
     click.echo(f"client link for {result.link_client.name} (a new link on every start):")
     click.echo(f"  {base}/c/{result.link_token}")
+    return office_id
+
+
+def demo_morning(office_id: int) -> None:
+    """This morning's run for the demo office now, whatever its morning hour (7:00): the
+    signals and the digest mail, recorded as done so the scheduler does not repeat them."""
+    from checkin.db import make_engine, make_session_factory
+    from checkin.settings import load_settings
+    from jobs.demo import run_demo_morning
+    from jobs.mail import load_mail_settings, make_mailer
+    from jobs.status import format_counts
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        mail = load_mail_settings()
+        res = run_demo_morning(
+            make_session_factory(engine), office_id, utcnow(), mail=mail, mailer=make_mailer(mail)
+        )
+    finally:
+        engine.dispose()
+    errors = f"  ERRORS: {'; '.join(res.errors)}" if res.errors else ""
+    click.echo(f"this morning's run: {format_counts(dict(res.counts))}{errors}")
 
 
 @click.command(
@@ -85,11 +109,12 @@ def demo_cmd(host: str, port: int, mail_dir: Path | None) -> None:
     base_url = f"http://{host}:{port}"
     os.environ.setdefault("CHECKIN_ENV", "development")
     os.environ["CHECKIN_PUBLIC_BASE_URL"] = base_url
-    load_demo(base_url)
+    office_id = load_demo(base_url)
     folder = mail_dir or instance_dir() / "mail"
     with MailSink(folder) as sink:
         os.environ.update(sink.smtp_environ())
         click.echo(f"mail: the scheduler's mails go to {folder}/ (SMTP sink, port {sink.port})")
+        demo_morning(office_id)
         scheduler = subprocess.Popen([sys.executable, "-m", "checkin.cli", "scheduler"])
         # A SIGTERM (kill, timeout, a service manager) must also stop the scheduler: turn it
         # into SystemExit so that the finally below runs (the default ends at once).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -181,7 +181,12 @@ def test_manager_creates_a_client(
         ({"name": ""}, "名前を入れてください"),
         ({"name": '=HYPERLINK("http://evil","x")'}, "先頭に = + - @"),
         ({"name": "田中 健太", "hire_date": ""}, "すでに登録されています"),
-        ({"hire_date": "2026/13/40"}, "2026-04-01 の形"),
+        ({"hire_date": "2026/13/40"}, "入社日: 2026年13月40日という日はありません。"),
+        ({"hire_date": "きのう"}, "入社日: 「きのう」は日付として読めません。2026/6/1 の形"),
+        (
+            {"service_start": "平成40年1月1日"},
+            "支援開始日: 平成40年1月1日 は元号と日付が合いません",
+        ),
         ({"weekday": []}, "記録する曜日"),
         ({"supporter_id": "OUTSIDER"}, "この事業所の職員"),
     ],
@@ -202,6 +207,49 @@ def test_bad_client_input_is_explained_and_nothing_saved(
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert message in html and "まだ保存していません" in html
+    assert count(db, Client) == before
+
+
+@pytest.mark.parametrize(
+    ("hire", "start", "end"),
+    [
+        ("2026-01-05", "2026-07-05", "2029-07-04"),  # the browser's date input
+        ("2026/1/5", "2026/07/05", "2029/7/4"),
+        ("2026年1月5日", "２０２６年７月５日", "令和11年7月4日"),
+        ("令和8年1月5日", "R8.7.5", "20290704"),
+    ],
+)
+def test_the_client_form_reads_dates_as_the_import_does(
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    auth: AuthActions,
+    hire: str,
+    start: str,
+    end: str,
+) -> None:
+    auth.login("kanri")
+    data = {**CLIENT, "hire_date": hire, "service_start": start, "service_end": end}
+    assert post(client, auth, "/clients/new", data).status_code == 303
+    c = db.scalars(select(Client).where(Client.name == "小林 蓮")).one()
+    assert (c.hire_date, c.service_start, c.service_end) == (
+        date(2026, 1, 5),
+        date(2026, 7, 5),
+        date(2029, 7, 4),
+    )
+
+
+def test_a_good_japanese_date_comes_back_to_the_date_input_when_another_field_is_wrong(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    auth.login("kanri")
+    before = count(db, Client)
+    data = {**CLIENT, "name": "", "hire_date": "令和8年1月5日", "service_start": "2026/13/1"}
+    resp = post(client, auth, "/clients/new", data, "/clients/new")
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert 'name="hire_date" type="date" value="2026-01-05"' in html
+    assert "支援開始日: 2026年13月1日という日はありません。" in html
     assert count(db, Client) == before
 
 

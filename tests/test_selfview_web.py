@@ -23,6 +23,7 @@ from checkin.models import (
     Contact,
     ContactKind,
     Flag,
+    OfficeClosedDay,
 )
 from checkin.services import demo
 from checkin.services.links import issue_link, revoke_links
@@ -236,3 +237,23 @@ def test_one_query_for_the_entries_of_the_period(
     on_checkin = [s for s in seen if re.search(r"\bFROM checkin\b", s)]
     assert len(on_checkin) == 1, on_checkin
     assert len([s for s in seen if s.startswith("SELECT")]) <= 4, seen
+
+
+def test_a_closed_day_of_the_office_is_not_a_day_to_record(
+    client: FlaskClient, db: Session, world: World, token: str
+) -> None:
+    # Every weekday of the last two weeks recorded but Monday 6/8, when the office was
+    # closed: the week counts as fully recorded, as the morning signals count it.
+    closed = TODAY - timedelta(days=2)
+    assert closed.weekday() == 0
+    add_entries(
+        db,
+        world.client_a,
+        {b: 4 for b in range(1, 15) if (TODAY - timedelta(days=b)).weekday() < 5 and b != 2},
+    )
+    html = page(client, f"/c/{token}/me")
+    assert "記録する日は 3日とも 記録できました" not in html
+    db.add(OfficeClosedDay(office_id=world.office.id, day=closed))
+    db.commit()
+    html = page(client, f"/c/{token}/me")
+    assert "この1週間、記録する日は 3日とも 記録できました。" in html

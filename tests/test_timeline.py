@@ -18,9 +18,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from checkin.models import CheckIn, Client, Contact, ContactKind, Flag, Severity
+from checkin.models import CheckIn, Client, Contact, ContactKind, Flag, OfficeClosedDay, Severity
 from checkin.models.client import Channel
+from checkin.services.links import issue_link
 from checkin.services.morning import load_frames
+from checkin.services.office import load_closed_days
 from checkin.signals.engine import ITEMS, detect
 from tests.conftest import NOW, TODAY, AuthActions, World
 
@@ -464,3 +466,47 @@ def test_a_past_period_of_another_offices_client_is_not_found(
     for url in (f"/clients/{other}", f"/clients/{other}/timeline.json"):
         assert client.get(url, query_string={"end": "2026-05-01"}).status_code == 404
         assert client.get(url, query_string={"end": "bad"}).status_code == 404
+
+
+# --- missed days follow the signals: from the first day the client could answer, and not
+# on the office's closed days
+
+
+def test_missed_days_start_at_the_card_and_skip_closed_days(
+    db: Session, client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    # Client a (service start 1/1, weekdays) got a card 14 days ago and never answered;
+    # the office was closed on Monday 6/1 and Tuesday 6/2.
+    issue_link(db, world.client_a, now=NOW - timedelta(days=14))
+    for day in (date(2026, 6, 1), date(2026, 6, 2)):
+        db.add(OfficeClosedDay(office_id=world.office.id, day=day))
+    db.commit()
+    auth.login("sato")
+    tl = timeline_json(client, world.client_a.id, "month")
+    card_day = (NOW - timedelta(days=14)).date()  # 5/27 in Tokyo too (09:00)
+    weekdays = [
+        card_day + timedelta(days=i)
+        for i in range((TODAY - card_day).days)
+        if (card_day + timedelta(days=i)).weekday() < 5
+    ]
+    want = [d.isoformat() for d in weekdays if d not in (date(2026, 6, 1), date(2026, 6, 2))]
+    assert tl["missed"] == want and len(want) == 8
+    # The morning job counts the same days: all of them silent.
+    entries, clients = load_frames(db, [world.office.id], TODAY)
+    closed = load_closed_days(db, [world.office.id], TODAY - timedelta(days=90), TODAY)
+    det = detect(entries, clients, [TODAY], closed_days=closed)
+    row = det[det["client_id"] == world.client_a.id].iloc[0]
+    assert int(row["silent_days"]) == len(tl["missed"])
+
+
+def test_no_missed_day_before_the_client_can_answer(
+    db: Session, client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    # No card, no LINE, no answer: no day is missed yet (the signals expect none either).
+    auth.login("sato")
+    assert timeline_json(client, world.client_a.id, "month")["missed"] == []
+    # An answer 10 days ago (without a card: imported) makes the days from then expected.
+    add_entry(db, world.client_a, TODAY - timedelta(days=10), 3)
+    db.commit()
+    missed = timeline_json(client, world.client_a.id, "month")["missed"]
+    assert missed and min(missed) > (TODAY - timedelta(days=10)).isoformat()

@@ -23,12 +23,15 @@ from checkin.models import (
     Channel,
     CheckIn,
     Client,
+    ClientStatus,
     Contact,
     ContactKind,
+    Disclosure,
     Employer,
     Office,
     Role,
     StaffUser,
+    Stage,
 )
 from checkin.services import cells, labels
 from checkin.services.transfer import TEMPLATE_HEADERS, neutralise
@@ -444,11 +447,23 @@ def test_bad_weekdays_are_refused(value: Any, message: str) -> None:
     assert message in str(err.value.message)
 
 
-def test_the_stage_labels_are_the_client_forms() -> None:
-    # One set of words: the client form's stage choices are the import's labels.
-    from checkin.web.admin import STAGES
-
-    assert [(s, str(t)) for s, t in STAGES] == [(s, str(t)) for s, t in labels.STAGES.items()]
+def test_a_label_changed_in_labels_py_changes_every_page(
+    client: FlaskClient, world: World, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One set of words: the pages read labels.py, so a label changes in one place.
+    monkeypatch.setitem(labels.STAGES.labels, Stage.SELF_DRIVING, "ひとり立ち期")
+    monkeypatch.setitem(labels.DISCLOSURES.labels, Disclosure.OPEN, "開示して就労")
+    monkeypatch.setitem(labels.CLIENT_STATUSES.labels, ClientStatus.ACTIVE, "支援している")
+    auth.login("kanri")
+    listing = client.get("/clients").get_data(as_text=True)
+    assert "ひとり立ち期" in listing and "支援している" in listing
+    form = client.get("/clients/new").get_data(as_text=True)
+    assert '<option value="self_driving"' in form and "ひとり立ち期</option>" in form
+    assert "開示して就労</option>" in form
+    detail = client.get(f"/clients/{world.client_a.id}").get_data(as_text=True)
+    assert "開示して就労" in detail
+    alerts = client.get("/alerts").get_data(as_text=True)
+    assert "ひとり立ち期</option>" in alerts
 
 
 HISTORY_CONFIRM = "/clients/import/history/confirm"

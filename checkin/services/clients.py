@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from checkin.models import (
     StaffUser,
     Stage,
 )
-from checkin.services import audit
+from checkin.services import audit, cells
 from checkin.services.errors import ValidationError, _l
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
@@ -83,17 +83,16 @@ class ClientData:
             return value
 
         def day(key: str, label: str) -> date | None:
-            value = str(raw.get(key) or "").strip()
-            if not value:
+            # The import's reader: 2026-06-01 (the date input), 2026/6/1, 2026年6月1日,
+            # 令和8年6月1日, R8.6.1, ... with the import's message for a bad one.
+            value = raw.get(key)
+            if cells.is_blank(value):
                 return None
-            if isinstance(raw.get(key), datetime):
-                return raw[key].date()
-            if isinstance(raw.get(key), date):
-                return raw[key]
             try:
-                return date.fromisoformat(value.replace("/", "-"))
-            except ValueError:
-                errors[key] = _l("%(label)sは 2026-04-01 の形で入れてください。", label=label)
+                return cells.parse_date(value)
+            except cells.CellError as e:
+                # As the import says it: 「入社日: 「2026/13/1」は日付として読めません。…」
+                errors[key] = _l("%(column)s: %(problem)s", column=label, problem=e.message)
                 return None
 
         def ident(key: str) -> int | None:

@@ -184,10 +184,10 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     if session.scalar(select(Office).where(Office.name == DEMO_OFFICE)) is not None:
         raise RuntimeError("demo data already present")
     rng = random.Random(seed)
-    # The morning is at 0:00 so that, whatever the hour the demo is started, the scheduler
-    # has a morning to mail about (the digest is sent from morning_hour).
+    # An ordinary morning hour; ``checkin demo`` runs this morning's signals and digest at
+    # start whatever the hour (jobs/demo.py), so there is always a morning to show.
     office = Office(
-        name=DEMO_OFFICE, timezone="Asia/Tokyo", morning_hour=0, created_at=now, updated_at=now
+        name=DEMO_OFFICE, timezone="Asia/Tokyo", morning_hour=7, created_at=now, updated_at=now
     )
     session.add(office)
     today = local_date(now, office.timezone)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from checkin.models import CheckIn, CheckinLink, Client, LineAccount, Office
 from checkin.signals import ENTRY_COLUMNS
@@ -61,6 +61,28 @@ def fetch_entries(session: Session, stmt: Any) -> pd.DataFrame:
     return entries
 
 
+def answerable_columns(client_id: Any = Client.id) -> tuple[Any, Any, Any]:
+    """For a select over ``Client`` (or for one client, ``client_id`` an id): the client's
+    first check-in link (UTC), LINE account linked (UTC) and first answer (local day); the
+    earliest local day of the three is the first day they could answer (services/expected.py
+    reads the same for the pages)."""
+    first_link = (
+        select(func.min(CheckinLink.created_at))
+        .where(CheckinLink.client_id == client_id)
+        .scalar_subquery()
+    )
+    line_linked = (
+        select(func.min(LineAccount.linked_at))
+        .where(LineAccount.client_id == client_id)
+        .scalar_subquery()
+    )
+    answers = aliased(CheckIn)  # not correlated with a select over the check-ins
+    first_answer = (
+        select(func.min(answers.local_date)).where(answers.client_id == client_id).scalar_subquery()
+    )
+    return first_link, line_linked, first_answer
+
+
 def add_answerable_from(
     session: Session, clients: pd.DataFrame, office_ids: Sequence[int], not_yet: date
 ) -> pd.DataFrame:
@@ -68,19 +90,7 @@ def add_answerable_from(
     the earliest of their first check-in link (card), their LINE account linked, and their
     first answer. A client with none of them cannot answer yet: ``not_yet`` (the morning),
     so that no day before it is an expected day (see docs/signals.md)."""
-    first_link = (
-        select(func.min(CheckinLink.created_at))
-        .where(CheckinLink.client_id == Client.id)
-        .scalar_subquery()
-    )
-    line_linked = (
-        select(func.min(LineAccount.linked_at))
-        .where(LineAccount.client_id == Client.id)
-        .scalar_subquery()
-    )
-    first_answer = (
-        select(func.min(CheckIn.local_date)).where(CheckIn.client_id == Client.id).scalar_subquery()
-    )
+    first_link, line_linked, first_answer = answerable_columns()
     found = fetch_frame(
         session,
         select(Client.id, Office.timezone, first_link, line_linked, first_answer)

@@ -131,9 +131,11 @@ FLAG_KINDS: Labels[str] = Labels(
     {
         "contact": _l("相談したい"),
         "crisis": _l("危機のことば"),
-        "trend": _l("悪化の傾向"),
-        "missing": _l("記録がない"),
-    }
+        "trend": _l("調子の変化"),
+        "missing": _l("記録なし"),
+        "line_silent": _l("LINEに返事なし"),
+    },
+    {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").

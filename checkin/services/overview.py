@@ -18,6 +18,7 @@ from checkin.models import (
     Office,
     StaffUser,
 )
+from checkin.services.expected import load_office_expected
 from checkin.timeutil import local_date
 
 RATE_DAYS = 28
@@ -115,9 +116,11 @@ def office_overview(
         else {}
     )
     days = [start + timedelta(days=i) for i in range(RATE_DAYS)]
+    # Expected days as the morning signals count them: from the first day the client could
+    # answer, the office's closed days not counted.
+    expected_days = load_office_expected(session, office, clients, start, today, today)
     for c in clients:
-        first = c.service_start or local_date(c.created_at, office.timezone)
-        expected = sum(1 for d in days if d >= first and str(d.weekday()) in c.checkin_weekdays)
+        expected = sum(1 for d in days if d in expected_days[c.id])
         rate = answered.get(c.id, 0) / expected if expected else None
         last = last_contact.get(c.id)
         if last is not None and last.tzinfo is None:  # SQLite returns aggregates naive

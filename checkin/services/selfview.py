@@ -13,7 +13,7 @@ go through ``ngettext`` so that English says "1 day" and "3 days".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkin.models import CheckIn, Client
+from checkin.services.expected import client_columns, from_columns
 from checkin.signals import has_crisis_words
 
 WEEKS = 4  # how many calendar weeks (Monday first) the pictures show
@@ -147,14 +148,21 @@ def period_start(today: date, weeks: int = WEEKS) -> date:
 def load_selfview(session: Session, client: Client, today: date, *, weeks: int = WEEKS) -> SelfView:
     """The client's self-view, from one query for the entries of the period."""
     start = period_start(today, weeks)
-    entries = session.scalars(
-        select(CheckIn).where(
+    # What decides the expected days (first link, LINE link, first answer, closed days)
+    # rides along on every row: still one query.
+    rows = session.execute(
+        select(CheckIn, *client_columns(client, start, today)).where(
             CheckIn.client_id == client.id,
             CheckIn.local_date >= start,
             CheckIn.local_date <= today,
         )
     ).all()
-    return build_selfview(entries, today=today, weekdays=client.weekdays, weeks=weeks)
+    entries = [r[0] for r in rows]
+    # No answer in the period: too little to say anything about expected days.
+    expected = from_columns(client, rows[0][1:], today) if rows else None
+    return build_selfview(
+        entries, today=today, weekdays=client.weekdays, weeks=weeks, expected=expected
+    )
 
 
 def build_selfview(
@@ -163,12 +171,16 @@ def build_selfview(
     today: date,
     weekdays: Collection[int] = frozenset(range(5)),
     weeks: int = WEEKS,
+    expected: Container[date] | None = None,
 ) -> SelfView:
     """Pictures of the last ``weeks`` calendar weeks and what went well, from own answers.
 
     ``weekdays`` are the days the client is expected to check in (Monday=0); they only decide
-    whether a week counts as "all recorded" - a blank day is never reported.
+    whether a week counts as "all recorded" - a blank day is never reported. ``expected``
+    (the morning signals' expected days, services/expected.py) narrows them: a closed day
+    of the office or a day before the client could answer is not one.
     """
+    days: Container[date] = _Weekdays(frozenset(weekdays)) if expected is None else expected
     start = period_start(today, weeks)
     by_day = {e.local_date: e for e in entries if start <= e.local_date <= today}
     week_list = []
@@ -186,7 +198,7 @@ def build_selfview(
         week_list.append(Week(name, monday, tuple(cells)))
 
     little = len(by_day) < MIN_ENTRIES
-    good = [] if little else _good_things(by_day, today, frozenset(weekdays), start)
+    good = [] if little else _good_things(by_day, today, days, start)
     lead = _lead(by_day, today)
     if lead is not None:
         # After a hard day, "you recorded it anyway" speaks to it first, before any counts.
@@ -199,6 +211,16 @@ def build_selfview(
         entries=len(by_day),
         little_data=little,
     )
+
+
+@dataclass(frozen=True)
+class _Weekdays:
+    """The check-in weekdays as a container of days (no office or client calendar)."""
+
+    weekdays: frozenset[int]
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and day.weekday() in self.weekdays
 
 
 def _lead(by_day: dict[date, CheckIn], today: date) -> Lead | None:
@@ -220,7 +242,7 @@ def _window(by_day: dict[date, CheckIn], end: date) -> list[CheckIn]:
 
 
 def _good_things(
-    by_day: dict[date, CheckIn], today: date, weekdays: frozenset[int], start: date
+    by_day: dict[date, CheckIn], today: date, weekdays: Container[date], start: date
 ) -> list[GoodThing]:
     this = _window(by_day, today)
     prev = _window(by_day, today - timedelta(days=7))
@@ -281,14 +303,14 @@ def _good_things(
 def _recorded_this_week(
     by_day: dict[date, CheckIn],
     today: date,
-    weekdays: frozenset[int],
+    weekdays: Container[date],
     this: Sequence[CheckIn],
     out: list[GoodThing],
 ) -> bool:
     """Appends the "recorded this week" item; True when every expected day was recorded."""
     days = [today - timedelta(days=i) for i in range(7)]
     # Today only counts once it is recorded: the page may be opened before checking in.
-    expected = [d for d in days if d.weekday() in weekdays and (d != today or d in by_day)]
+    expected = [d for d in days if d in weekdays and (d != today or d in by_day)]
     if len(this) == 7:
         out.append(GoodThing("week", _("この1週間、まいにち 記録できました。")))
         return True
@@ -302,14 +324,16 @@ def _recorded_this_week(
     return False
 
 
-def _streak(by_day: dict[date, CheckIn], today: date, weekdays: frozenset[int], start: date) -> int:
+def _streak(
+    by_day: dict[date, CheckIn], today: date, weekdays: Container[date], start: date
+) -> int:
     """Recorded days in a row up to today, not broken by a day that is not a check-in day."""
     d = today if today in by_day else today - timedelta(days=1)
     n = 0
     while d >= start:
         if d in by_day:
             n += 1
-        elif d.weekday() in weekdays:
+        elif d in weekdays:
             break
         d -= timedelta(days=1)
     return n

@@ -36,6 +36,7 @@ from checkin.models import (
 )
 from checkin.services.checkins import SIGNAL_ITEMS
 from checkin.services.errors import ValidationError, _l
+from checkin.services.expected import load_expected, support_start
 from checkin.signals.engine import usual_on
 from checkin.signals.params import LOOKBACK_DAYS, RECENT_DAYS
 
@@ -134,9 +135,7 @@ def _label(d: date, weekdays: list[str]) -> str:
 
 
 def _active_period(client: Client, tz: ZoneInfo) -> tuple[date, date | None]:
-    # As the morning job: a client without a start date is active from registration.
-    start = client.service_start or client.hire_date or client.created_at.astimezone(tz).date()
-    return start, client.service_end
+    return support_start(client, tz), client.service_end
 
 
 class BandCache:
@@ -310,10 +309,15 @@ def build_timeline(
     pos = np.arange(n)
     weekday = (w.start.weekday() + pos) % 7
     ordinal = w.start.toordinal() + pos
-    active_from, active_to = _active_period(client, tz)
-    expected = np.isin(weekday, list(client.weekdays)) & (ordinal >= active_from.toordinal())
-    if active_to is not None:
-        expected &= ordinal <= active_to.toordinal()
+    # As the morning signals: from the first day the client could answer, office closed
+    # days not counted (one query: the closed days of the range with the client's firsts).
+    active_from, _ = _active_period(client, tz)
+    exp = load_expected(session, client, w.start, w.end, today)
+    expected = np.isin(weekday, list(exp.weekdays)) & (ordinal >= exp.first.toordinal())
+    if exp.last is not None:
+        expected &= ordinal <= exp.last.toordinal()
+    if exp.closed:
+        expected &= ~np.isin(ordinal, [d.toordinal() for d in exp.closed])
     before_today = ordinal < today.toordinal()  # today is not missed yet: may still answer
     missed = expected & ~answered & before_today
     counted = expected & (before_today | answered)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from checkin.db import make_session_factory, make_web_engine
+from checkin.services import labels
 from checkin.services.errors import NotFound, ValidationError
 from checkin.settings import load_settings
 from checkin.timeutil import utcnow
@@ -165,6 +166,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(setup_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
+    # The words for stored codes (stages, statuses, ...) come from one place:
+    # {{ labels.STAGES.label(client.stage) }}.
+    app.jinja_env.globals["labels"] = labels
     # A name a person may need to type as it is (a setting, a file's code column): shown as
     # code and marked translate="no" (the visible-text test allows it only there).
     # Japanese examples (「令和8年6月1日」) keep lang="ja" on an English page.

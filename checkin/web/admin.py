@@ -5,6 +5,7 @@ Admins and service managers manage; supporters can read their office's clients.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -24,9 +25,8 @@ from checkin.models import (
     Role,
     StaffLeave,
     StaffUser,
-    Stage,
 )
-from checkin.services import audit, support
+from checkin.services import audit, cells, labels, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -41,12 +41,6 @@ from checkin.web.confirm import confirmed
 bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
 
-STAGES = [
-    (Stage.EXPLORATION, _l("模索期")),
-    (Stage.ADJUSTMENT, _l("調整期")),
-    (Stage.STABILITY, _l("安定期")),
-    (Stage.SELF_DRIVING, _l("自走期")),
-]
 ROLES = [
     (Role.SUPPORTER, _l("就労定着支援員")),
     (Role.SERVICE_MANAGER, _l("サービス管理責任者")),
@@ -300,6 +294,12 @@ def _client_form(client: Client | None) -> Any:
         except ValidationError as e:
             db.rollback()
             errors = e.errors
+            # A date written 2026/6/1 or 令和8年6月1日 goes back to the date input as
+            # 2026-06-01 (the only form it shows), so it is not lost.
+            for key in ("hire_date", "service_start", "service_end"):
+                if key not in errors:
+                    with suppress(cells.CellError):
+                        values[key] = cells.parse_date(values.get(key)).isoformat()
         else:
             db.commit()
             flash(_("保存しました。"), "ok")
@@ -315,11 +315,8 @@ def _client_form(client: Client | None) -> Any:
         errors=errors,
         staff_opts=[(s.id, s.name) for s in staff],
         employer_opts=[(e.id, e.name) for e in employers],
-        stage_opts=[(st.value, label) for st, label in STAGES],
-        disclosure_opts=[
-            ("open", _("オープン就労 (会社に開示)")),
-            ("closed", _("クローズ就労 (非開示)")),
-        ],
+        stage_opts=[(st.value, label) for st, label in labels.STAGES.items()],
+        disclosure_opts=[(d.value, label) for d, label in labels.DISCLOSURES.items()],
     ), (400 if errors else 200)
 
 
