@@ -50,6 +50,11 @@ SENTENCES: dict[str, str] = {
     "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
     "employer.create": _l("%(actor)sが 勤め先を登録しました"),
     "employer_user.create": _l("%(actor)sが 勤め先の アカウントを作りました"),
+    "employer_user.deactivate": _l("%(actor)sが 勤め先の アカウント「%(target)s」を停止しました"),
+    "employer_user.reactivate": _l("%(actor)sが 勤め先の アカウント「%(target)s」を再開しました"),
+    "employer_user.reset_password": _l(
+        "%(actor)sが 勤め先の アカウント「%(target)s」の パスワードを設定しなおしました"
+    ),
     "employer.login": _l("%(actor)sが ログインしました"),
     "employer.login_failed": _l("勤め先の ログインに 失敗しました"),
     "employer.login_locked": _l(
@@ -80,6 +85,10 @@ SENTENCES: dict[str, str] = {
 # Actions whose target is a staff member: %(target)s is that person's name.
 STAFF_TARGET_ACTIONS = frozenset(
     a for a in SENTENCES if a.startswith("staff.") and "%(target)s" in str(SENTENCES[a])
+)
+# Actions whose target is an employer's account: %(target)s is that person's name.
+EMPLOYER_USER_TARGET_ACTIONS = frozenset(
+    a for a in SENTENCES if a.startswith("employer_user.") and "%(target)s" in str(SENTENCES[a])
 )
 # An action this module does not know yet: still a sentence, never a code.
 FALLBACK = _l("%(actor)sが 記録を操作しました")
@@ -159,6 +168,8 @@ class _Names:
                 consent_ids.add(e.target_id)
             if e.target_type == "staff_user" and e.target_id is not None:
                 staff_ids.add(e.target_id)
+            if e.target_type == "employer_user" and e.target_id is not None:
+                employer_user_ids.add(e.target_id)
             d = e.detail or {}
             for key in ("supporter_id", "to"):
                 if e.action in ("client.reassign", "flag.hand_over") and isinstance(
@@ -250,6 +261,8 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"scopes": _labels(d.get("scopes"), SCOPE_LABELS)}
     if action in STAFF_TARGET_ACTIONS:
         return {"target": names.staff_name(e.target_id)}
+    if action in EMPLOYER_USER_TARGET_ACTIONS:
+        return {"target": names.employer_users.get(e.target_id or 0) or str(UNKNOWN)}
     if action in ("office.closed_day.add", "office.closed_day.remove"):
         return {"day": _day(d["day"])}
     return {}

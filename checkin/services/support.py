@@ -277,6 +277,53 @@ def create_employer_user(
     return user
 
 
+def deactivate_employer_user(session: Session, staff: StaffUser, user: EmployerUser) -> None:
+    """The account can no longer log in; an open session ends on its next request."""
+    if not user.active:
+        return
+    user.active = False
+    audit.record(
+        session,
+        "employer_user.deactivate",
+        office_id=user.employer.office_id,
+        actor=staff,
+        target=user,
+    )
+
+
+def reactivate_employer_user(session: Session, staff: StaffUser, user: EmployerUser) -> None:
+    """A stopped account can log in again (with its old password)."""
+    if user.active:
+        return
+    user.active = True
+    audit.record(
+        session,
+        "employer_user.reactivate",
+        office_id=user.employer.office_id,
+        actor=staff,
+        target=user,
+    )
+
+
+def reset_employer_password(
+    session: Session, staff: StaffUser, user: EmployerUser, password: str
+) -> None:
+    """A password chosen by the office: ends the person's sessions and must be changed at
+    the next login."""
+    from checkin.services.staff import check_password_strength
+
+    check_password_strength(password)
+    user.set_password(password)
+    user.must_change_password = True
+    audit.record(
+        session,
+        "employer_user.reset_password",
+        office_id=user.employer.office_id,
+        actor=staff,
+        target=user,
+    )
+
+
 def employer_user_by_login(session: Session, login: str) -> EmployerUser | None:
     return session.scalar(select(EmployerUser).where(EmployerUser.login == login.strip().lower()))
 

@@ -458,6 +458,70 @@ def employer_user_new(employer_id: int) -> Any:
     return redirect(url_for("admin.employers"), code=303)
 
 
+def _employer_user_target(user_id: int) -> EmployerUser:
+    """An employer's account of this office; another office's does not exist (404)."""
+    user = get_db().get(EmployerUser, user_id)
+    if user is None or user.employer.office_id != current_staff().office_id:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/employer-users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def employer_user_deactivate(user_id: int) -> Any:
+    user = _employer_user_target(user_id)
+    if not confirmed():
+        return confirm.ask(
+            title=_("企業の方のアカウントの停止"),
+            message=_(
+                "%(employer)sの %(name)sさん (ログインID: %(login)s) のアカウントを停止します。"
+                "%(name)sさんは、すぐにログインできなくなります。",
+                employer=user.employer.name,
+                name=user.name,
+                login=user.login,
+            ),
+            details=[_("同意や記録は消えません。あとで「再開する」で、もとに戻せます。")],
+            yes=_("はい、停止します"),
+            back=url_for("admin.employers"),
+        )
+    with saving() as saved:
+        support.deactivate_employer_user(get_db(), current_staff(), user)
+    if saved.ok:
+        flash(_("%(name)sさんのアカウントを停止しました。", name=user.name), "ok")
+    return redirect(url_for("admin.employers"), code=303)
+
+
+@bp.post("/admin/employer-users/<int:user_id>/reactivate")
+@staff_required(*MANAGERS)
+def employer_user_reactivate(user_id: int) -> Any:
+    user = _employer_user_target(user_id)
+    with saving() as saved:
+        support.reactivate_employer_user(get_db(), current_staff(), user)
+    if saved.ok:
+        flash(_("%(name)sさんのアカウントを再開しました。ログインできます。", name=user.name), "ok")
+    return redirect(url_for("admin.employers"), code=303)
+
+
+@bp.post("/admin/employer-users/<int:user_id>/password")
+@staff_required(*MANAGERS)
+def employer_user_password(user_id: int) -> Any:
+    user = _employer_user_target(user_id)
+    with saving() as saved:
+        support.reset_employer_password(
+            get_db(), current_staff(), user, request.form.get("password", "")
+        )
+    if saved.ok:
+        flash(
+            _(
+                "%(name)sさんのパスワードを変えました。次のログインで、本人が新しいパスワードを"
+                "決めます。",
+                name=user.name,
+            ),
+            "ok",
+        )
+    return redirect(url_for("admin.employers"), code=303)
+
+
 @bp.post("/admin/staff/<int:staff_id>/role")
 @staff_required(*MANAGERS)
 def set_role(staff_id: int) -> Any:

@@ -1,13 +1,16 @@
-"""Operations: what the scheduler did (/ops/jobs), for admins and service managers."""
+"""Operations: what the scheduler did (/ops/jobs), for admins and service managers; and
+/healthz, for a load balancer or a monitor (no login)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from checkin.models import Notification, NotificationStatus, Role, StaffUser
 from checkin.services.delivery import office_alarms
@@ -19,6 +22,7 @@ from checkin.web.auth import current_staff, staff_required
 from jobs.status import job_status
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
 
 # What the page calls each job and each count a job reports (the ids stay in the CLI's
 # output and in the page's markup). A count without a name here is summed as 「その他」.
@@ -154,3 +158,21 @@ def jobs_page() -> str:
             ).all()
         ),
     )
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 ``ok`` when the database answers a ``SELECT 1``, else 503. No login, no personal
+    data, no cookie (the session is never touched); the reason of a failure goes to the
+    log, not to the answer."""
+    try:
+        with current_app.extensions["checkin.engine"].connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        log.exception("healthz: the database did not answer")
+        body, status = "unavailable", 503
+    else:
+        body, status = "ok", 200
+    resp = Response(body, status=status, mimetype="text/plain")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
