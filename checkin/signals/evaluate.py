@@ -129,22 +129,25 @@ def _is_true(flags: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def score_method(
+def score_parts(
     cand: pd.DataFrame,
     truth: pd.DataFrame,
     clients: pd.DataFrame,
     mornings: Sequence[date],
     supporter: pd.Series | None = None,
     entries: pd.DataFrame | None = None,
-) -> dict[str, float]:
-    """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
+) -> dict[str, pd.DataFrame]:
+    """One method's scoring units, each with its ``client_id``: deteriorations (``det``:
+    first flag / first alarm after onset), dropouts (``drop``: expected days to the first
+    flag), alarms (``alarms``: in a true window or not), active client-days (``days``) and
+    the flags shown in the top 3 / top 1 of each supporter-morning (``top3``, ``top1``).
+    :func:`summarize` turns them (or the rows of some clients) into the metrics."""
     cand = cand[~cand["kind"].isin(HARD)].copy()
     cand["morning"] = pd.to_datetime(cand["morning"])
     cand_entries = entries if entries is not None else pd.DataFrame({"client_id": [], "date": []})
     cf = cooldown_frame(cand) if len(cand) else cand.assign(status=[], first_date=[])
     alarms = cf[cf["status"] != "ongoing"]
     mstart, mend = pd.Timestamp(min(mornings)), pd.Timestamp(max(mornings))
-    res: dict[str, float] = {}
 
     # deteriorations
     det_t = truth[truth["kind"] != "dropout"]
@@ -155,20 +158,10 @@ def score_method(
         j = j[(j["morning"] > j["onset"]) & (j["morning"] <= j["end"] + pd.Timedelta(days=1))]
         return j.groupby("index")["morning"].min().reindex(det_t.index)
 
-    first = first_after_onset(cf)  # on the morning list (new or still open)
-    first_alarm = first_after_onset(alarms)  # raised as a new/escalated alarm
-    delay = (first - det_t["onset"]).dt.days
-    n_ev = max(len(det_t), 1)
-    res["deteriorations"] = float(len(det_t))
-    res["before_peak"] = float((first <= det_t["peak"]).sum()) / n_ev
-    res["before_peak_alarm"] = float((first_alarm <= det_t["peak"]).sum()) / n_ev
-    res["detected"] = float(first.notna().sum()) / n_ev
-    res["median_delay"] = float(delay.median()) if delay.notna().any() else float("nan")
-    for kind in ("slow", "sudden"):
-        sel = det_t["kind"] == kind
-        res[f"before_peak_{kind}"] = float((first[sel] <= det_t["peak"][sel]).sum()) / max(
-            int(sel.sum()), 1
-        )
+    det = det_t[["client_id", "kind", "onset", "peak"]].assign(
+        first=first_after_onset(cf),  # on the morning list (new or still open)
+        first_alarm=first_after_onset(alarms),  # raised as a new/escalated alarm
+    )
 
     # dropouts, delay in expected days (the client's workdays from the first silent day)
     drop = truth[(truth["kind"] == "dropout") & (truth["onset"] >= mstart)]
@@ -203,13 +196,13 @@ def score_method(
         n = float(np.isin(days.day_of_week, w).sum())
         exp_days.append(n)
         habit_days.append(n * rate)
-    exp = pd.Series(exp_days, dtype=float)
-    habit = pd.Series(habit_days, dtype=float)
-    res["dropouts"] = float(len(drop))
-    res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
-    res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
-    res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
-    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
+    drops = pd.DataFrame(
+        {
+            "client_id": drop["client_id"].to_numpy(),
+            "exp": pd.Series(exp_days, dtype=float).to_numpy(),
+            "habit": pd.Series(habit_days, dtype=float).to_numpy(),
+        }
+    )
 
     # false alerts per client-month of active mornings
     cl = normalize_clients(clients, cand)
@@ -217,12 +210,15 @@ def score_method(
     af = cl["active_from"].fillna(mstart).to_numpy()
     at = cl["active_to"].fillna(mend).to_numpy()
     msv = ms.to_numpy()
-    client_days = int(((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum())
-    truth_flag = _is_true(alarms, truth)
-    res["alarms"] = float(len(alarms))
-    res["false_per_client_month"] = float((~truth_flag).sum()) / max(client_days / 30.0, 1e-9)
+    per_client = ((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum(1)
+    days_f = pd.DataFrame({"client_id": cl["client_id"].to_numpy(), "days": per_client})
+    al = pd.DataFrame(
+        {"client_id": alarms["client_id"].to_numpy(), "true": _is_true(alarms, truth)}
+    )
 
     # top-3 precision per supporter-morning over open flags (cf: all candidates)
+    cols = {"client_id": [], "morning": [], "supporter": [], "true": []}
+    top3, top1 = pd.DataFrame(cols), pd.DataFrame(cols)
     if len(cf):
         sup = supporter if supporter is not None else pd.Series(1, index=cl["client_id"].to_numpy())
         lst = cf.assign(
@@ -232,19 +228,77 @@ def score_method(
         lst = lst.sort_values(
             ["morning", "supporter", "_r", "score"], ascending=[True, True, True, False]
         )
-        top = lst.groupby(["morning", "supporter"], sort=False).head(3)
-        t = _is_true(top, truth)
-        res["top3_precision"] = float(t.mean()) if len(t) else float("nan")
-        t1 = _is_true(lst.groupby(["morning", "supporter"], sort=False).head(1), truth)
-        res["top1_precision"] = float(t1.mean()) if len(t1) else float("nan")
-        res["shown_per_supporter_morning"] = float(
-            len(top) / max(top.groupby(["morning", "supporter"]).ngroups, 1)
+        for k, name in ((3, "top3"), (1, "top1")):
+            top = lst.groupby(["morning", "supporter"], sort=False).head(k)
+            frame = top[["client_id", "morning", "supporter"]].assign(true=_is_true(top, truth))
+            if name == "top3":
+                top3 = frame.reset_index(drop=True)
+            else:
+                top1 = frame.reset_index(drop=True)
+    return {"det": det, "drop": drops, "alarms": al, "days": days_f, "top3": top3, "top1": top1}
+
+
+def summarize(
+    parts: dict[str, pd.DataFrame], client_ids: Sequence[int] | pd.Index | None = None
+) -> dict[str, float]:
+    """The metrics of :func:`score_parts`, over every client or only ``client_ids``. The
+    counts (``deteriorations``, ``before_peak_n``, ``dropouts``, ``dropout_3d_n``,
+    ``alarms``, ``false_alarms``, ``client_days``, ``top3_shown``, ``top3_true``…) add up
+    over disjoint sets of clients; the shares and medians are computed from them."""
+    if client_ids is not None:
+        keep = set(client_ids)
+        parts = {k: v[v["client_id"].isin(keep)] for k, v in parts.items()}
+    det, exp_habit, al = parts["det"], parts["drop"], parts["alarms"]
+    res: dict[str, float] = {}
+    first, first_alarm = det["first"], det["first_alarm"]
+    delay = (first - det["onset"]).dt.days
+    n_ev = max(len(det), 1)
+    res["deteriorations"] = float(len(det))
+    res["before_peak_n"] = float((first <= det["peak"]).sum())
+    res["before_peak"] = res["before_peak_n"] / n_ev
+    res["before_peak_alarm"] = float((first_alarm <= det["peak"]).sum()) / n_ev
+    res["detected"] = float(first.notna().sum()) / n_ev
+    res["median_delay"] = float(delay.median()) if delay.notna().any() else float("nan")
+    for kind in ("slow", "sudden"):
+        sel = det["kind"] == kind
+        res[f"before_peak_{kind}"] = float((first[sel] <= det["peak"][sel]).sum()) / max(
+            int(sel.sum()), 1
         )
-    else:
-        res["top3_precision"] = float("nan")
-        res["top1_precision"] = float("nan")
-        res["shown_per_supporter_morning"] = 0.0
+
+    exp, habit = exp_habit["exp"], exp_habit["habit"]
+    res["dropouts"] = float(len(exp))
+    res["dropout_3d_n"] = float((exp <= 3).sum())
+    res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
+    res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
+    res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
+    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
+
+    client_days = int(parts["days"]["days"].sum())
+    res["client_days"] = float(client_days)
+    res["alarms"] = float(len(al))
+    res["false_alarms"] = float((~al["true"].astype(bool)).sum())
+    res["false_per_client_month"] = res["false_alarms"] / max(client_days / 30.0, 1e-9)
+
+    top, t1 = parts["top3"], parts["top1"]
+    res["top3_shown"] = float(len(top))
+    res["top3_true"] = float(top["true"].astype(bool).sum())
+    res["top3_precision"] = res["top3_true"] / len(top) if len(top) else float("nan")
+    res["top1_precision"] = float(t1["true"].astype(bool).mean()) if len(t1) else float("nan")
+    groups = top.groupby(["morning", "supporter"]).ngroups if len(top) else 0
+    res["shown_per_supporter_morning"] = float(len(top) / max(groups, 1))
     return res
+
+
+def score_method(
+    cand: pd.DataFrame,
+    truth: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    supporter: pd.Series | None = None,
+    entries: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
+    return summarize(score_parts(cand, truth, clients, mornings, supporter, entries))
 
 
 def evidence_ceiling(
