@@ -301,6 +301,86 @@ def score_method(
     return summarize(score_parts(cand, truth, clients, mornings, supporter, entries))
 
 
+# Answer-rate bands (fixed before any result was looked at; docs/signals.md "By answer rate")
+BANDS = ("< 40 %", "40-80 %", "> 80 %")
+BAND_LOW, BAND_HIGH = 0.40, 0.80
+
+
+def band_of(rate: float) -> str:
+    """``< 40 %`` below 0.40, ``> 80 %`` above 0.80, ``40-80 %`` in between (both ends)."""
+    if rate < BAND_LOW:
+        return BANDS[0]
+    return BANDS[2] if rate > BAND_HIGH else BANDS[1]
+
+
+def answer_rates(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    truth: pd.DataFrame,
+    mornings: Sequence[date],
+) -> pd.DataFrame:
+    """Each client's answered / expected days over the evaluated period, and their band.
+
+    Expected days: the client's workdays dated from the day before the first morning to the
+    day before the last one (the days the evaluated mornings read), within the client's
+    active span (``active_from`` … the day before ``active_to``), leaving out the days of
+    their ground-truth dropouts (a silence is the event, not the habit). Answered: those
+    expected days with an entry. A client with no expected day gets no band."""
+    cl = normalize_clients(clients, entries)
+    p0 = pd.Timestamp(min(mornings)) - pd.Timedelta(days=1)
+    p1 = pd.Timestamp(max(mornings)) - pd.Timedelta(days=1)
+    drop = truth[truth["kind"] == "dropout"]
+    silent = {
+        cid: list(zip(g["onset"], g["end"], strict=True)) for cid, g in drop.groupby("client_id")
+    }
+    by_client = {
+        cid: pd.DatetimeIndex(g.to_numpy()) for cid, g in entries.groupby("client_id")["date"]
+    }
+    rows = []
+    for c in cl.itertuples(index=False):
+        a = p0 if pd.isna(c.active_from) else max(p0, pd.Timestamp(c.active_from))
+        b = p1 if pd.isna(c.active_to) else min(p1, pd.Timestamp(c.active_to) - pd.Timedelta(days=1))
+        days = pd.date_range(a, b) if a <= b else pd.DatetimeIndex([])
+        days = days[np.isin(days.day_of_week, [int(ch) for ch in str(c.workdays)])]
+        for on, end in silent.get(c.client_id, []):
+            days = days[(days < on) | (days > end)]
+        got = by_client.get(c.client_id, pd.DatetimeIndex([]))
+        n_ans = int(days.isin(got.normalize()).sum())
+        rate = n_ans / len(days) if len(days) else float("nan")
+        rows.append((c.client_id, len(days), n_ans, rate, band_of(rate) if len(days) else None))
+    return pd.DataFrame(rows, columns=["client_id", "expected", "answered", "rate", "band"])
+
+
+def evaluate_by_band(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    truth: pd.DataFrame,
+    mornings: Sequence[date],
+    extra: dict[str, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(overall table, table by answer-rate band): the rows of :func:`evaluate_office`, and
+    the same metrics over the clients of each band (index: band, method). Each method is
+    scored once on the whole office; a band's rows are the scoring units of its clients
+    (events, alarms, client-days, and the flags of theirs shown in the office's top 3)."""
+    sup = clients.set_index("client_id")["supporter_id"] if "supporter_id" in clients else None
+    methods = {ENGINE_NAME: engine_method(entries, clients, mornings)}
+    methods.update(extra or {})
+    methods.update(baseline_methods(entries, clients, mornings))
+    rates = answer_rates(entries, clients, truth, mornings)
+    overall, banded = {}, {}
+    for name, c in methods.items():
+        parts = score_parts(c, truth, clients, mornings, sup)
+        overall[name] = summarize(parts)
+        for band in BANDS:
+            ids = rates.loc[rates["band"] == band, "client_id"]
+            banded[(band, name)] = {
+                **summarize(parts, ids),
+                "clients": float(len(ids)),
+                "answer_rate": float(rates.loc[ids.index, "rate"].mean()) if len(ids) else np.nan,
+            }
+    return pd.DataFrame(overall).T, pd.DataFrame(banded).T
+
+
 def evidence_ceiling(
     entries: pd.DataFrame, truth: pd.DataFrame, mornings: Sequence[date]
 ) -> pd.DataFrame:
@@ -378,15 +458,26 @@ def format_table(table: pd.DataFrame) -> str:
         ("top3_precision", "top-3 precision", "{:.1%}"),
         ("top1_precision", "top-1 precision", "{:.1%}"),
     ]
-    head = "| method | " + " | ".join(c[1] for c in cols) + " |"
-    sep = "|---|" + "---|" * len(cols)
+    banded = isinstance(table.index, pd.MultiIndex)
+    if banded:  # (band, method) rows: the band's clients, events and dropouts first
+        cols = [
+            ("clients", "clients", "{:.0f}"),
+            ("answer_rate", "mean answer rate", "{:.0%}"),
+            ("deteriorations", "deteriorations", "{:.0f}"),
+            ("dropouts", "dropouts", "{:.0f}"),
+            *cols,
+        ]
+    first = "| band | method | " if banded else "| method | "
+    head = first + " | ".join(c[1] for c in cols) + " |"
+    sep = ("|---|---|" if banded else "|---|") + "---|" * len(cols)
     lines = [head, sep]
     for name, row in table.iterrows():
         cells = []
         for key, _, fmt in cols:
             v = row.get(key, np.nan)
             cells.append("n/a" if pd.isna(v) else fmt.format(v))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        label = " | ".join(name) if banded else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
