@@ -339,7 +339,8 @@ def answer_rates(
     rows = []
     for c in cl.itertuples(index=False):
         a = p0 if pd.isna(c.active_from) else max(p0, pd.Timestamp(c.active_from))
-        b = p1 if pd.isna(c.active_to) else min(p1, pd.Timestamp(c.active_to) - pd.Timedelta(days=1))
+        last = p1 if pd.isna(c.active_to) else pd.Timestamp(c.active_to) - pd.Timedelta(days=1)
+        b = min(p1, last)
         days = pd.date_range(a, b) if a <= b else pd.DatetimeIndex([])
         days = days[np.isin(days.day_of_week, [int(ch) for ch in str(c.workdays)])]
         for on, end in silent.get(c.client_id, []):
@@ -361,7 +362,9 @@ def evaluate_by_band(
     """(overall table, table by answer-rate band): the rows of :func:`evaluate_office`, and
     the same metrics over the clients of each band (index: band, method). Each method is
     scored once on the whole office; a band's rows are the scoring units of its clients
-    (events, alarms, client-days, and the flags of theirs shown in the office's top 3)."""
+    (events, alarms, client-days, and the flags of theirs shown in the office's top 3).
+    Unlike :func:`evaluate_office`, the entries go to the scoring, so "dropouts ≤ 3 missed
+    usual answers" uses each client's real habit (without them every habit read as 0)."""
     sup = clients.set_index("client_id")["supporter_id"] if "supporter_id" in clients else None
     methods = {ENGINE_NAME: engine_method(entries, clients, mornings)}
     methods.update(extra or {})
@@ -369,7 +372,7 @@ def evaluate_by_band(
     rates = answer_rates(entries, clients, truth, mornings)
     overall, banded = {}, {}
     for name, c in methods.items():
-        parts = score_parts(c, truth, clients, mornings, sup)
+        parts = score_parts(c, truth, clients, mornings, sup, entries)
         overall[name] = summarize(parts)
         for band in BANDS:
             ids = rates.loc[rates["band"] == band, "client_id"]
@@ -378,7 +381,8 @@ def evaluate_by_band(
                 "clients": float(len(ids)),
                 "answer_rate": float(rates.loc[ids.index, "rate"].mean()) if len(ids) else np.nan,
             }
-    return pd.DataFrame(overall).T, pd.DataFrame(banded).T
+    order = [(band, name) for band in BANDS for name in methods]
+    return pd.DataFrame(overall).T, pd.DataFrame(banded).T.loc[order]
 
 
 def evidence_ceiling(
