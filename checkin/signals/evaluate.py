@@ -248,6 +248,21 @@ def summarize(
     if client_ids is not None:
         keep = set(client_ids)
         parts = {k: v[v["client_id"].isin(keep)] for k, v in parts.items()}
+    res = _summary(parts)
+    if client_ids is not None:  # a band without events or clients has no share, not 0 %
+        none = float("nan")
+        if res["deteriorations"] == 0:
+            for k in ("before_peak", "before_peak_alarm", "detected"):
+                res[k] = none
+        for kind in ("slow", "sudden"):
+            if not (parts["det"]["kind"] == kind).any():
+                res[f"before_peak_{kind}"] = none
+        if res["client_days"] == 0:
+            res["false_per_client_month"] = none
+    return res
+
+
+def _summary(parts: dict[str, pd.DataFrame]) -> dict[str, float]:
     det, exp_habit, al = parts["det"], parts["drop"], parts["alarms"]
     res: dict[str, float] = {}
     first, first_alarm = det["first"], det["first_alarm"]
