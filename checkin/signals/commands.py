@@ -24,6 +24,7 @@ from checkin.signals.evaluate import (
     evaluate_by_band,
     evidence_ceiling,
     format_ceiling,
+    format_ceiling_by_band,
     format_table,
     pool,
     ranked_method,
@@ -193,6 +194,8 @@ def evaluate(
         click.echo(format_table(by_band))
         click.echo("\nEvidence before the peak (what any method could see):\n")
         click.echo(format_ceiling(evidence_ceiling(entries, truth, mornings)))
+        click.echo("\nBy answer-rate band:\n")
+        click.echo(format_ceiling_by_band(entries, clients, truth, mornings))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
     if data in ("lifesnaps", "all"):
         from checkin.signals.lifesnaps import default_data_dir, inject, load_lifesnaps
@@ -218,6 +221,8 @@ def evaluate(
         click.echo(format_table(by_band))
         click.echo("\nEvidence before the peak (what any method could see):\n")
         click.echo(format_ceiling(evidence_ceiling(entries, truth, ls_mornings)))
+        click.echo("\nBy answer-rate band:\n")
+        click.echo(format_ceiling_by_band(entries, clients, truth, ls_mornings))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 

@@ -446,6 +446,22 @@ def format_ceiling(c: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def format_ceiling_by_band(
+    entries: pd.DataFrame, clients: pd.DataFrame, truth: pd.DataFrame, mornings: Sequence[date]
+) -> str:
+    """:func:`format_ceiling` per answer-rate band (the events of each band's clients)."""
+    rates = answer_rates(entries, clients, truth, mornings)
+    lines: list[str] = []
+    for band in BANDS:
+        ids = set(rates.loc[rates["band"] == band, "client_id"])
+        c = evidence_ceiling(entries, truth[truth["client_id"].isin(ids)], mornings)
+        rows = format_ceiling(c).splitlines()
+        if not lines:
+            lines = ["| band " + rows[0], "|---" + rows[1]]
+        lines += [f"| {band} " + r for r in rows[2:]]
+    return "\n".join(lines)
+
+
 def evaluate_office(
     entries: pd.DataFrame,
     clients: pd.DataFrame,

@@ -121,3 +121,15 @@ def test_bands_add_up_to_the_overall_figures():
     table = format_table(by_band)
     assert table.splitlines()[0].startswith("| band | method | clients |")
     assert "| < 40 % | engine (rules-3) |" in table
+
+
+def test_evidence_ceiling_by_band_adds_up():
+    from checkin.signals.evaluate import evidence_ceiling, format_ceiling_by_band
+
+    o = generate_office(n_clients=60, days=200, seed=11, answer_mix="wide")
+    mornings = _mornings(o.entries)
+    table = format_ceiling_by_band(o.entries, o.clients, o.truth, mornings)
+    rows = [r for r in table.splitlines()[2:] if "| all |" in r]
+    assert [r.split("|")[1].strip() for r in rows] == list(BANDS)
+    total = evidence_ceiling(o.entries, o.truth, mornings).loc["all", "events"]
+    assert sum(int(r.split("|")[3]) for r in rows) == total > 0
