@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -217,7 +218,7 @@ def score_parts(
     )
 
     # top-3 precision per supporter-morning over open flags (cf: all candidates)
-    cols = {"client_id": [], "morning": [], "supporter": [], "true": []}
+    cols: dict[str, list[Any]] = {"client_id": [], "morning": [], "supporter": [], "true": []}
     top3, top1 = pd.DataFrame(cols), pd.DataFrame(cols)
     if len(cf):
         sup = supporter if supporter is not None else pd.Series(1, index=cl["client_id"].to_numpy())
@@ -239,7 +240,8 @@ def score_parts(
 
 
 def summarize(
-    parts: dict[str, pd.DataFrame], client_ids: Sequence[int] | pd.Index | None = None
+    parts: dict[str, pd.DataFrame],
+    client_ids: Sequence[int] | pd.Index | pd.Series | None = None,
 ) -> dict[str, float]:
     """The metrics of :func:`score_parts`, over every client or only ``client_ids``. The
     counts (``deteriorations``, ``before_peak_n``, ``dropouts``, ``dropout_3d_n``,
@@ -352,18 +354,21 @@ def answer_rates(
         cid: pd.DatetimeIndex(g.to_numpy()) for cid, g in entries.groupby("client_id")["date"]
     }
     rows = []
-    for c in cl.itertuples(index=False):
-        a = p0 if pd.isna(c.active_from) else max(p0, pd.Timestamp(c.active_from))
-        last = p1 if pd.isna(c.active_to) else pd.Timestamp(c.active_to) - pd.Timedelta(days=1)
+    cols: list[list[Any]] = [
+        cl[k].tolist() for k in ("client_id", "active_from", "active_to", "workdays")
+    ]
+    for cid, af, at, wd in zip(*cols, strict=True):
+        a = p0 if pd.isna(af) else max(p0, pd.Timestamp(af))
+        last = p1 if pd.isna(at) else pd.Timestamp(at) - pd.Timedelta(days=1)
         b = min(p1, last)
         days = pd.date_range(a, b) if a <= b else pd.DatetimeIndex([])
-        days = days[np.isin(days.day_of_week, [int(ch) for ch in str(c.workdays)])]
-        for on, end in silent.get(c.client_id, []):
+        days = days[np.isin(days.day_of_week, [int(ch) for ch in str(wd)])]
+        for on, end in silent.get(cid, []):
             days = days[(days < on) | (days > end)]
-        got = by_client.get(c.client_id, pd.DatetimeIndex([]))
+        got = by_client.get(cid, pd.DatetimeIndex([]))
         n_ans = int(days.isin(got.normalize()).sum())
         rate = n_ans / len(days) if len(days) else float("nan")
-        rows.append((c.client_id, len(days), n_ans, rate, band_of(rate) if len(days) else None))
+        rows.append((cid, len(days), n_ans, rate, band_of(rate) if len(days) else None))
     return pd.DataFrame(rows, columns=["client_id", "expected", "answered", "rate", "band"])
 
 
@@ -511,7 +516,7 @@ def format_table(table: pd.DataFrame) -> str:
         for key, _, fmt in cols:
             v = row.get(key, np.nan)
             cells.append("n/a" if pd.isna(v) else fmt.format(v))
-        label = " | ".join(name) if banded else name
+        label = " | ".join(str(x) for x in cast(tuple[Any, ...], name)) if banded else str(name)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
