@@ -21,9 +21,10 @@ from checkin.signals.backtest import (
     write_flags_csv,
 )
 from checkin.signals.evaluate import (
-    evaluate_office,
+    evaluate_by_band,
     evidence_ceiling,
     format_ceiling,
+    format_ceiling_by_band,
     format_table,
     pool,
     ranked_method,
@@ -123,6 +124,13 @@ def _mornings(entries: pd.DataFrame, warmup: int = LOOKBACK_DAYS) -> list[date]:
 @click.option("--seed", default=100, show_default=True, help="first seed")
 @click.option("--reps", default=20, show_default=True, help="LifeSnaps injection replications")
 @click.option(
+    "--answer-mix",
+    type=click.Choice(["standard", "wide"]),
+    default="standard",
+    show_default=True,
+    help="synthetic answer habits; wide: also 30 % sparse answerers (15-40 % of workdays)",
+)
+@click.option(
     "--lifesnaps-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
@@ -141,6 +149,7 @@ def evaluate(
     days: int,
     seed: int,
     reps: int,
+    answer_mix: str,
     lifesnaps_dir: Path | None,
     ranker: bool,
 ) -> None:
@@ -151,7 +160,9 @@ def evaluate(
         t0 = time.perf_counter()
         parts = []
         for i in range(offices):
-            o = generate_office(n_clients=office_size, days=days, seed=seed + i)
+            o = generate_office(
+                n_clients=office_size, days=days, seed=seed + i, answer_mix=answer_mix
+            )
             parts.append((o.entries, o.clients, o.truth))
         entries, clients, truth = pool(parts)
         mornings = _mornings(entries)
@@ -159,7 +170,9 @@ def evaluate(
         if ranker:
             train_parts = []
             for i in range(offices):
-                o = generate_office(n_clients=office_size, days=days, seed=seed + 1000 + i)
+                o = generate_office(
+                    n_clients=office_size, days=days, seed=seed + 1000 + i, answer_mix=answer_mix
+                )
                 train_parts.append((o.entries, o.clients, o.truth))
             train = pool(train_parts)
             cand, version, metrics = ranked_method(
@@ -171,14 +184,18 @@ def evaluate(
                 f"{seed + 1000 + offices - 1}: "
                 + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
             )
-        table = evaluate_office(entries, clients, truth, mornings, extra)
+        table, by_band = evaluate_by_band(entries, clients, truth, mornings, extra)
         click.echo(
             f"\n### Synthetic: {offices} offices x {office_size} clients x {days} days"
-            f" (seeds {seed}-{seed + offices - 1}); {_counts(truth)}\n"
+            f" (seeds {seed}-{seed + offices - 1}, answer mix {answer_mix}); {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nBy answer-rate band (answered / expected days of each client):\n")
+        click.echo(format_table(by_band))
         click.echo("\nEvidence before the peak (what any method could see):\n")
         click.echo(format_ceiling(evidence_ceiling(entries, truth, mornings)))
+        click.echo("\nBy answer-rate band:\n")
+        click.echo(format_ceiling_by_band(entries, clients, truth, mornings))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
     if data in ("lifesnaps", "all"):
         from checkin.signals.lifesnaps import default_data_dir, inject, load_lifesnaps
@@ -194,14 +211,18 @@ def evaluate(
             parts.append((e, base_c, t))
         entries, clients, truth = pool(parts)
         ls_mornings = _mornings(entries, 21)
-        table = evaluate_office(entries, clients, truth, ls_mornings)
+        table, by_band = evaluate_by_band(entries, clients, truth, ls_mornings)
         click.echo(
             f"\n### LifeSnaps: {reps} injection replications (seeds {seed}-{seed + reps - 1})"
             f" of 71 people; {_counts(truth)}\n"
         )
         click.echo(format_table(table))
+        click.echo("\nBy answer-rate band (answered / expected days of each client):\n")
+        click.echo(format_table(by_band))
         click.echo("\nEvidence before the peak (what any method could see):\n")
         click.echo(format_ceiling(evidence_ceiling(entries, truth, ls_mornings)))
+        click.echo("\nBy answer-rate band:\n")
+        click.echo(format_ceiling_by_band(entries, clients, truth, ls_mornings))
         click.echo(f"\n({time.perf_counter() - t0:.1f} s)")
 
 

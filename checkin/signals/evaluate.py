@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -129,22 +130,25 @@ def _is_true(flags: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def score_method(
+def score_parts(
     cand: pd.DataFrame,
     truth: pd.DataFrame,
     clients: pd.DataFrame,
     mornings: Sequence[date],
     supporter: pd.Series | None = None,
     entries: pd.DataFrame | None = None,
-) -> dict[str, float]:
-    """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
+) -> dict[str, pd.DataFrame]:
+    """One method's scoring units, each with its ``client_id``: deteriorations (``det``:
+    first flag / first alarm after onset), dropouts (``drop``: expected days to the first
+    flag), alarms (``alarms``: in a true window or not), active client-days (``days``) and
+    the flags shown in the top 3 / top 1 of each supporter-morning (``top3``, ``top1``).
+    :func:`summarize` turns them (or the rows of some clients) into the metrics."""
     cand = cand[~cand["kind"].isin(HARD)].copy()
     cand["morning"] = pd.to_datetime(cand["morning"])
     cand_entries = entries if entries is not None else pd.DataFrame({"client_id": [], "date": []})
     cf = cooldown_frame(cand) if len(cand) else cand.assign(status=[], first_date=[])
     alarms = cf[cf["status"] != "ongoing"]
     mstart, mend = pd.Timestamp(min(mornings)), pd.Timestamp(max(mornings))
-    res: dict[str, float] = {}
 
     # deteriorations
     det_t = truth[truth["kind"] != "dropout"]
@@ -155,20 +159,10 @@ def score_method(
         j = j[(j["morning"] > j["onset"]) & (j["morning"] <= j["end"] + pd.Timedelta(days=1))]
         return j.groupby("index")["morning"].min().reindex(det_t.index)
 
-    first = first_after_onset(cf)  # on the morning list (new or still open)
-    first_alarm = first_after_onset(alarms)  # raised as a new/escalated alarm
-    delay = (first - det_t["onset"]).dt.days
-    n_ev = max(len(det_t), 1)
-    res["deteriorations"] = float(len(det_t))
-    res["before_peak"] = float((first <= det_t["peak"]).sum()) / n_ev
-    res["before_peak_alarm"] = float((first_alarm <= det_t["peak"]).sum()) / n_ev
-    res["detected"] = float(first.notna().sum()) / n_ev
-    res["median_delay"] = float(delay.median()) if delay.notna().any() else float("nan")
-    for kind in ("slow", "sudden"):
-        sel = det_t["kind"] == kind
-        res[f"before_peak_{kind}"] = float((first[sel] <= det_t["peak"][sel]).sum()) / max(
-            int(sel.sum()), 1
-        )
+    det = det_t[["client_id", "kind", "onset", "peak"]].assign(
+        first=first_after_onset(cf),  # on the morning list (new or still open)
+        first_alarm=first_after_onset(alarms),  # raised as a new/escalated alarm
+    )
 
     # dropouts, delay in expected days (the client's workdays from the first silent day)
     drop = truth[(truth["kind"] == "dropout") & (truth["onset"] >= mstart)]
@@ -203,13 +197,13 @@ def score_method(
         n = float(np.isin(days.day_of_week, w).sum())
         exp_days.append(n)
         habit_days.append(n * rate)
-    exp = pd.Series(exp_days, dtype=float)
-    habit = pd.Series(habit_days, dtype=float)
-    res["dropouts"] = float(len(drop))
-    res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
-    res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
-    res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
-    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
+    drops = pd.DataFrame(
+        {
+            "client_id": drop["client_id"].to_numpy(),
+            "exp": pd.Series(exp_days, dtype=float).to_numpy(),
+            "habit": pd.Series(habit_days, dtype=float).to_numpy(),
+        }
+    )
 
     # false alerts per client-month of active mornings
     cl = normalize_clients(clients, cand)
@@ -217,12 +211,15 @@ def score_method(
     af = cl["active_from"].fillna(mstart).to_numpy()
     at = cl["active_to"].fillna(mend).to_numpy()
     msv = ms.to_numpy()
-    client_days = int(((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum())
-    truth_flag = _is_true(alarms, truth)
-    res["alarms"] = float(len(alarms))
-    res["false_per_client_month"] = float((~truth_flag).sum()) / max(client_days / 30.0, 1e-9)
+    per_client = ((msv[None, :] >= af[:, None]) & (msv[None, :] <= at[:, None])).sum(1)
+    days_f = pd.DataFrame({"client_id": cl["client_id"].to_numpy(), "days": per_client})
+    al = pd.DataFrame(
+        {"client_id": alarms["client_id"].to_numpy(), "true": _is_true(alarms, truth)}
+    )
 
     # top-3 precision per supporter-morning over open flags (cf: all candidates)
+    cols: dict[str, list[Any]] = {"client_id": [], "morning": [], "supporter": [], "true": []}
+    top3, top1 = pd.DataFrame(cols), pd.DataFrame(cols)
     if len(cf):
         sup = supporter if supporter is not None else pd.Series(1, index=cl["client_id"].to_numpy())
         lst = cf.assign(
@@ -232,19 +229,180 @@ def score_method(
         lst = lst.sort_values(
             ["morning", "supporter", "_r", "score"], ascending=[True, True, True, False]
         )
-        top = lst.groupby(["morning", "supporter"], sort=False).head(3)
-        t = _is_true(top, truth)
-        res["top3_precision"] = float(t.mean()) if len(t) else float("nan")
-        t1 = _is_true(lst.groupby(["morning", "supporter"], sort=False).head(1), truth)
-        res["top1_precision"] = float(t1.mean()) if len(t1) else float("nan")
-        res["shown_per_supporter_morning"] = float(
-            len(top) / max(top.groupby(["morning", "supporter"]).ngroups, 1)
-        )
-    else:
-        res["top3_precision"] = float("nan")
-        res["top1_precision"] = float("nan")
-        res["shown_per_supporter_morning"] = 0.0
+        for k, name in ((3, "top3"), (1, "top1")):
+            top = lst.groupby(["morning", "supporter"], sort=False).head(k)
+            frame = top[["client_id", "morning", "supporter"]].assign(true=_is_true(top, truth))
+            if name == "top3":
+                top3 = frame.reset_index(drop=True)
+            else:
+                top1 = frame.reset_index(drop=True)
+    return {"det": det, "drop": drops, "alarms": al, "days": days_f, "top3": top3, "top1": top1}
+
+
+def summarize(
+    parts: dict[str, pd.DataFrame],
+    client_ids: Sequence[int] | pd.Index | pd.Series | None = None,
+) -> dict[str, float]:
+    """The metrics of :func:`score_parts`, over every client or only ``client_ids``. The
+    counts (``deteriorations``, ``before_peak_n``, ``dropouts``, ``dropout_3d_n``,
+    ``alarms``, ``false_alarms``, ``client_days``, ``top3_shown``, ``top3_true``…) add up
+    over disjoint sets of clients; the shares and medians are computed from them."""
+    if client_ids is not None:
+        keep = set(client_ids)
+        parts = {k: v[v["client_id"].isin(keep)] for k, v in parts.items()}
+    res = _summary(parts)
+    if client_ids is not None:  # a band without events or clients has no share, not 0 %
+        none = float("nan")
+        if res["deteriorations"] == 0:
+            for k in ("before_peak", "before_peak_alarm", "detected"):
+                res[k] = none
+        for kind in ("slow", "sudden"):
+            if not (parts["det"]["kind"] == kind).any():
+                res[f"before_peak_{kind}"] = none
+        if res["client_days"] == 0:
+            res["false_per_client_month"] = none
     return res
+
+
+def _summary(parts: dict[str, pd.DataFrame]) -> dict[str, float]:
+    det, exp_habit, al = parts["det"], parts["drop"], parts["alarms"]
+    res: dict[str, float] = {}
+    first, first_alarm = det["first"], det["first_alarm"]
+    delay = (first - det["onset"]).dt.days
+    n_ev = max(len(det), 1)
+    res["deteriorations"] = float(len(det))
+    res["before_peak_n"] = float((first <= det["peak"]).sum())
+    res["before_peak"] = res["before_peak_n"] / n_ev
+    res["before_peak_alarm"] = float((first_alarm <= det["peak"]).sum()) / n_ev
+    res["detected"] = float(first.notna().sum()) / n_ev
+    res["median_delay"] = float(delay.median()) if delay.notna().any() else float("nan")
+    for kind in ("slow", "sudden"):
+        sel = det["kind"] == kind
+        res[f"before_peak_{kind}"] = float((first[sel] <= det["peak"][sel]).sum()) / max(
+            int(sel.sum()), 1
+        )
+
+    exp, habit = exp_habit["exp"], exp_habit["habit"]
+    res["dropouts"] = float(len(exp))
+    res["dropout_3d_n"] = float((exp <= 3).sum())
+    res["dropout_flagged"] = float(exp.notna().mean()) if len(exp) else float("nan")
+    res["dropout_3d"] = float((exp <= 3).mean()) if len(exp) else float("nan")
+    res["dropout_median_exp_days"] = float(exp.median()) if exp.notna().any() else float("nan")
+    res["dropout_3_missed_answers"] = float((habit <= 3).mean()) if len(habit) else float("nan")
+
+    client_days = int(parts["days"]["days"].sum())
+    res["client_days"] = float(client_days)
+    res["alarms"] = float(len(al))
+    res["false_alarms"] = float((~al["true"].astype(bool)).sum())
+    res["false_per_client_month"] = res["false_alarms"] / max(client_days / 30.0, 1e-9)
+
+    top, t1 = parts["top3"], parts["top1"]
+    res["top3_shown"] = float(len(top))
+    res["top3_true"] = float(top["true"].astype(bool).sum())
+    res["top3_precision"] = res["top3_true"] / len(top) if len(top) else float("nan")
+    res["top1_precision"] = float(t1["true"].astype(bool).mean()) if len(t1) else float("nan")
+    groups = top.groupby(["morning", "supporter"]).ngroups if len(top) else 0
+    res["shown_per_supporter_morning"] = float(len(top) / max(groups, 1))
+    return res
+
+
+def score_method(
+    cand: pd.DataFrame,
+    truth: pd.DataFrame,
+    clients: pd.DataFrame,
+    mornings: Sequence[date],
+    supporter: pd.Series | None = None,
+    entries: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """Metrics of one method's candidates (client_id, morning, kind, severity, score)."""
+    return summarize(score_parts(cand, truth, clients, mornings, supporter, entries))
+
+
+# Answer-rate bands (fixed before any result was looked at; docs/signals.md "By answer rate")
+BANDS = ("< 40 %", "40-80 %", "> 80 %")
+BAND_LOW, BAND_HIGH = 0.40, 0.80
+
+
+def band_of(rate: float) -> str:
+    """``< 40 %`` below 0.40, ``> 80 %`` above 0.80, ``40-80 %`` in between (both ends)."""
+    if rate < BAND_LOW:
+        return BANDS[0]
+    return BANDS[2] if rate > BAND_HIGH else BANDS[1]
+
+
+def answer_rates(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    truth: pd.DataFrame,
+    mornings: Sequence[date],
+) -> pd.DataFrame:
+    """Each client's answered / expected days over the evaluated period, and their band.
+
+    Expected days: the client's workdays dated from the day before the first morning to the
+    day before the last one (the days the evaluated mornings read), within the client's
+    active span (``active_from`` … the day before ``active_to``), leaving out the days of
+    their ground-truth dropouts (a silence is the event, not the habit). Answered: those
+    expected days with an entry. A client with no expected day gets no band."""
+    cl = normalize_clients(clients, entries)
+    p0 = pd.Timestamp(min(mornings)) - pd.Timedelta(days=1)
+    p1 = pd.Timestamp(max(mornings)) - pd.Timedelta(days=1)
+    drop = truth[truth["kind"] == "dropout"]
+    silent = {
+        cid: list(zip(g["onset"], g["end"], strict=True)) for cid, g in drop.groupby("client_id")
+    }
+    by_client = {
+        cid: pd.DatetimeIndex(g.to_numpy()) for cid, g in entries.groupby("client_id")["date"]
+    }
+    rows = []
+    cols: list[list[Any]] = [
+        cl[k].tolist() for k in ("client_id", "active_from", "active_to", "workdays")
+    ]
+    for cid, af, at, wd in zip(*cols, strict=True):
+        a = p0 if pd.isna(af) else max(p0, pd.Timestamp(af))
+        last = p1 if pd.isna(at) else pd.Timestamp(at) - pd.Timedelta(days=1)
+        b = min(p1, last)
+        days = pd.date_range(a, b) if a <= b else pd.DatetimeIndex([])
+        days = days[np.isin(days.day_of_week, [int(ch) for ch in str(wd)])]
+        for on, end in silent.get(cid, []):
+            days = days[(days < on) | (days > end)]
+        got = by_client.get(cid, pd.DatetimeIndex([]))
+        n_ans = int(days.isin(got.normalize()).sum())
+        rate = n_ans / len(days) if len(days) else float("nan")
+        rows.append((cid, len(days), n_ans, rate, band_of(rate) if len(days) else None))
+    return pd.DataFrame(rows, columns=["client_id", "expected", "answered", "rate", "band"])
+
+
+def evaluate_by_band(
+    entries: pd.DataFrame,
+    clients: pd.DataFrame,
+    truth: pd.DataFrame,
+    mornings: Sequence[date],
+    extra: dict[str, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(overall table, table by answer-rate band): the rows of :func:`evaluate_office`, and
+    the same metrics over the clients of each band (index: band, method). Each method is
+    scored once on the whole office; a band's rows are the scoring units of its clients
+    (events, alarms, client-days, and the flags of theirs shown in the office's top 3).
+    Unlike :func:`evaluate_office`, the entries go to the scoring, so "dropouts ≤ 3 missed
+    usual answers" uses each client's real habit (without them every habit read as 0)."""
+    sup = clients.set_index("client_id")["supporter_id"] if "supporter_id" in clients else None
+    methods = {ENGINE_NAME: engine_method(entries, clients, mornings)}
+    methods.update(extra or {})
+    methods.update(baseline_methods(entries, clients, mornings))
+    rates = answer_rates(entries, clients, truth, mornings)
+    overall, banded = {}, {}
+    for name, c in methods.items():
+        parts = score_parts(c, truth, clients, mornings, sup, entries)
+        overall[name] = summarize(parts)
+        for band in BANDS:
+            ids = rates.loc[rates["band"] == band, "client_id"]
+            banded[(band, name)] = {
+                **summarize(parts, ids),
+                "clients": float(len(ids)),
+                "answer_rate": float(rates.loc[ids.index, "rate"].mean()) if len(ids) else np.nan,
+            }
+    order = [(band, name) for band in BANDS for name in methods]
+    return pd.DataFrame(overall).T, pd.DataFrame(banded).T.loc[order]
 
 
 def evidence_ceiling(
@@ -293,6 +451,22 @@ def format_ceiling(c: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def format_ceiling_by_band(
+    entries: pd.DataFrame, clients: pd.DataFrame, truth: pd.DataFrame, mornings: Sequence[date]
+) -> str:
+    """:func:`format_ceiling` per answer-rate band (the events of each band's clients)."""
+    rates = answer_rates(entries, clients, truth, mornings)
+    lines: list[str] = []
+    for band in BANDS:
+        ids = set(rates.loc[rates["band"] == band, "client_id"])
+        c = evidence_ceiling(entries, truth[truth["client_id"].isin(ids)], mornings)
+        rows = format_ceiling(c).splitlines()
+        if not lines:
+            lines = ["| band " + rows[0], "|---" + rows[1]]
+        lines += [f"| {band} " + r for r in rows[2:]]
+    return "\n".join(lines)
+
+
 def evaluate_office(
     entries: pd.DataFrame,
     clients: pd.DataFrame,
@@ -324,15 +498,26 @@ def format_table(table: pd.DataFrame) -> str:
         ("top3_precision", "top-3 precision", "{:.1%}"),
         ("top1_precision", "top-1 precision", "{:.1%}"),
     ]
-    head = "| method | " + " | ".join(c[1] for c in cols) + " |"
-    sep = "|---|" + "---|" * len(cols)
+    banded = isinstance(table.index, pd.MultiIndex)
+    if banded:  # (band, method) rows: the band's clients, events and dropouts first
+        cols = [
+            ("clients", "clients", "{:.0f}"),
+            ("answer_rate", "mean answer rate", "{:.0%}"),
+            ("deteriorations", "deteriorations", "{:.0f}"),
+            ("dropouts", "dropouts", "{:.0f}"),
+            *cols,
+        ]
+    first = "| band | method | " if banded else "| method | "
+    head = first + " | ".join(c[1] for c in cols) + " |"
+    sep = ("|---|---|" if banded else "|---|") + "---|" * len(cols)
     lines = [head, sep]
     for name, row in table.iterrows():
         cells = []
         for key, _, fmt in cols:
             v = row.get(key, np.nan)
             cells.append("n/a" if pd.isna(v) else fmt.format(v))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        label = " | ".join(str(x) for x in cast(tuple[Any, ...], name)) if banded else str(name)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ Each client has a personal usual (mood, fatigue, sleep), day-to-day noise with s
 memory (AR(1)), weekday effects (heavier Mondays and Fridays, lighter weekends), occasional
 single bad days that are *not* deteriorations, and an answering habit (regular 95 %,
 typical 80 %, irregular ~60 % of workdays, or part-time clients who work and answer three
-days a week). On top, ground-truth events:
+days a week; with ``answer_mix="wide"`` also 30 % sparse answerers, 15-40 % of
+workdays). On top, ground-truth events:
 
 - **slow** deteriorations: a linear slide over 10-24 days to a peak, then recovery;
 - **sudden** deteriorations: the same over 4-7 days;
@@ -23,6 +24,8 @@ import pandas as pd
 
 from checkin.signals.params import STAGES
 
+ANSWER_MIXES = ("standard", "wide")
+SPARSE_SHARE = 0.3  # answer_mix="wide": clients turned into sparse answerers (15-40 %)
 WEEKDAY_MOOD = np.array([-0.35, 0.0, 0.0, 0.0, 0.1, 0.25, 0.25])
 WEEKDAY_FATIGUE = np.array([0.25, 0.0, 0.05, 0.1, 0.4, -0.3, -0.3])
 
@@ -47,7 +50,14 @@ def generate_office(
     deterioration_rate: float = 0.8,  # expected deteriorations per client-year
     dropout_share: float = 0.2,
     events: bool = True,
+    answer_mix: str = "standard",
 ) -> Office:
+    """``answer_mix="wide"``: the same office (same clients, days and ground-truth events:
+    the main random stream is untouched) where a further ``SPARSE_SHARE`` of clients,
+    drawn from a separate stream, answer on only 15-40 % of their workdays (habit
+    ``sparse``), so that every answer-rate band of the evaluation has clients."""
+    if answer_mix not in ANSWER_MIXES:
+        raise ValueError(f"answer_mix must be one of {ANSWER_MIXES}")
     rng = np.random.default_rng(seed)
     n, d = n_clients, days
     dates = pd.date_range(start, periods=d, freq="D")
@@ -64,6 +74,11 @@ def generate_office(
         [rng.uniform(0.92, 0.99, n), rng.uniform(0.75, 0.88, n), rng.uniform(0.5, 0.65, n)],
         rng.uniform(0.85, 0.97, n),
     )
+    if answer_mix == "wide":
+        side = np.random.default_rng([seed, 40])
+        sparse = side.random(n) < SPARSE_SHARE
+        habit = np.where(sparse, "sparse", habit)
+        rate = np.where(sparse, side.uniform(0.15, 0.40, n), rate)
     late = rng.random(n) < 0.1  # joined during the period: few entries at first
     first_day = np.where(late, rng.integers(30, max(31, d // 2), n), 0)
     active_from = pd.Series(dates[np.minimum(first_day, d - 1)]).where(late)
