@@ -699,7 +699,7 @@ def _client_row(
 def preview_clients(
     session: Session, office: Office, filename: str, content: bytes
 ) -> ImportPreview:
-    sheet = read_table(filename, content, "clients")
+    sheet = read_table(filename, content, "clients", MAX_ROWS)
     keys, file_problems = map_header(sheet.header, CLIENT_COLUMNS)
     if "name" not in keys:
         file_problems.append(_l("「名前」(name) の列がありません。"))
