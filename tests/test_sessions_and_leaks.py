@@ -299,3 +299,28 @@ def test_gunicorn_access_lines_are_rewritten_too(caplog: pytest.LogCaptureFixtur
     assert caplog.records[-1].getMessage() == '10.0.0.1 "GET /c/… HTTP/1.1" 200'
     logger.info('"%(r)s"', {"r": "GET /lang/en?next=%2Fc%2Fabc-DEF HTTP/1.1"})
     assert caplog.records[-1].getMessage() == '"GET /lang/en?next=%2Fc%2F… HTTP/1.1"'
+
+
+def test_an_error_on_a_client_page_logs_no_token(
+    monkeypatch: pytest.MonkeyPatch,
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from checkin.web import client_form
+
+    token = issue_link(db, world.client_a, now=NOW)
+    db.commit()
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(client_form, "look_up_token", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert app.logger.name == "checkin.web"
+    assert client.get(f"/c/{token}").status_code == 500
+    logged = [r.getMessage() for r in caplog.records if r.name == "checkin.web"]
+    assert logged == ["Exception on /c/… [GET]"]
+    assert token not in caplog.text
