@@ -87,7 +87,9 @@ def test_a_logged_out_employer_cookie_replayed_no_longer_works(
 def test_an_idle_session_ends_with_a_message_and_activity_keeps_it_alive(
     app: Flask, client: FlaskClient, world: World, auth: AuthActions
 ) -> None:
-    assert app.config["SESSION_IDLE_MINUTES"] == 60
+    default = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
+    assert default.config["SESSION_IDLE_MINUTES"] == 60
+    app.config["SESSION_IDLE_MINUTES"] = 60
     clock = Clock(app)
     auth.login("sato")
     for _ in range(3):  # three hours of work, a request every 50 minutes
@@ -148,7 +150,7 @@ def test_health_pages_are_not_stored_and_https_gets_hsts(
 ) -> None:
     token = issue_link(db, world.client_a, now=NOW)
     db.commit()
-    assert client.get(f"/c/{token}").headers["Cache-Control"] == "no-store"
+    assert "no-store" in client.get(f"/c/{token}").headers["Cache-Control"]
     auth.login("sato")
     cid = world.client_a.id
     for path in (
@@ -159,7 +161,7 @@ def test_health_pages_are_not_stored_and_https_gets_hsts(
     ):
         resp = client.get(path)
         assert resp.status_code == 200, path
-        assert resp.headers["Cache-Control"] == "no-store", path
+        assert "no-store" in resp.headers["Cache-Control"], path
     static = client.get("/static/style.css")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     static.close()

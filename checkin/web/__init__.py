@@ -218,7 +218,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if request.endpoint not in CACHEABLE_ENDPOINTS:
             # Health data, names and links that are credentials: never kept by a browser's
             # or a proxy's cache (the back button on a shared PC, a company proxy).
-            resp.headers["Cache-Control"] = "no-store"
+            resp.cache_control.no_store = True  # kept with a view's own directives
         if request.is_secure:  # TLS here, or at a proxy that ProxyFix trusts (README)
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
