@@ -20,6 +20,9 @@ def _json_dumps(obj: Any) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", _json_dumps)
+    # A database error's message must not carry the statement's values (notes, answers,
+    # tokens) into the error log.
+    kwargs.setdefault("hide_parameters", True)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":

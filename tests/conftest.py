@@ -102,6 +102,9 @@ def app(engine: Engine, database_url: str) -> Flask:
             "ENGINE": engine,
             "SERVER_NAME": "checkin.test",
             "CLOCK": lambda: NOW,
+            # Tests move the clock by days within one session; the idle timeout has its
+            # own tests (test_sessions_and_leaks.py), which set the real limit.
+            "SESSION_IDLE_MINUTES": 365 * 24 * 60,
         }
     )
 

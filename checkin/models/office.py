@@ -81,6 +81,8 @@ class StaffUser(Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an administrator set the password: the person must choose their own at login.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Raised at logout: every session cookie issued before it stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office] = relationship(back_populates="staff")
 

@@ -91,6 +91,8 @@ class EmployerUser(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Raised at logout: every session cookie issued before it stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     employer: Mapped[Employer] = relationship()
 

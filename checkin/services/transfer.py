@@ -414,7 +414,8 @@ def record_export(
 # --- reading files -----------------------------------------------------------------------
 
 TEMPLATE_HEADERS = [c.header for c in CLIENT_COLUMNS if c.key not in ("client_id", "status")]
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # clients in one upload
+MAX_HISTORY_ROWS = 400_000  # entries in one history upload (years of a whole office)
 
 
 @dataclass
@@ -426,10 +427,35 @@ class Sheet:
     from_excel: bool
 
 
-def read_table(filename: str, content: bytes, sheet: str | None = None) -> Sheet:
+def _capped(rows: Iterable[Sequence[Any]], max_rows: int) -> list[list[Any]]:
+    """The rows, refused as soon as there are more than ``max_rows`` filled rows after the
+    header (or ten times as many rows in all): a small .xlsx may unpack into a million."""
+    out: list[list[Any]] = []
+    filled = 0
+    for r in rows:
+        out.append(list(r))
+        if any(not cells.is_blank(v) for v in r):
+            filled += 1
+        if filled > max_rows + 1 or len(out) > 10 * max_rows + 100:
+            raise ValidationError(
+                {
+                    "file": _l(
+                        "行が多すぎます。一度に取り込めるのは%(n)d行までです。"
+                        "ファイルを分けてください。",
+                        n=max_rows,
+                    )
+                }
+            )
+    return out
+
+
+def read_table(
+    filename: str, content: bytes, sheet: str | None = None, max_rows: int = MAX_ROWS
+) -> Sheet:
     """Header and rows of a CSV (UTF-8 or Shift_JIS, as Excel writes) or an .xlsx file
     (cells keep their types: numbers, dates, text): the sheet a full export names ``sheet``
-    (利用者, 記録; or its code name) when the workbook has one, else the first sheet."""
+    (利用者, 記録; or its code name) when the workbook has one, else the first sheet.
+    More than ``max_rows`` rows are refused, reading no further."""
     from_excel = filename.lower().endswith(".xlsx")
     if from_excel:
         try:
@@ -438,8 +464,10 @@ def read_table(filename: str, content: bytes, sheet: str | None = None) -> Sheet
             raise ValidationError({"file": _l("Excelファイルとして読めません。")}) from e
         names = {SHEETS[sheet], sheet} if sheet else set()
         ws = next((w for w in wb.worksheets if w.title in names), wb.worksheets[0])
-        all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
+        try:
+            all_rows = _capped(ws.iter_rows(values_only=True), max_rows)
+        finally:
+            wb.close()
     else:
         for encoding in ("utf-8-sig", "cp932"):
             try:
@@ -453,7 +481,7 @@ def read_table(filename: str, content: bytes, sheet: str | None = None) -> Sheet
                 {"file": _l("文字コードが読めません。UTF-8 か Shift_JIS の CSV にしてください。")}
             )
         try:
-            all_rows = [list(r) for r in csv.reader(io.StringIO(text))]
+            all_rows = _capped(csv.reader(io.StringIO(text)), max_rows)
         except csv.Error as e:
             raise ValidationError({"file": _l("CSV として読めません。")}) from e
     numbered = [
@@ -671,7 +699,7 @@ def _client_row(
 def preview_clients(
     session: Session, office: Office, filename: str, content: bytes
 ) -> ImportPreview:
-    sheet = read_table(filename, content, "clients")
+    sheet = read_table(filename, content, "clients", MAX_ROWS)
     keys, file_problems = map_header(sheet.header, CLIENT_COLUMNS)
     if "name" not in keys:
         file_problems.append(_l("「名前」(name) の列がありません。"))
@@ -802,7 +830,7 @@ def _history(
     column. Columns: the Japanese export's or the codes (the backtest's ENTRIES.csv);
     channel and the timestamps of an export are read past (an import is an import)."""
     try:
-        sheet = read_table(filename, content, "entries")
+        sheet = read_table(filename, content, "entries", MAX_HISTORY_ROWS)
     except ValidationError as e:
         return [], list(e.errors.values())
     keys, problems = map_header(sheet.header, ENTRY_COLUMNS)

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from checkin import logs
 from checkin.db import make_session_factory, make_web_engine
 from checkin.services import labels
 from checkin.services.errors import NotFound, ValidationError
@@ -37,6 +38,8 @@ DEFAULT_LANGUAGE = "ja"
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+# Every page carries a name, health data or a token: all but these are sent no-store.
+CACHEABLE_ENDPOINTS = frozenset({"static"})
 
 
 def select_locale() -> str:
@@ -118,6 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    logs.hide_tokens_in_access_logs()
     # Templates call gettext for every translated string (hundreds on the alert list):
     # look the request's catalogue up once, not through Flask-Babel's context on each call.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -207,6 +211,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
         )
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Health data, names and links that are credentials: never kept by a browser's
+            # or a proxy's cache (the back button on a shared PC, a company proxy).
+            resp.cache_control.no_store = True  # kept with a view's own directives
+        if request.is_secure:  # TLS here, or at a proxy that ProxyFix trusts (README)
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
     @app.errorhandler(CSRFError)

@@ -229,6 +229,10 @@ def reassign() -> Any:
     db = get_db()
     me = current_staff()
     from_id = request.values.get("from_id", type=int)
+    # Another office's staff does not exist here: not even their name (404).
+    if from_id is not None and not 0 < from_id < 2**31:
+        abort(404)
+    from_staff: StaffUser | None = _own(StaffUser, from_id) if from_id else None
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("client_id") if i.isdigit()]
         with saving() as saved:
@@ -265,7 +269,7 @@ def reassign() -> Any:
         clients=clients,
         open_flags=open_flags,
         staff=_office_staff(),
-        from_staff=db.get(StaffUser, from_id) if from_id else None,
+        from_staff=from_staff,
     )
 
 

@@ -7,10 +7,28 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_logged_in,
+)
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -38,8 +56,7 @@ class StaffSessionUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        # The hash suffix ends existing sessions when the password changes.
-        return f"s:{self.staff.id}:{self.staff.password_hash[-12:]}"
+        return f"s:{self.staff.id}:{session_stamp(self.staff)}"
 
 
 class EmployerSessionUser:
@@ -54,14 +71,57 @@ class EmployerSessionUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return f"e:{self.user.id}:{self.user.password_hash[-12:]}"
+        return f"e:{self.user.id}:{session_stamp(self.user)}"
+
+
+def session_stamp(account: StaffUser | EmployerUser) -> str:
+    """What a session cookie must carry to stay valid: a piece of the password hash (a
+    password change ends every session) and the account's session version (raised at
+    logout, so that a copy of a logged-out cookie no longer works)."""
+    return f"{account.password_hash[-12:]}.{account.session_version}"
 
 
 def init_app(app: Flask) -> None:
     from checkin.web import account
 
     login_manager.init_app(app)
+    app.config.setdefault("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)
+    app.before_request(idle_timeout)
     account.init_app(app)  # own password and the forced change
+
+
+DEFAULT_IDLE_MINUTES = 60
+SEEN_KEY = "_seen"  # in the signed session: when the signed-in person last made a request
+
+
+@user_logged_in.connect
+def _started(_app: Any, **_extra: Any) -> None:
+    session[SEEN_KEY] = int(now().timestamp())
+
+
+def idle_timeout() -> Any:
+    """Signs out a staff or employer session left unused for ``SESSION_IDLE_MINUTES``
+    (``CHECKIN_SESSION_IDLE_MINUTES``); any request keeps it alive."""
+    if request.endpoint in (None, "static") or "_user_id" not in session:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    at = int(now().timestamp())
+    seen = session.get(SEEN_KEY)
+    limit = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    if isinstance(seen, int) and at - seen > limit:
+        was_employer = getattr(current_user, "kind", None) == "employer"
+        logout_user()
+        session.pop(SEEN_KEY, None)
+        flash(
+            _("しばらく操作がなかったため、ログアウトしました。もう一度ログインしてください。"),
+            "error",
+        )
+        login_page = "employer.login" if was_employer else "auth.login"
+        nxt = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for(login_page, next=nxt), code=303)
+    session[SEEN_KEY] = at
+    return None
 
 
 @login_manager.user_loader
@@ -77,8 +137,8 @@ def load_user(user_id: str) -> StaffSessionUser | EmployerSessionUser | None:
         row = get_db().get(EmployerUser, int(sid))
     else:
         return None
-    if row is None or not row.active or row.password_hash[-12:] != stamp:
-        return None  # deactivated or password changed: access ends at once
+    if row is None or not row.active or session_stamp(row) != stamp:
+        return None  # deactivated, password changed or logged out: access ends at once
     if isinstance(row, StaffUser):
         return StaffSessionUser(row)
     return EmployerSessionUser(row)
@@ -215,6 +275,11 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
-    was_employer = getattr(current_user, "kind", None) == "employer"
+    user = current_user._get_current_object()
+    was_employer = getattr(user, "kind", None) == "employer"
+    account = getattr(user, "staff", None) or getattr(user, "user", None)
+    if account is not None:  # every copy of this session's cookie stops working
+        account.session_version += 1
+        get_db().commit()
     logout_user()
     return redirect(url_for("employer.login" if was_employer else "auth.login"))

@@ -165,6 +165,7 @@ def app(engine: Engine, database_url: str, stub: StubLine, clock: Clock) -> Iter
             "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
             "LINE_API_BASE_URL": stub.url,
             "LINE_BASIC_ID": "@checkin-test",
+            "SESSION_IDLE_MINUTES": 365 * 24 * 60,  # the clock moves by days (see ../conftest)
         }
     )
     yield app
