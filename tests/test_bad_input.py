@@ -157,3 +157,24 @@ def test_history_rows_in_year_1_or_9999_are_named(
     resp = upload(client, auth, "/clients/import/history", content)
     assert resp.status_code == 400 and "2行目" in resp.get_data(as_text=True)
     assert count(db, CheckIn) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "row"),
+    [
+        ("/clients/import/history", "{a},2026-05-01,3,2,7,3,false,つか\x00れた"),
+        ("/clients/import", "田\x00中,たなか,sato,,,2026-01-01,,,adjustment,open,01234,19:00,web"),
+    ],
+)
+def test_a_nul_in_an_imported_file_is_named_and_nothing_is_saved(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions, url: str, row: str
+) -> None:
+    from tests.test_transfer import ENTRY_HEADER, HEADER
+
+    auth.login("kanri")
+    header = ENTRY_HEADER if "history" in url else HEADER
+    content = f"{header}\n{row.format(a=world.client_a.id)}\n".encode()
+    resp = upload(client, auth, url, content)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "2行目に 使えない文字" in page, page[-800:]
+    assert count(db, CheckIn) == 0 and count(db, Client) == 4
