@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkin.models import CheckIn, Client, Consent, Contact, StaffUser
+from checkin.models import CheckIn, Client, Consent, Contact, Employer, EmployerUser, StaffUser
 from checkin.services.links import issue_link
 from tests.conftest import NOW, AuthActions, World, csrf_from
 
@@ -240,3 +241,52 @@ def test_fuzz_consent_form(
     if not accepted(client, resp, "同意を記録しました"):
         assert count(db, Consent) == before, data
     no_nul_stored(db, Consent, "agency_name", "evidence")
+
+
+STAFF_FORMS = {
+    "/admin/staff": (
+        StaffUser,
+        {
+            "login": ["newbie"],
+            "name": ["新人"],
+            "password": ["correct horse battery"],
+            "role": ["supporter"],
+            "email": ["", "a@example.com"],
+        },
+    ),
+    "/admin/employers": (
+        Employer,
+        {
+            "name": ["ひかり食品"],
+            "contact_name": ["人事 花子"],
+            "contact_email": ["hr@example.com"],
+            "contact_phone": ["03-1234-5678"],
+        },
+    ),
+    "/admin/employers/{e}/users": (
+        EmployerUser,
+        {"login": ["hikari"], "name": ["人事"], "password": ["correct horse battery"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("url", list(STAFF_FORMS))
+@FUZZ
+@given(data=st.data())
+def test_fuzz_staff_and_employer_forms(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions, url: str, data: Any
+) -> None:
+    model, fine = STAFF_FORMS[url]
+    employer = db.scalar(select(Employer).where(Employer.name == "ふくろう物流"))
+    if employer is None:
+        employer = Employer(office_id=world.office.id, name="ふくろう物流")
+        db.add(employer)
+        db.commit()
+    csrf = logged_in(client, auth, "kanri")
+    form = data.draw(fields(**fine))
+    before = count(db, model)
+    resp = client.post(url.format(e=employer.id), data={**form, "csrf_token": csrf})
+    assert resp.status_code < 500, form
+    if resp.status_code != 303:
+        assert count(db, model) == before, form
+    no_nul_stored(db, model, *(k for k in fine if hasattr(model, k) and k != "password"))
