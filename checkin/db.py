@@ -55,7 +55,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    from checkin.services.stored_text import check_before_flush
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    # Text the database cannot keep (NUL, longer than its column): a message, not a 500.
+    event.listen(factory, "before_flush", check_before_flush)
+    return factory
 
 
 @contextmanager

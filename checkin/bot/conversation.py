@@ -408,7 +408,7 @@ def _parse(step: str, raw: str) -> tuple[str, str | None]:
     """The stored answer, or a plain message saying what to send instead."""
     if step in ("mood", "fatigue", "sleep_quality"):
         v = _norm(raw)
-        if v.isdigit() and 1 <= int(v) <= 5:
+        if v.isascii() and v.isdigit() and 1 <= int(v) <= 5:
             return v, None
         return "", "1から5の ボタンで こたえてください。"
     if step == "sleep_hours":

@@ -7,7 +7,9 @@ event and the replies go out from a thread pool afterwards (LINE allows 2 second
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, current_app
 from flask import request as flask_request
@@ -22,6 +24,7 @@ from checkin.bot import line_state
 from checkin.bot.events import handle_event, user_id_of
 from checkin.bot.messenger import Message
 from checkin.models import Client, LineAccount, LineEvent
+from checkin.services.errors import ValidationError
 from checkin.services.selfview_links import make_selfview_token
 from checkin.web import get_db, now, public_url
 
@@ -49,8 +52,18 @@ def webhook() -> tuple[str, int]:
     db = get_db()
     failed = 0
     for event in events if isinstance(events, list) else []:
+        reason = refusal(event)
+        if reason is not None:
+            # Answered (200) and logged, never stored: the same event would fail the same
+            # way on every redelivery, so a 500 would make LINE retry it forever.
+            log.warning("LINE event refused (%s): %s", reason, _event_id(event))
+            continue
         try:
             messages = _process(db, event)
+        except ValidationError as e:  # text the database cannot keep (stored_text)
+            db.rollback()
+            log.warning("LINE event refused (%s): %s", ", ".join(e.errors), _event_id(event))
+            continue
         except Exception:
             db.rollback()
             failed += 1
@@ -61,6 +74,42 @@ def webhook() -> tuple[str, int]:
             state.replies.submit(token, messages)
     # A 500 makes LINE redeliver (when redelivery is on); stored events are then skipped.
     return ("", 500) if failed else ("", 200)
+
+
+# LINE's timestamps are milliseconds since 1970; anything outside these years is not one.
+_TS_MIN = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_TS_MAX = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def refusal(event: Event) -> str | None:
+    """Why an event cannot be handled at all (None: it can): a timestamp that is no
+    time, or a NUL character anywhere (PostgreSQL cannot store one; no person types one)."""
+    ts = getattr(event, "timestamp", None)
+    if ts is not None and not (isinstance(ts, int) and _TS_MIN <= ts <= _TS_MAX):
+        return "timestamp out of range"
+    try:
+        raw = event.to_dict()
+    except Exception:
+        return "unreadable event"
+    if any("\x00" in s for s in _strings(raw)):
+        return "NUL character"
+    return None
+
+
+def _event_id(event: Event) -> str:
+    return repr(str(getattr(event, "webhook_event_id", None) or "?")[:64])
 
 
 def _process(db: Session, event: Event) -> list[Message]:

@@ -99,7 +99,9 @@ class ClientData:
             value = str(raw.get(key) or "").strip()
             if not value:
                 return None
-            if not value.isdigit():
+            # ASCII only: str.isdigit() also accepts 「²」, which int() refuses; and no id
+            # beyond the database's integers.
+            if not (value.isascii() and value.isdigit()) or int(value) > 2**63 - 1:
                 errors[key] = _l("選びなおしてください。")
                 return None
             return int(value)

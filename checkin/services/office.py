@@ -245,7 +245,7 @@ class OfficeForm:
 
 def _hour(value: str) -> int | None:
     v = value.strip()
-    if not v.isdigit() or not 0 <= int(v) <= 23:
+    if not (v.isascii() and v.isdigit()) or not 0 <= int(v) <= 23:
         return None
     return int(v)
 

@@ -48,7 +48,9 @@ def record_contact(
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         errors["note"] = _l("メモは%(n)d文字までにしてください。", n=NOTE_MAX)
-    if occurred_at > now + timedelta(minutes=5):
+    if occurred_at.year < now.year - 100:  # year 0001 would not even convert to UTC
+        errors["occurred_at"] = _l("日時が古すぎます。日付を確かめてください。")
+    elif occurred_at > now + timedelta(minutes=5):
         errors["occurred_at"] = _l("未来の日時は記録できません。")
     if flag_id is not None:
         flag = session.get(Flag, flag_id)

@@ -489,6 +489,11 @@ def read_table(
     ]
     if not numbered:
         raise ValidationError({"file": _l("ファイルが空です。")})
+    for i, r in numbered:  # PostgreSQL cannot store a NUL character; no person types one
+        if any(isinstance(v, str) and "\x00" in v for v in r):
+            raise ValidationError(
+                {"file": _l("%(row)d行目に 使えない文字 (NUL) が入っています。", row=i)}
+            )
     header = [str(h if h is not None else "").strip() for h in numbered[0][1]]
     return Sheet(header, numbered[1:], from_excel)
 

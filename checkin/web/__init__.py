@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from checkin import logs
 from checkin.db import make_session_factory, make_web_engine
@@ -70,6 +71,45 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+# The largest id a database column holds (BIGINT); Flask's ``int`` accepts any length.
+MAX_ID = 2**63 - 1
+
+
+# Views that answer a NUL themselves: the logins (just a wrong login, throttled and
+# counted), the client's check-in form (its own message in plain words), the LINE webhook
+# (a JSON body: the event is refused and logged).
+OWN_NUL_CHECK = frozenset({"auth.login", "employer.login", "client_form.checkin"})
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id above what the database holds is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def form_id(value: str) -> int:
+    """An id from a form field or the query string, for ``request.form.get(name, type=form_id)``
+    (and lists): a ValueError for anything a database id cannot be, so werkzeug gives the
+    default instead."""
+    n = int(value)
+    if not 0 < n <= MAX_ID:
+        raise ValueError(value)
+    return n
+
+
+def form_ids(values: list[str]) -> list[int]:
+    """The valid ids among ``values`` (a form's repeated field)."""
+    ids = []
+    for v in values:
+        try:
+            ids.append(form_id(v))
+        except ValueError:
+            continue
+    return ids
+
+
 def _request_translations() -> Any:
     """The current request's translations, looked up once per request."""
     cached = g.get("_checkin_translations")
@@ -81,6 +121,7 @@ def _request_translations() -> Any:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Defaults, then ``CHECKIN_*`` environment variables, then ``config`` (tests)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     settings = load_settings()
     app.config.from_mapping(
         DATABASE_URL=settings.database_url,
@@ -118,6 +159,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         limit = transfer.UPLOAD_LIMITS.get(request.endpoint or "")
         if limit is not None:
             request.max_content_length = limit
+
+    @app.before_request
+    def refuse_nul() -> Any:
+        # PostgreSQL cannot store a NUL character: refuse it in any field, once, here.
+        if request.blueprint == "line" or request.endpoint in OWN_NUL_CHECK:
+            return None
+        fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+        if any("\x00" in k or "\x00" in v for k, v in fields):
+            return render_template(
+                "error.html",
+                title=_("送信できませんでした"),
+                message=_(
+                    "送った内容に 使えない文字 (NUL) が 入っていました。"
+                    "ページを開きなおして、もう一度 入力してください。"
+                ),
+            ), 400
+        return None
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -227,6 +285,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             message=_(
                 "ページの有効期限が切れました。ページを開きなおして、もう一度送ってください。"
             ),
+        ), 400
+
+    @app.errorhandler(ValidationError)
+    def invalid(e: ValidationError) -> tuple[str, int]:
+        # Bad input a view did not catch itself (e.g. text the database cannot keep, found
+        # at the last check before writing): nothing is saved, the messages are shown.
+        db = g.get("db")
+        if db is not None:
+            db.rollback()
+        return render_template(
+            "error.html",
+            title=_("送信できませんでした"),
+            message=" ".join(str(m) for m in e.errors.values()),
         ), 400
 
     @app.errorhandler(403)

@@ -33,7 +33,7 @@ from checkin.services.delivery import office_alarms, staff_reach
 from checkin.services.errors import ValidationError
 from checkin.services.overview import office_overview
 from checkin.timeutil import local_date
-from checkin.web import confirm, get_db, now, saving
+from checkin.web import confirm, form_id, form_ids, get_db, now, saving
 from checkin.web.alerts import mail_on
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
@@ -228,19 +228,19 @@ def set_email(staff_id: int) -> Any:
 def reassign() -> Any:
     db = get_db()
     me = current_staff()
-    from_id = request.values.get("from_id", type=int)
-    # Another office's staff does not exist here: not even their name (404).
-    if from_id is not None and not 0 < from_id < 2**31:
+    from_id = request.values.get("from_id", type=form_id)
+    # Another office's staff, or no id at all, does not exist here: not even a name (404).
+    if request.values.get("from_id") and from_id is None:
         abort(404)
     from_staff: StaffUser | None = _own(StaffUser, from_id) if from_id else None
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("client_id") if i.isdigit()]
+        ids = form_ids(request.form.getlist("client_id"))
         with saving() as saved:
             n = client_service.reassign(
                 db,
                 me.office_id,
                 ids,
-                supporter_id=request.form.get("supporter_id", 0, int),
+                supporter_id=request.form.get("supporter_id", 0, form_id),
                 actor=me,
             )
         if saved.ok:

@@ -24,7 +24,7 @@ from checkin.services.flags import alert_list as list_flags
 from checkin.services.outcomes import feedback_for, flag_feedback
 from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
-from checkin.web import get_db, now, saving
+from checkin.web import form_id, form_ids, get_db, now, saving
 from checkin.web.auth import current_staff, local_path, staff_required
 
 bp = Blueprint("alerts", __name__)
@@ -42,7 +42,7 @@ def _filters(staff: StaffUser) -> AlertFilter:
     args = request.args
     severity = args.get("severity")
     stage = args.get("stage")
-    supporter = args.get("supporter", type=int)
+    supporter = args.get("supporter", type=form_id)
     return AlertFilter(
         severity=Severity(severity) if severity in {s.value for s in Severity} else None,
         stage=stage if stage in {s.value for s in Stage} else None,
@@ -146,7 +146,7 @@ def snooze_flag(flag_id: int) -> Any:
 @bp.post("/flags/<int:flag_id>/hand-over")
 @staff_required()
 def hand_over_flag(flag_id: int) -> Any:
-    to = request.form.get("to", 0, int)
+    to = request.form.get("to", 0, form_id)
     with saving() as saved:
         flag = hand_over(get_db(), current_staff(), flag_id, to, now=now())
     if saved.ok:
@@ -178,7 +178,7 @@ def feedback(flag_id: int) -> Any:
 def bulk_acknowledge() -> Any:
     db = get_db()
     staff = current_staff()
-    ids = [int(i) for i in request.form.getlist("flag_id") if i.isdigit()]
+    ids = form_ids(request.form.getlist("flag_id"))
     # all or nothing: one flag of another office is a 404 and nothing is changed
     with saving() as saved:
         for flag_id in ids:

@@ -36,7 +36,7 @@ from checkin.services.links import (
     issue_card,
     issue_cards,
 )
-from checkin.web import get_db, now, public_url
+from checkin.web import form_id, get_db, now, public_url
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.qr import qr_svg
 
@@ -140,7 +140,7 @@ def decode_ids(text: str | None) -> list[int] | None:
     try:
         for part in (text or "").split(","):
             lo, _sep, hi = part.partition("-")
-            first, last = int(lo), int(hi or lo)
+            first, last = form_id(lo), form_id(hi or lo)
             if first < 1 or last < first or len(ids) + last - first + 1 > MAX_CARDS:
                 return None
             ids.extend(range(first, last + 1))
@@ -196,7 +196,7 @@ def issue_many() -> Any:
         clients = _office_clients(active_only=True)
     else:
         try:
-            ids = [int(v) for v in request.form.getlist("client_id")]
+            ids = [form_id(v) for v in request.form.getlist("client_id")]
         except ValueError:
             abort(400)
         clients = _office_clients(ids, active_only=True) if ids else []

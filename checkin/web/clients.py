@@ -37,7 +37,7 @@ from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
-from checkin.web import confirm, get_db, now, saving
+from checkin.web import confirm, form_id, get_db, now, saving
 from checkin.web.auth import current_staff, local_path, staff_required
 from checkin.web.confirm import confirmed
 
@@ -201,7 +201,7 @@ def add_contact(client_id: int) -> Any:
             kind=request.form.get("kind", ""),
             occurred_at=when,
             note=request.form.get("note"),
-            flag_id=request.form.get("flag_id", type=int),
+            flag_id=request.form.get("flag_id", type=form_id),
             now=current,
         )
     if saved.ok:
@@ -277,7 +277,7 @@ def add_consent(client_id: int) -> Any:
             get_db(),
             current_staff(),
             client,
-            employer_id=int(recipient) if recipient.isdigit() else None,
+            employer_id=request.form.get("recipient", type=form_id),
             agency_name=request.form.get("agency_name") if recipient == "agency" else None,
             scopes=request.form.getlist("scope"),
             evidence=request.form.get("evidence", ""),
