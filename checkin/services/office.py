@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkin.models import (
-    EmployerUser,
     MailDetail,
     Office,
     OfficeClosedDay,
@@ -32,7 +31,7 @@ from checkin.models import (
 from checkin.services import audit
 from checkin.services.errors import ValidationError, _l
 from checkin.services.links import hash_token
-from checkin.services.staff import LOGIN_RE, MIN_PASSWORD
+from checkin.services.staff import MIN_PASSWORD, check_new_login
 
 SETUP_LINK_HOURS = 72
 SETUP_PATH = "/setup/{token}"  # the web route (checkin.web.setup), for links built outside it
@@ -85,19 +84,6 @@ class SetupLink:
         return SETUP_PATH.format(token=self.token)
 
 
-def _check_new_login(session: Session, login: str) -> str:
-    login = login.strip().lower()
-    if not LOGIN_RE.fullmatch(login):
-        raise ValidationError(
-            {"login": _l("ログインIDは半角英数字と . _ - で3〜40文字にしてください。")}
-        )
-    if session.scalar(select(StaffUser.id).where(StaffUser.login == login)) or session.scalar(
-        select(EmployerUser.id).where(EmployerUser.login == login)
-    ):
-        raise ValidationError({"login": _l("このログインIDはすでに使われています。")})
-    return login
-
-
 def create_office(
     session: Session,
     name: str,
@@ -117,11 +103,7 @@ def create_office(
         errors["name"] = _l("事業所の名前は200文字までにしてください。")
     if not _valid_zone(timezone):
         errors["timezone"] = _l("タイムゾーンが正しくありません (例: Asia/Tokyo)。")
-    try:
-        login = _check_new_login(session, admin_login)
-    except ValidationError as e:
-        errors.update(e.errors)
-        login = admin_login
+    login = check_new_login(session, admin_login, errors)
     if errors:
         raise ValidationError(errors)
     office = Office(name=name, timezone=timezone)

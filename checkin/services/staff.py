@@ -73,10 +73,8 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def check_account(session: Session, *, login: str, name: str, password: str) -> str:
-    """Validate a new account's fields (staff or employer: logins are unique across both,
-    so nobody wonders which login page to use). Returns the normalised login."""
-    errors: dict[str, str] = {}
+def check_new_login(session: Session, login: str, errors: dict[str, str]) -> str:
+    """A new account's login, normalised; what is wrong with it goes into ``errors``."""
     login = login.strip().lower()
     if not LOGIN_RE.fullmatch(login):
         errors["login"] = _l("ログインIDは半角英数字と . _ - で3〜40文字にしてください。")
@@ -84,6 +82,14 @@ def check_account(session: Session, *, login: str, name: str, password: str) -> 
         select(EmployerUser.id).where(EmployerUser.login == login)
     ):
         errors["login"] = _l("このログインIDはすでに使われています。")
+    return login
+
+
+def check_account(session: Session, *, login: str, name: str, password: str) -> str:
+    """Validate a new account's fields (staff or employer: logins are unique across both,
+    so nobody wonders which login page to use). Returns the normalised login."""
+    errors: dict[str, str] = {}
+    login = check_new_login(session, login, errors)
     if not name.strip():
         errors["name"] = _l("名前を入れてください。")
     if len(password) < MIN_PASSWORD:
