@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkin.models import AuditEvent, Client, Consent, Employer, EmployerUser, StaffUser
+from checkin.models import (
+    AuditEvent,
+    Client,
+    ClientStatus,
+    Consent,
+    Employer,
+    EmployerUser,
+    StaffUser,
+)
+from checkin.services import labels
 from checkin.services.errors import _l
 from checkin.services.outcomes import OUTCOME_LABELS
 from checkin.services.timeline import CONTACT_LABELS
@@ -115,7 +124,6 @@ CLIENT_FIELD_LABELS = {
     "reminder_time": _l("リマインドの時刻"),
     "channel_preference": _l("記録の方法"),
 }
-CLIENT_STATUS_LABELS = {"active": _l("利用中"), "paused": _l("一時停止中"), "ended": _l("支援終了")}
 VERDICT_LABELS = {True: _l("役に立った"), False: _l("役に立たなかった")}
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel"}
 ACTOR_KIND_LABELS = {"system": _l("システム"), "line": _l("LINE")}
@@ -228,8 +236,8 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"fields": _labels(d.get("changed"), CLIENT_FIELD_LABELS)}
     if action == "client.status":
         return {
-            "old": str(CLIENT_STATUS_LABELS[d["from"]]),
-            "new": str(CLIENT_STATUS_LABELS[d["to"]]),
+            "old": str(labels.CLIENT_STATUSES[ClientStatus(d["from"])]),
+            "new": str(labels.CLIENT_STATUSES[ClientStatus(d["to"])]),
         }
     if action == "client.reassign":
         return {"supporter": names.staff_name(d.get("supporter_id"))}

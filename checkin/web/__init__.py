@@ -26,7 +26,7 @@ from checkin.db import make_session_factory, make_web_engine
 from checkin.services import labels
 from checkin.services.errors import NotFound, ValidationError
 from checkin.settings import check_production_settings, load_settings
-from checkin.timeutil import utcnow
+from checkin.timeutil import local_date, utcnow
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -241,7 +241,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.template_filter("local_date")
     def local_day(value: datetime, zone: str) -> str:
-        return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d")
+        return local_date(value, zone).isoformat()
 
     @app.template_filter("local_datetime")
     def local_datetime(value: datetime, zone: str) -> str:
