@@ -24,8 +24,8 @@ from checkin.services.flags import alert_list as list_flags
 from checkin.services.outcomes import feedback_for, flag_feedback
 from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
-from checkin.web import form_id, form_ids, get_db, now, saving
-from checkin.web.auth import current_staff, local_path, staff_required
+from checkin.web import form_id, form_ids, get_db, now, safe_next, saving
+from checkin.web.auth import current_staff, staff_required
 
 bp = Blueprint("alerts", __name__)
 
@@ -120,7 +120,7 @@ def _answers_behind(
 
 
 def _back() -> str:
-    return local_path(request.form.get("back"), url_for("alerts.alert_list"))
+    return safe_next(request.form.get("back"), url_for("alerts.alert_list"))
 
 
 @bp.post("/flags/<int:flag_id>/snooze")

@@ -148,11 +148,6 @@ def current_staff() -> StaffUser:
     return cast(StaffSessionUser, current_user).staff
 
 
-def local_path(target: str | None, default: str) -> str:
-    """``target`` if it is a path on this site, else ``default`` (see ``safe_next``)."""
-    return safe_next(target, default)
-
-
 def landing_url(staff: StaffUser) -> str:
     """Where each role starts: a supporter on their own morning list, the service manager
     and the administrator on the office-wide list (every open flag of the office)."""
@@ -269,7 +264,7 @@ def login() -> Any:
         db.commit()
         if staff.must_change_password:
             return redirect(url_for("account.staff_password"))
-        return redirect(local_path(request.args.get("next"), landing_url(staff)))
+        return redirect(safe_next(request.args.get("next"), landing_url(staff)))
     return render_template("login.html")
 
 

@@ -37,8 +37,8 @@ from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
 from checkin.timeutil import local_date
-from checkin.web import confirm, form_id, get_db, now, saving
-from checkin.web.auth import current_staff, local_path, staff_required
+from checkin.web import confirm, form_id, get_db, now, safe_next, saving
+from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
 
 bp = Blueprint("clients", __name__)
@@ -207,7 +207,7 @@ def add_contact(client_id: int) -> Any:
     if saved.ok:
         flash(_("連絡を記録しました。"), "ok")
     back = url_for("clients.client_detail", client_id=client.id)
-    return redirect(local_path(request.form.get("back"), back), code=303)
+    return redirect(safe_next(request.form.get("back"), back), code=303)
 
 
 def _outcome_form(staff: StaffUser) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from checkin.models import Client, EmployerUser
 from checkin.services import audit, support
 from checkin.services.transfer import to_csv
 from checkin.timeutil import local_date
-from checkin.web import get_db, now
-from checkin.web.auth import EmployerSessionUser, attempt_login, local_path
+from checkin.web import get_db, now, safe_next
+from checkin.web.auth import EmployerSessionUser, attempt_login
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 
@@ -61,7 +61,7 @@ def login() -> Any:
         db.commit()
         if user.must_change_password:
             return redirect(url_for("account.employer_password"))
-        return redirect(local_path(request.args.get("next"), url_for("employer.home")))
+        return redirect(safe_next(request.args.get("next"), url_for("employer.home")))
     return render_template("employer/login.html")
 
 
