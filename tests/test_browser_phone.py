@@ -72,6 +72,8 @@ def test_staff_pages_fit_a_phone(
         "audit": f"/clients/{someone}/audit",
         "staff": "/admin/staff",
         "employers": "/admin/employers",
+        "import": "/clients/import",
+        "history-import": "/clients/import/history",
         "jobs": "/ops/jobs",
     }
     for name, path in pages.items():
