@@ -49,6 +49,7 @@ class ConsentScope(enum.StrEnum):
     ANSWER_RATE = "answer_rate"
     FLAGS = "flags"  # that a flag was raised and how serious (never the reasons)
     NOTES = "notes"  # the client's own notes
+    REPORTS = "reports"  # the parts of confirmed support reports the client agreed to share
 
 
 class Consent(Base):

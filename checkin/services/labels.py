@@ -14,7 +14,15 @@ from typing import Any, Generic, TypeVar
 
 from flask_babel import force_locale, get_locale
 
-from checkin.models import Channel, ClientStatus, ContactKind, Disclosure, FlagStatus, Stage
+from checkin.models import (
+    Channel,
+    ClientStatus,
+    ContactKind,
+    Disclosure,
+    DocStatus,
+    FlagStatus,
+    Stage,
+)
 from checkin.services.errors import _l
 from checkin.services.timeline import CONTACT_LABELS, SEVERITY_LABELS, WEEKDAYS
 
@@ -138,6 +146,21 @@ FLAG_KINDS: Labels[str] = Labels(
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
+DOC_STATUSES: Labels[DocStatus] = Labels(
+    {
+        DocStatus.DRAFT: _l("下書き"),
+        DocStatus.SENT: _l("本人の確認待ち"),
+        DocStatus.RETURNED: _l("本人からコメントあり"),
+        DocStatus.CONFIRMED: _l("本人確認済み"),
+    }
+)
+DOC_FINISHED = _l("確定")  # a kind the client does not confirm, once finished
+# How the client confirmed a document.
+CONFIRM_CHANNELS: dict[str, str] = {
+    "web": _l("ウェブ"),
+    "line": _l("LINE"),
+    "paper": _l("紙 (職員が記録)"),
+}
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"
 
