@@ -3,9 +3,11 @@ LINE), the staff editor's conflict check, the employer's page and the PDF print 
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -222,6 +224,21 @@ def test_employer_sees_only_what_the_client_shared(
     assert client.get(f"/employer/documents/{doc.id}").status_code == 403
 
 
+def fonts_of(page: Any) -> set[str]:
+    """The names of the fonts the page's text is drawn with."""
+    import pypdfium2.raw as raw
+
+    names = set()
+    for obj in page.get_objects():
+        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+            font = raw.FPDFTextObj_GetFont(obj.raw)
+            size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+            buf = ctypes.create_string_buffer(size)
+            raw.FPDFFont_GetBaseFontName(font, buf, size)
+            names.add(buf.value.decode())
+    return names
+
+
 def test_pdf_is_an_a4_page_in_japanese(
     client: FlaskClient, auth: AuthActions, db: Session, world: World, shots: Path
 ) -> None:
@@ -237,6 +254,8 @@ def test_pdf_is_an_a4_page_in_japanese(
     page = pdf[0]
     width, height = page.get_size()
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)  # A4 in mm
+    # Japanese drawn with a Japanese font (a missing font would print boxes, the text intact).
+    assert fonts_of(page) and all("CJK" in name for name in fonts_of(page)), fonts_of(page)
     text = page.get_textpage().get_text_range()
     for words in ("支援レポート", "田中 健太", "2026年5月", BODY["goal"], "本人確認"):
         assert words.replace(" ", "") in text.replace(" ", "").replace("\r\n", ""), words
