@@ -32,6 +32,9 @@ from checkin.signals.params import (
     MISS_FAST_ALPHA,
     MISS_FAST_SILENT,
     NEW_CLIENT_FACTOR,
+    PART_AGE,
+    PART_RATE,
+    PART_Z,
     PRIOR_ENTRIES,
     RECENT_DAYS,
     RULES_VERSION,
@@ -217,20 +220,24 @@ def bad_then_silent(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarr
 
 
 def sparse_answer(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A client who answers rarely (answer rate under ``SPARSE_RATE``, habit known) whose
-    latest answer, at most ``SPARSE_AGE`` days ago, is at least ``SPARSE_Z`` (times
-    ``new_factor``) usual spreads worse than usual: their one answer of the week is judged
-    on its own. Returns (holds, surprise)."""
+    """One answer judged alone, for a client who does not answer every expected day (habit
+    known): the latest answer at least ``SPARSE_Z`` usual spreads worse than usual within
+    ``SPARSE_AGE`` days when the answer rate is under ``SPARSE_RATE``, ``PART_Z`` within
+    ``PART_AGE`` days when it is under ``PART_RATE`` (thresholds times ``new_factor``).
+    Returns (holds, surprise)."""
     c1 = det["comp_last1"].to_numpy(dtype=np.float64)
-    thr = SPARSE_Z * new_factor
+    rate = det["answer_rate"].to_numpy(dtype=np.float64)
+    age = det["age_last1"].to_numpy()
+    sparse = rate < SPARSE_RATE
+    z = np.where(sparse, SPARSE_Z, PART_Z) * new_factor
     with np.errstate(invalid="ignore"):
         on = (
-            (det["answer_rate"].to_numpy(dtype=np.float64) < SPARSE_RATE)
+            (rate < PART_RATE)
             & (det["habit_expected"].to_numpy() >= UNKNOWN_HABIT_DAYS)
-            & (c1 >= thr)
-            & (det["age_last1"].to_numpy() <= SPARSE_AGE)
+            & (c1 >= z)
+            & (age <= np.where(sparse, SPARSE_AGE, PART_AGE))
         )
-    return on, np.where(on, c1 / np.where(np.isfinite(thr), thr, 1.0), 0.0)
+    return on, np.where(on, c1 / np.where(np.isfinite(z), z, 1.0), 0.0)
 
 
 def item_streaks(det: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -266,7 +273,8 @@ def missing_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     miss_on = (silent >= min_silent) & (prob <= alpha)
     with np.errstate(divide="ignore"):
         miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
-    miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
+    # high only once the habit is known: the warm-up judges gently
+    miss_high = known & (prob <= alpha**2) & (silent >= 2 * min_silent)
     # a faster watch, whatever the stage, once the client's habit is known: a silence of
     # MISS_FAST_SILENT expected days that is already rare for this client
     # (judged on MISS_FAST_SILENT days, not on the whole silence: a longer silence of a
@@ -400,11 +408,12 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
         )
     if fired.get("sparse"):
         c1, age = float(r.comp_last1), int(r.age_last1)
+        when = "昨日" if age == 1 else f"{age}日前"
+        how = "悪めです" if r.answer_rate < SPARSE_RATE else "はっきり悪いです"
         out.append(
             Reason(
                 "sparse_answer",
-                f"記録の少ない人の、{'昨日' if age == 1 else f'{age}日前'}の記録が"
-                f"ふだんより悪めです ({own_habit_text(r)})",
+                f"毎日は記録しない人の、{when}の記録がふだんより{how} ({own_habit_text(r)})",
                 {
                     "detail": f"最後の記録: ふだんのばらつきの{c1:.1f}倍",
                     "composite_latest": _f(c1),

@@ -438,8 +438,14 @@ def test_a_clearly_bad_answer_then_silence_on_a_usual_answer_day_is_a_watch(
     assert m is not None and float(m.group(1)) == round(reason.values["composite_latest"], 1)
     assert reason.values["composite_latest"] > 1.0
     assert not [f for f in flags[wednesday] if f.client_id == 1 and f.kind == "missing"]
-    for cid in (2, 3, 4):
+    for cid in (3, 4):
         assert not trend(wednesday, cid), cid
+    # the silence of someone who answers one workday in three is no evidence; since
+    # rules-3.2 their one clearly bad answer is judged alone (sparse_answer), not the silence
+    (sparse,) = trend(wednesday, 2)
+    assert [r.code for r in sparse.reasons if r.code in flags_module.RULE_REASONS] == [
+        "sparse_answer"
+    ]
     # without the rule (rules-3.0) the first morning after the silence shows nothing
     monkeypatch.setattr(flags_module, "BAD_SILENT_Z", float("inf"))
     before = compute_mornings(data, cl, [wednesday])
@@ -520,7 +526,7 @@ def test_a_sparse_answerers_one_worse_answer_is_a_watch_that_quotes_their_habit(
     assert values["days_ago"] == 1 and values["usual_answer_rate"] < 0.4
     pct = round(100 * values["habit_answered_days"] / values["habit_expected_days"])
     assert values["habit_answered_days"] >= 8 and pct < 40  # in the 56-day window
-    assert reason.text.startswith("記録の少ない人の、昨日の記録がふだんより悪めです")
+    assert reason.text.startswith("毎日は記録しない人の、昨日の記録がふだんより悪めです")
     assert (
         f"ふだんは記録する予定の日の{pct}%に記録: {values['habit_expected_days']}日のうち"
         f"{values['habit_answered_days']}日" in reason.text
