@@ -207,6 +207,44 @@ def train_ranker_cmd(office_id: int | None) -> None:
                 click.echo(f"office {office.id}: stays on the rules ({row.fallback_reason})")
 
 
+@main.command(
+    "anonymize-client",
+    help="Anonymize an ended client's records (name, notes, links, LINE ids) while keeping"
+    " the answers' numbers, dates and the office's counts. Refused less than 5 years after"
+    " the service ended unless --lawful-request gives the reason (docs/retention.md)."
+    " Audited; running it again changes nothing more.",
+)
+@click.option("--office", "office_id", type=int, required=True, help="The office's id.")
+@click.option("--client", "client_id", type=int, required=True, help="The client's id.")
+@click.option(
+    "--lawful-request",
+    default=None,
+    help="The reason, when a lawful request requires it before the 5 years are over.",
+)
+def anonymize_client_cmd(office_id: int, client_id: int, lawful_request: str | None) -> None:
+    from checkin.models import Client
+    from checkin.services.errors import ValidationError
+    from checkin.services.retention import Refused, anonymize_client
+
+    try:
+        with _unit_of_work() as session:
+            client = session.get(Client, client_id)
+            if client is None or client.office_id != office_id:
+                raise click.ClickException(f"office {office_id} has no client {client_id}")
+            result = anonymize_client(
+                session, client, now=utcnow(), lawful_request=lawful_request, via="cli"
+            )
+    except Refused as e:
+        raise click.ClickException(f"client {client_id} not anonymized: {e.english()}") from e
+    except ValidationError as e:
+        raise click.ClickException(" ".join(str(m) for m in e.errors.values())) from e
+    done = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())) or "nothing left"
+    if result.already:
+        click.echo(f"client {client_id} was already anonymized; cleared: {done}")
+    else:
+        click.echo(f"client {client_id} anonymized; cleared: {done}")
+
+
 main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)

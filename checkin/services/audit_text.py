@@ -35,6 +35,7 @@ SENTENCES: dict[str, str] = {
     "client.create": _l("%(actor)sが 利用者を登録しました"),
     "client.update": _l("%(actor)sが 利用者の情報を変更しました (項目: %(fields)s)"),
     "client.status": _l("%(actor)sが 状態を「%(old)s」から「%(new)s」に変更しました"),
+    "client.anonymize": _l("%(actor)sが 利用者の記録を匿名化しました (%(why)s)"),
     "client.reassign": _l("%(actor)sが 担当を %(supporter)s に変更しました"),
     "consent.create": _l(
         "%(actor)sが %(recipient)sへの共有の同意を記録しました (範囲: %(scopes)s)"
@@ -129,7 +130,11 @@ CLIENT_FIELD_LABELS = {
 }
 VERDICT_LABELS = {True: _l("役に立った"), False: _l("役に立たなかった")}
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel"}
-ACTOR_KIND_LABELS = {"system": _l("システム"), "line": _l("LINE")}
+ACTOR_KIND_LABELS = {
+    "system": _l("システム"),
+    "line": _l("LINE"),
+    "cli": _l("管理者 (コマンド)"),
+}
 UNKNOWN = _l("不明")
 NONE = _l("なし")
 LIST_SEP = _l("・")
@@ -242,6 +247,10 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
             "old": str(labels.CLIENT_STATUSES[ClientStatus(d["from"])]),
             "new": str(labels.CLIENT_STATUSES[ClientStatus(d["to"])]),
         }
+    if action == "client.anonymize":
+        if d.get("lawful_request"):
+            return {"why": str(_l("法令に基づく請求: %(reason)s", reason=str(d["reason"])))}
+        return {"why": str(_l("保存期間の終了"))}
     if action == "client.reassign":
         return {"supporter": names.staff_name(d.get("supporter_id"))}
     if action in ("consent.create", "consent.revoke"):
