@@ -245,6 +245,56 @@ def anonymize_client_cmd(office_id: int, client_id: int, lawful_request: str | N
         click.echo(f"client {client_id} anonymized; cleared: {done}")
 
 
+@main.command(
+    "backup",
+    help="Back up the whole database to PATH (SQLite: the online backup API, safe while the"
+    " service runs; PostgreSQL: pg_dump's custom format). The file holds health data: it is"
+    " written with mode 0600. See docs/production.md.",
+)
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_cmd(path: str) -> None:
+    import time
+
+    from checkin.backup import BackupError, backup
+
+    url = load_settings().database_url
+    started = time.monotonic()
+    try:
+        done = backup(url, path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(
+        f"backed up {_safe_url(url)} to {done.path} ({done.size / 1e6:.1f} MB,"
+        f" {time.monotonic() - started:.1f} s)"
+    )
+
+
+@main.command(
+    "restore",
+    help="Replace the database's content by the backup at PATH, then upgrade its schema to"
+    " this version. Stop the web app and the scheduler first.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_cmd(path: str, yes: bool) -> None:
+    import time
+
+    from checkin.backup import BackupError, restore
+
+    url = load_settings().database_url
+    if not yes:
+        click.confirm(f"Replace everything in {_safe_url(url)} by the backup {path}?", abort=True)
+    started = time.monotonic()
+    try:
+        restore(url, path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(
+        f"restored {_safe_url(url)} from {path} ({time.monotonic() - started:.1f} s);"
+        " start the web app and the scheduler again"
+    )
+
+
 main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)
