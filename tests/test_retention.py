@@ -458,3 +458,28 @@ def test_pruning_needs_the_pinned_clock(db: Session, world: World) -> None:
     db.commit()
     assert retention.prune_delivery_data(db, now=NOW + timedelta(days=30)).mail_bodies == 0
     assert retention.prune_delivery_data(db, now=NOW + timedelta(days=31)).mail_bodies == 1
+
+
+def test_an_anonymized_client_cannot_be_renamed_or_restarted(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    c = populate(db, world, ended_on=date(2020, 1, 1))
+    anonymize_client(db, c, now=NOW)
+    db.commit()
+    auth.login("kanri")
+    page = client.get(f"/clients/{c.id}").get_data(as_text=True)
+    assert f"/clients/{c.id}/edit" not in page and "/status" not in page
+    assert "2026-06-10 に匿名化" in page
+    token = csrf_from(page)
+    resp = client.post(
+        f"/clients/{c.id}/status",
+        data={"csrf_token": token, "status": "active"},
+        follow_redirects=True,
+    )
+    assert "匿名化した利用者の情報は変更できません" in resp.get_data(as_text=True)
+    resp = client.post(f"/clients/{c.id}/edit", data={"csrf_token": token, "name": NAME})
+    assert resp.status_code == 303
+    db.expire_all()
+    again = db.get(Client, c.id)
+    assert again is not None and again.status == ClientStatus.ENDED
+    assert again.name == f"匿名 {c.id}"

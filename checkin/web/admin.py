@@ -333,14 +333,23 @@ def client_new() -> Any:
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def client_edit(client_id: int) -> Any:
-    return _client_form(_own(Client, client_id))
+    return _client_form(_not_anonymized(_own(Client, client_id)))
+
+
+def _not_anonymized(client: Client) -> Client:
+    """An anonymized client's record stays as it is: no new name, no restart (its links
+    and LINE are gone for good). Aborts to the client's page with the reason."""
+    if client.anonymized_at is not None:
+        flash(_("匿名化した利用者の情報は変更できません。"), "error")
+        abort(redirect(url_for("clients.client_detail", client_id=client.id), code=303))
+    return client
 
 
 @bp.route("/clients/<int:client_id>/status", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def client_status(client_id: int) -> Any:
     db = get_db()
-    client = _own(Client, client_id)
+    client = _not_anonymized(_own(Client, client_id))
     try:
         status = ClientStatus(request.values.get("status", ""))
     except ValueError:
