@@ -68,8 +68,8 @@ ANONYMOUS_NAME = "匿名 %d"
 DOCUMENT_TABLE = "client_document"
 DOCUMENT_TEXT_NAMES = frozenset(
     {"title", "name", "note", "notes", "description", "body", "text", "content", "summary"}
+    | {"filename", "file_name", "original_name"}
 )
-DOCUMENT_TEXT_NAMES |= {"filename", "file_name", "original_name"}
 
 
 class Refusal(enum.Enum):
