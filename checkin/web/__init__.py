@@ -19,13 +19,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from checkin import logs
 from checkin.db import make_session_factory, make_web_engine
 from checkin.services import labels
 from checkin.services.errors import NotFound, ValidationError
-from checkin.settings import check_production_settings, load_settings
+from checkin.settings import UnsafeSettings, check_production_settings, load_settings
 from checkin.timeutil import local_date, utcnow
 
 csrf = CSRFProtect()
@@ -131,8 +132,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch must still submit
+        # Flask-WTF's extra check on HTTPS wants a Referer from this site, but every page is
+        # sent Referrer-Policy: no-referrer (client links carry their token): over HTTPS every
+        # POST, the login first, would fail. The CSRF token and SameSite cookies remain.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=256 * 1024,
         PUBLIC_BASE_URL=None,
+        TRUSTED_PROXIES=0,
         BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
@@ -144,6 +150,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)  # development only (checked above)
     if app.config["ENV"] not in ("development", "testing"):
         app.config["SESSION_COOKIE_SECURE"] = True
+    trust_proxies(app)
 
     engine = app.config.get("ENGINE") or make_web_engine(app.config["DATABASE_URL"])
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
@@ -275,7 +282,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             # Health data, names and links that are credentials: never kept by a browser's
             # or a proxy's cache (the back button on a shared PC, a company proxy).
             resp.cache_control.no_store = True  # kept with a view's own directives
-        if request.is_secure:  # TLS here, or at a proxy that ProxyFix trusts (README)
+        if request.is_secure:  # TLS here, or at a proxy trusted by CHECKIN_TRUSTED_PROXIES
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
@@ -364,6 +371,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ), 500
 
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, believe their ``X-Forwarded-For/-Proto/-Host/-Port``
+    (``CHECKIN_TRUSTED_PROXIES``: how many proxies stand in front, usually 1; 0, the
+    default, believes none). Then the client's address (login throttling, the audit log)
+    and HTTPS (secure cookies, HSTS, external links) are the visitor's, not the proxy's.
+    Set it only when every request passes through that many proxies you run: a visitor
+    reaching the app directly could otherwise claim any address (docs/production.md)."""
+    try:
+        hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    except (TypeError, ValueError):
+        raise UnsafeSettings(
+            "CHECKIN_TRUSTED_PROXIES must be a whole number (0, 1, 2...)"
+        ) from None
+    if hops < 0:
+        raise UnsafeSettings("CHECKIN_TRUSTED_PROXIES must be 0 or more")
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def public_url(endpoint: str, **values: Any) -> str:

@@ -26,6 +26,7 @@ from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
 from checkin.web import form_id, form_ids, get_db, now, safe_next, saving
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.clients import record_view
 
 bp = Blueprint("alerts", __name__)
 
@@ -90,6 +91,7 @@ def open_flag(flag_id: int) -> Any:
     staff = current_staff()
     db = get_db()
     flag = get_flag(db, staff, flag_id)  # another office's flag: 404
+    record_view(flag.client_id, "flag")
     anchor = f"flag-{flag.id}"
     today = local_date(now(), staff.office.timezone)
     if any(f.id == flag.id for f in list_flags(db, staff, today=today)):
