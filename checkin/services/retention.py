@@ -19,14 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
     delete,
-    inspect,
     or_,
     select,
     update,
@@ -39,6 +32,7 @@ from checkin.models import (
     CheckIn,
     CheckinLink,
     Client,
+    ClientDocument,
     ClientStatus,
     Consent,
     Contact,
@@ -63,13 +57,6 @@ RETENTION_YEARS = 5
 KEEP_MAIL_BODIES = timedelta(days=30)
 KEEP_PUSH_LOG = timedelta(days=90)
 ANONYMOUS_NAME = "匿名 %d"
-# Free-text columns of a later table of documents about a client, when it exists: rows
-# stay (they are counted), these columns are blanked.
-DOCUMENT_TABLE = "client_document"
-DOCUMENT_TEXT_NAMES = frozenset(
-    {"title", "name", "note", "notes", "description", "body", "text", "content", "summary"}
-    | {"filename", "file_name", "original_name"}
-)
 
 
 class Refusal(enum.Enum):
@@ -271,26 +258,15 @@ def anonymize_client(
 
 
 def _blank_documents(session: Session, client_id: int) -> dict[str, int]:
-    """Blank the free text of the client's rows in ``client_document``, when the table exists."""
-    conn = session.connection()
-    if not inspect(conn).has_table(DOCUMENT_TABLE):
-        return {}
-    table = Table(DOCUMENT_TABLE, MetaData(), autoload_with=conn)
-    if "client_id" not in table.c:
-        return {}
-    values: dict[str, Any] = {}
-    for col in table.c:
-        if col.primary_key or col.foreign_keys:
-            continue
-        free = isinstance(col.type, Text | LargeBinary | JSON) or (
-            isinstance(col.type, String) and col.name in DOCUMENT_TEXT_NAMES
-        )
-        if free:
-            values[col.name] = None if col.nullable else ""
-    if not values:
-        return {}
-    result = session.execute(update(table).where(table.c.client_id == client_id).values(values))
-    return {"documents": int(getattr(result, "rowcount", 0) or 0)}
+    """Blank the written text of the client's documents (reports, plans, assessments...):
+    the rows stay, so the office's count of reports per month stays right."""
+    n = 0
+    for doc in session.scalars(select(ClientDocument).where(ClientDocument.client_id == client_id)):
+        if doc.body or doc.client_comment:
+            doc.body = {}
+            doc.client_comment = None
+            n += 1
+    return {"documents": n} if n else {}
 
 
 @dataclass(frozen=True)
