@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -369,10 +369,14 @@ def month_facts(
             strict=True,
         )
     }
-    in_month = frame[
-        (frame["date"] >= np.datetime64(m_first)) & frame["client_id"].isin(np.array(ids))
-    ]
-    by_client = {int(cast(int, k)): g for k, g in in_month.groupby("client_id")}
+    # The month's own answers per client, as plain tuples (a few thousand rows).
+    wanted = set(ids)
+    by_client: dict[int, list[tuple[date, list[float], bool]]] = {}
+    for r in rows:
+        day = _as_date(r[1])
+        if day >= m_first and r[0] in wanted:
+            vals = [math.nan if v is None else float(v) for v in r[2:5]]
+            by_client.setdefault(r[0], []).append((day, vals, bool(r[6])))
 
     # 2. expected days (first link, LINE link, first answer; the office's closed days)
     expected = load_office_expected(session, office, clients, m_first, m_last, today)
@@ -415,10 +419,8 @@ def month_facts(
         first = max(m_first, support_start(client, tz))
         last = min(m_last, client.service_end) if client.service_end else m_last
         paused = _paused_days(status_events[client.id], client, m_first, m_last, tz)
-        mine = by_client.get(client.id)
-        answered_days = (
-            {d.date() for d in pd.to_datetime(mine["date"])} if mine is not None else set()
-        )
+        mine = by_client.get(client.id, [])
+        answered_days = {d for d, _v, _w in mine}
         # Today counts once answered: a draft made in the morning is not a missed day.
         cutoff = until if until < today or today in answered_days else until - timedelta(days=1)
         exp_days = [d for d in _days(first, min(last, cutoff)) if d in exp and d not in paused]
@@ -440,22 +442,23 @@ def month_facts(
                 for c in contacts[client.id]
                 if not (client.disclosure == Disclosure.CLOSED and c.kind in EMPLOYER_KINDS)
             ],
-            wants_contact_days=int(mine["wants_contact"].sum()) if mine is not None else 0,
+            wants_contact_days=sum(1 for _d, _v, w in mine if w),
         )
         for item in ITEM_WORDS:
             u, spread, n = bands.get((client.id, item), (math.nan, math.nan, 0))
-            values = mine[item].to_numpy(dtype=float) if mine is not None else np.array([])
-            values = values[~np.isnan(values)]
+            k = ITEMS.index(item)
+            arr = np.array([v[k] for _d, v, _w in mine], dtype=float)
+            arr = arr[~np.isnan(arr)]
             im = ItemMonth(
                 item,
-                float(values.mean()) if len(values) else None,
+                float(arr.mean()) if len(arr) else None,
                 None if math.isnan(u) else u - spread,
                 None if math.isnan(u) else u + spread,
                 n,
             )
             if im.low is not None and im.high is not None and n >= BAND_MIN_OWN:
-                im.above = int((values > im.high).sum())
-                im.below = int((values < im.low).sum())
+                im.above = int((arr > im.high).sum())
+                im.below = int((arr < im.low).sum())
             facts.items.append(im)
         if not facts.closed:
             facts.employer_notes = employer_notes_hook(session, client, year, month)
@@ -589,12 +592,27 @@ def _meeting_line(c: Contact, tz: ZoneInfo) -> str:
     return " ".join(parts)
 
 
-def _plan_goal(session: Session, client: Client) -> str:
-    """The short-term goals of the client's confirmed support plan (another kind's body:
-    read defensively), else its long-term goal, else nothing."""
-    plan = documents.latest(session, client.id, DocKind.SUPPORT_PLAN, status=DocStatus.CONFIRMED)
-    if plan is None:
-        return ""
+def _plan_goals(session: Session, client_ids: Sequence[int]) -> dict[int, str]:
+    """The goal each client's newest confirmed support plan gives (one query)."""
+    plans: dict[int, ClientDocument] = {}
+    for plan in session.scalars(
+        select(ClientDocument)
+        .where(
+            ClientDocument.client_id.in_(client_ids),
+            ClientDocument.kind == DocKind.SUPPORT_PLAN,
+            ClientDocument.side == DocSide.STAFF,
+            ClientDocument.current.is_(True),
+            ClientDocument.status == DocStatus.CONFIRMED,
+        )
+        .order_by(ClientDocument.period, ClientDocument.id)
+    ):
+        plans[plan.client_id] = plan  # the newest period last: it wins
+    return {cid: _goal_of(plan) for cid, plan in plans.items()}
+
+
+def _goal_of(plan: ClientDocument) -> str:
+    """The plan's short-term goals (another kind's body: read defensively), else its
+    long-term goal, else nothing."""
     body = plan.body or {}
     for key in ("short_goals", "long_goal"):
         text = _goal_text(body.get(key))
@@ -617,8 +635,8 @@ def _goal_text(value: Any) -> str:
     return ""
 
 
-def body_of(session: Session, facts: MonthFacts) -> dict[str, str]:
-    body = {"summary": summary_text(facts), "goal": _plan_goal(session, facts.client)}
+def body_of(facts: MonthFacts, goal: str) -> dict[str, str]:
+    body = {"summary": summary_text(facts), "goal": goal}
     for key, _t, _c, _s in PARTS:
         body.setdefault(key, "")
     if facts.closed:
@@ -632,8 +650,7 @@ def draft_body(
 ) -> dict[str, str]:
     """The body of a new monthly report: the generated summary, the goal from the
     support plan when there is one, the other parts empty for the supporter."""
-    facts = month_facts(session, client.office, [client], year, month, today=today)[client.id]
-    return body_of(session, facts)
+    return draft_bodies(session, client.office, [client], year, month, today=today)[client.id]
 
 
 def draft_bodies(
@@ -647,7 +664,8 @@ def draft_bodies(
 ) -> dict[int, dict[str, str]]:
     """Draft bodies for many clients of one office (the same queries as for one)."""
     facts = month_facts(session, office, clients, year, month, today=today)
-    return {cid: body_of(session, f) for cid, f in facts.items()}
+    goals = _plan_goals(session, [c.id for c in clients])
+    return {cid: body_of(f, goals.get(cid, "")) for cid, f in facts.items()}
 
 
 def generate(
