@@ -151,11 +151,11 @@ FLAG_DONE = {
     FlagStatus.ACKNOWLEDGED: "支援員が 確認",
     FlagStatus.RESOLVED: "対応 済み",
 }
-# item: (words, unit, a value above the band is ..., below is ...)
-ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {
-    "mood": ("気分", "", "ふだんより よい", "ふだんより 低め"),
-    "fatigue": ("疲れ", "", "ふだんより 疲れ気味", "ふだんより 軽め"),
-    "sleep_hours": ("睡眠時間", "時間", "ふだんより 長め", "ふだんより 短め"),
+# item: (words, unit, a value above the band is ..., below is ..., a day above, below)
+ITEM_WORDS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "mood": ("気分", "", "ふだんより よい", "ふだんより 低め", "よい 日", "低い 日"),
+    "fatigue": ("疲れ", "", "ふだんより 疲れ気味", "ふだんより 軽め", "疲れた 日", "軽い 日"),
+    "sleep_hours": ("睡眠時間", "時間", "ふだんより 長め", "ふだんより 短め", "長い 日", "短い 日"),
 }
 HELP: dict[str, str] = {
     "goal": _l(
@@ -519,7 +519,7 @@ def summary_text(f: MonthFacts) -> str:
             lines.append(f"「相談したい」を えらんだ 日: {f.wants_contact_days}日。")
         lines.append("■ 調子 (ふだんと くらべて)")
         for im in f.items:
-            words, unit, up, down = ITEM_WORDS[im.item]
+            words, unit, up, down, day_up, day_down = ITEM_WORDS[im.item]
             if im.mean is None:
                 lines.append(f"{words}: 記録なし")
                 continue
@@ -539,10 +539,10 @@ def summary_text(f: MonthFacts) -> str:
                 judge = "ふだんの はんい"
             days = []
             if im.above:
-                days.append(f"ふだんより 上の 日 {im.above}日")
+                days.append(f"{day_up}: {im.above}日")
             if im.below:
-                days.append(f"下の 日 {im.below}日")
-            more = f" ({'、'.join(days)})" if days else ""
+                days.append(f"{day_down}: {im.below}日")
+            more = f" (ふだんより {'、'.join(days)})" if days else ""
             lines.append(f"{words}: 平均 {mean} ({band}) → {judge}{more}")
     lines.append("■ 気にかけた こと と 対応")
     if not f.flags:
