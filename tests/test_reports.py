@@ -30,8 +30,8 @@ from checkin.models import (
     OfficeClosedDay,
     Severity,
 )
+from checkin.services import demo, reports, support
 from checkin.services import documents as docs
-from checkin.services import reports, support
 from checkin.services.errors import ValidationError
 from checkin.services.links import issue_link
 from checkin.services.selfview_links import make_selfview_token
@@ -207,7 +207,7 @@ def test_usual_band_flags_contacts_and_meetings(db: Session, world: World) -> No
         )
     db.commit()
     s = reports.draft_body(db, client, 2026, 5, today=TODAY)["summary"]
-    assert "気分: 平均 2.0 (ふだんは" in s and "→ ふだんより 低め" in s
+    assert "気分: 平均 2.0 (ふだんは" in s and "→ ふだんより 低め (ふだんより 低い 日が 21日)" in s
     assert "疲れ: 平均 4.0" in s and "→ ふだんより 疲れ気味" in s
     assert "・5月12日 調子が ふだんより よくない 日が つづいた → 5月12日 電話 (対応 済み)" in s
     assert "・5月20日 面談 (会って)" in s and "・5月27日 会社との 連絡" in s
@@ -553,3 +553,31 @@ def test_employer_sees_shared_items_of_a_generated_report(
     html = client.get(f"/employer/documents/{doc.id}").get_data(as_text=True)
     assert "共有する目標" in html and "見せない話" not in html
     assert "記録のまとめ" not in html
+
+
+def test_the_demo_has_reports_in_every_state(
+    db: Session, seeded: demo.DemoResult, client: FlaskClient
+) -> None:
+    office = seeded.office
+    today = NOW.date()
+    counts = reports.report_counts(db, office.id, today.year, today.month)
+    assert all(counts[s] == 1 for s in DocStatus), counts
+    returned = db.scalars(
+        select(ClientDocument).where(ClientDocument.status == DocStatus.RETURNED)
+    ).one()
+    assert returned.client_comment
+    past = db.scalars(
+        select(ClientDocument).where(ClientDocument.period < reports.period_of(2026, 6))
+    ).all()
+    assert len(past) >= 3 * 5 and all(d.status == DocStatus.CONFIRMED for d in past)
+    kept = [d for d in past if d.private_items]
+    assert kept and any(d.client_id == seeded.link_client.id for d in kept)
+    # The demo employer (with the reports consent) sees that client's confirmed reports.
+    login, _name = demo.EMPLOYER_LOGIN
+    page = client.get("/employer/login").get_data(as_text=True)
+    client.post(
+        "/employer/login",
+        data={"login": login, "password": demo.DEMO_PASSWORD, "csrf_token": csrf_from(page)},
+    )
+    html = client.get(f"/employer/clients/{seeded.link_client.id}").get_data(as_text=True)
+    assert "/employer/documents/" in html

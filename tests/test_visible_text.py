@@ -47,6 +47,9 @@ ALLOWED = {
     "Shift_JIS",
     "xlsx",
     "MB",
+    # documents: the PDF of a report, printed on A4
+    "PDF",
+    "A4",
 }
 URL = re.compile(r"https?://\S+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")  # a person's address: their data

@@ -539,9 +539,9 @@ def summary_text(f: MonthFacts) -> str:
                 judge = "ふだんの はんい"
             days = []
             if im.above:
-                days.append(f"{day_up}: {im.above}日")
+                days.append(f"{day_up}が {im.above}日")
             if im.below:
-                days.append(f"{day_down}: {im.below}日")
+                days.append(f"{day_down}が {im.below}日")
             more = f" (ふだんより {'、'.join(days)})" if days else ""
             lines.append(f"{words}: 平均 {mean} ({band}) → {judge}{more}")
     lines.append("■ 気にかけた こと と 対応")

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from checkin.models import Client, ClientDocument, ClientStatus, DocKind, DocStatus
 from checkin.services import documents as docs
@@ -79,8 +79,20 @@ def _zone(name: str) -> Any:
 
 
 def awaiting_count(client: Client) -> int:
-    """How many documents wait for the client to read and confirm."""
-    return len(docs.awaiting_client(get_db(), client.id))
+    """How many documents wait for the client to read and confirm (``awaiting_client``,
+    counted: one small query on the client's pages)."""
+    return (
+        get_db().scalar(
+            select(func.count())
+            .select_from(ClientDocument)
+            .where(
+                ClientDocument.client_id == client.id,
+                ClientDocument.current.is_(True),
+                ClientDocument.status == DocStatus.SENT,
+            )
+        )
+        or 0
+    )
 
 
 def _back(client: Client) -> str:
