@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +26,11 @@ from checkin.models import (
     DocStatus,
     Employer,
     EmployerUser,
+    LineAccount,
 )
 from checkin.services import support
 from checkin.services.links import issue_link
+from checkin.services.selfview_links import make_selfview_token
 from tests.browser_helpers import BROWSER_MARKS, PHONE, axe_violations
 from tests.conftest import NOW, PASSWORD, TODAY, World
 
@@ -106,9 +109,15 @@ def _no_sideways_scroll(page: Any) -> None:
 
 
 def test_draft_edit_send_confirm_on_a_phone_and_the_employer_view(
-    browser: Any, live_server: str, db: Session, world: World, shots: Path
+    browser: Any, live_server: str, app: Flask, db: Session, world: World, shots: Path
 ) -> None:
     token, client_id = _setup(db, world)
+    account = LineAccount(
+        line_user_id="U" + "c" * 32, client_id=client_id, first_seen_at=NOW, linked_at=NOW
+    )
+    db.add(account)
+    db.commit()
+    signed = make_selfview_token(app.secret_key or "", world.client_a, account, now=NOW)
 
     # --- the supporter drafts this month's report from the client page ---
     staff_ctx = browser.new_context(viewport=DESKTOP, locale="ja-JP", bypass_csp=True)
@@ -139,9 +148,15 @@ def test_draft_edit_send_confirm_on_a_phone_and_the_employer_view(
     expect(staff.get_by_text("本人に 確認を お願いしました。")).to_be_visible()
     staff.screenshot(path=str(shots / "document-report-view.png"), full_page=True)
 
-    # --- the client, on their phone, from the check-in page ---
+    # --- the client, on their phone: LINE's signed self-view link, then the check-in page ---
     phone_ctx = browser.new_context(viewport=PHONE, locale="ja-JP", is_mobile=True, bypass_csp=True)
     phone = phone_ctx.new_page()
+    phone.goto(f"{live_server}/me/{signed}")
+    expect(phone.get_by_role("link", name="よんで かくにん する もの (1)")).to_have_attribute(
+        "href", f"/me/{signed}/docs"
+    )
+    _no_sideways_scroll(phone)
+    phone.screenshot(path=str(shots / "document-line-selfview-link.png"))
     phone.goto(f"{live_server}/c/{token}")
     link = phone.get_by_role("link", name="よんで かくにん する もの (1)")
     expect(link).to_be_visible()
