@@ -201,6 +201,12 @@ def test_draft_edit_send_confirm_on_a_phone_and_the_employer_view(
     expect(body).not_to_contain_text("記録を お願いしていた")  # the check-in summary
     hr.screenshot(path=str(shots / "document-employer-report.png"), full_page=True)
 
+    # --- the print page of the confirmed report (A4) ---
+    staff.goto(f"{live_server}/documents/{doc.id}/print")
+    expect(staff.locator("body")).to_contain_text("本人確認")
+    expect(staff.locator("body")).to_contain_text("(本人が 企業に見せないとした項目)")
+    staff.screenshot(path=str(shots / "document-report-print.png"), full_page=True)
+
     # --- the staff pages in English ---
     staff.goto(f"{live_server}/lang/en?next=/documents/{doc.id}")
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Support report")
