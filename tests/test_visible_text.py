@@ -47,8 +47,7 @@ ALLOWED = {
     "Shift_JIS",
     "xlsx",
     "MB",
-    # documents: the PDF of a report, printed on A4
-    "PDF",
+    "PDF",  # the documents' print path
     "A4",
 }
 URL = re.compile(r"https?://\S+")
@@ -155,7 +154,7 @@ def crawl(client: FlaskClient, starts: list[str], *, skip: tuple[str, ...] = ())
                 continue
             if target.startswith(("/static/", "/lang/", "/logout", *skip)):
                 continue
-            if re.search(r"\.(csv|xlsx|json)$", parts.path):
+            if re.search(r"\.(csv|xlsx|json|pdf)$", parts.path):
                 continue
             todo.append(target)
     return seen
