@@ -7,8 +7,8 @@ document pages (web/documents.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -46,15 +46,14 @@ def report_months(client: Client) -> list[MonthRow]:
     """The client page's list: this month and the few before, and every older month that
     has a report (so an ended client's reports stay one click away)."""
     db = get_db()
-    tz = client.office.timezone
-    today = local_date(now(), tz)
+    zone = ZoneInfo(client.office.timezone)
+    today = local_date(now(), zone)
     found = reports.month_reports(db, client.id)
     months = {reports.period_of(y, m) for y, m in reports.months_back(today, RECENT_MONTHS)}
     if client.service_end is not None:  # an ended client: the months up to the end
         end = client.service_end
         months |= {reports.period_of(y, m) for y, m in reports.months_back(end, 3)}
     months |= set(found)
-    zone = client.office.timezone
     rows = []
     for period in sorted(months, reverse=True):
         ym = reports.month_of_period(period)
@@ -66,16 +65,10 @@ def report_months(client: Client) -> list[MonthRow]:
                 period,
                 reports.period_label(period),
                 doc,
-                doc is None and reports.in_support(client, *ym, _zone(zone)),
+                doc is None and reports.in_support(client, *ym, zone),
             )
         )
     return rows
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def awaiting_count(client: Client) -> int:
@@ -185,7 +178,7 @@ def month_board() -> Any:
         error = str(e.errors["month"])
         year, month = today.year, today.month
     period = reports.period_of(year, month)
-    first, last = reports.month_bounds(year, month)
+    first, _last = reports.month_bounds(year, month)
     clients = [
         c
         for c in db.scalars(
@@ -193,7 +186,7 @@ def month_board() -> Any:
             .where(Client.office_id == staff.office_id)
             .order_by(Client.name_kana, Client.name)
         )
-        if reports.in_support(c, year, month, _zone(staff.office.timezone))
+        if reports.in_support(c, year, month, ZoneInfo(staff.office.timezone))
         and (c.status != ClientStatus.ENDED or (c.service_end or first) >= first)
     ]
     found = {
@@ -217,14 +210,8 @@ def month_board() -> Any:
             clients=clients,
             found=found,
             error=error,
-            last=last,
-            today=today,
             statuses=list(DocStatus),
         ),
         400 if error else 200,
         NO_STORE,
     )
-
-
-def month_value(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
