@@ -59,6 +59,7 @@ CONSENT_SCOPES = [
     ConsentScope.TREND.value,
     ConsentScope.ANSWER_RATE.value,
     ConsentScope.FLAGS.value,
+    ConsentScope.REPORTS.value,
 ]
 
 SUPPORTERS = [("sato", "佐藤 花子"), ("suzuki", "鈴木 一郎"), ("takahashi", "高橋 由美")]
@@ -256,12 +257,22 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     _outcomes(session, clients, today, now)
     _past_flags(session, office, clients, today, random.Random(seed + 2))
     _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
+    _reports(session, office, clients, now)
     ranking = None
     if train:
         from checkin.services.ranking import train_office
 
         ranking = train_office(session, office, today, now=now)
     return _result(session, office, clients[0], token, ranking)
+
+
+def _reports(session: Session, office: Office, clients: list[Client], now: datetime) -> None:
+    """The monthly support reports (services/demo_reports.py): past months confirmed,
+    this month in each state."""
+    from checkin.services.demo_reports import seed_reports
+
+    session.flush()
+    seed_reports(session, office, clients, now=now)
 
 
 def demo_info(session: Session, *, now: datetime) -> DemoResult | None:
