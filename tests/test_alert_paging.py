@@ -93,3 +93,25 @@ def test_a_flags_link_opens_the_page_it_is_on(
     auth.login("kanri")  # not on the manager's own list: the office's, at its page
     resp = client.get(f"/flags/{order[PER_PAGE]}")
     assert resp.headers["Location"].endswith(f"/alerts?all=1&page=2#flag-{order[PER_PAGE]}")
+
+
+def test_the_overview_of_a_large_office_is_bounded_and_pages_its_table(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    from checkin.web.admin import OVERVIEW_LIST_CAP, OVERVIEW_PER_PAGE
+
+    many_flags(db, world)  # N more clients, none with a contact record
+    everyone = N + 3  # and the world's three
+    auth.login("kanri")
+    html = client.get("/overview").get_data(as_text=True)
+    table = html.split('id="client-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == OVERVIEW_PER_PAGE + 1  # and the heading row
+    no_contact = html.split('id="no-contact"', 1)[1].split("</section>", 1)[0]
+    assert no_contact.count("<li><a ") == OVERVIEW_LIST_CAP
+    assert f"ほか{everyone - OVERVIEW_LIST_CAP}人" in no_contact
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
+    assert nxt is not None and nxt.group(1) == "/overview?page=2#clients"
+    html = client.get("/overview?page=2").get_data(as_text=True)
+    table = html.split('id="client-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == everyone - OVERVIEW_PER_PAGE + 1
+    assert f"全{everyone}件中 {OVERVIEW_PER_PAGE + 1}〜{everyone}件目" in html

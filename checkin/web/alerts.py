@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,16 +28,12 @@ from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
 from checkin.web import form_id, form_ids, get_db, now, safe_next, saving
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.paging import page_of, paginate
 
 bp = Blueprint("alerts", __name__)
 
 STRIP_DAYS = 14
 PER_PAGE = 50  # flags per page of the alert list (about 100 kB)
-
-
-def _page_of(position: int) -> dict[str, Any]:
-    page = position // PER_PAGE + 1
-    return {"page": page} if page > 1 else {}
 
 
 def mail_on() -> bool:
@@ -71,8 +66,7 @@ def alert_list() -> str:
     filters = _filters(staff)
     # One page of the list, in its order: an office of 1,000 clients has hundreds of flags.
     total = alert_count(db, staff, everyone=everyone, today=today, filters=filters)
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    paging = paginate(total, PER_PAGE, "alerts.alert_list")
     flags = list_flags(
         db,
         staff,
@@ -80,7 +74,7 @@ def alert_list() -> str:
         today=today,
         filters=filters,
         limit=PER_PAGE,
-        offset=(page - 1) * PER_PAGE,
+        offset=paging.offset,
     )
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
     # through today: the strip ends today when today has an answer (else yesterday), and a
@@ -100,36 +94,8 @@ def alert_list() -> str:
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
         feedback=feedback_for(db, [f.id for f in flags]),
         delivery=deliveries(db, staff.office, flags, today=today, now=now(), mail_on=mail_on()),
-        per_page=PER_PAGE,
-        paging=Paging(
-            page=page,
-            pages=pages,
-            total=total,
-            first=(page - 1) * PER_PAGE + 1,
-            last=(page - 1) * PER_PAGE + len(flags),
-            prev_url=_page_url(page - 1) if page > 1 else None,
-            next_url=_page_url(page + 1) if page < pages else None,
-        ),
+        paging=paging,
     )
-
-
-@dataclass(frozen=True)
-class Paging:
-    page: int
-    pages: int
-    total: int
-    first: int
-    last: int
-    prev_url: str | None
-    next_url: str | None
-
-
-def _page_url(page: int) -> str:
-    """This list (same filters) at another page: plain links, no JavaScript."""
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
-    if page > 1:
-        args["page"] = str(page)
-    return url_for("alerts.alert_list", **args)
 
 
 @bp.get("/flags/<int:flag_id>")
@@ -144,10 +110,12 @@ def open_flag(flag_id: int) -> Any:
     today = local_date(now(), staff.office.timezone)
     at = alert_position(db, staff, flag.id, today=today)
     if at is not None:
-        return redirect(url_for("alerts.alert_list", **_page_of(at), _anchor=anchor), code=303)
+        return redirect(
+            url_for("alerts.alert_list", **page_of(at, PER_PAGE), _anchor=anchor), code=303
+        )
     if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status != FlagStatus.RESOLVED:
         at = alert_position(db, staff, flag.id, everyone=True, today=today)
-        page = _page_of(at) if at is not None else {}
+        page = page_of(at, PER_PAGE) if at is not None else {}
         return redirect(url_for("alerts.alert_list", all=1, **page, _anchor=anchor), code=303)
     return redirect(url_for("clients.client_detail", client_id=flag.client_id, _anchor=anchor), 303)
 
