@@ -58,7 +58,7 @@ def test_pages_follow_the_list_order_with_plain_links(
         nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
         if url:
-            assert "all=1" in url and "page=" in url and "次の50件" in html
+            assert "all=1" in url and "page=" in url and f"次の{PER_PAGE}件" in html
     assert pages == 3
     assert seen == order  # same order as the whole list, nothing twice, nothing left out
     # Back from page 3; a page past the end shows the last page.
@@ -77,7 +77,7 @@ def test_paging_in_english_and_for_a_supporter(
     ids, html = ids_on(client, "/alerts?page=2")
     assert ids == order[PER_PAGE : 2 * PER_PAGE]
     assert f"{PER_PAGE + 1}–{2 * PER_PAGE} of {N} (page 2 of 3)" in html
-    assert "Next 50" in html and "Previous 50" in html
+    assert f"Next {PER_PAGE}" in html and f"Previous {PER_PAGE}" in html
 
 
 def test_a_flags_link_opens_the_page_it_is_on(

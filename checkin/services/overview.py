@@ -93,8 +93,10 @@ def office_overview(
         dict(
             session.execute(
                 select(CheckIn.client_id, func.count())
+                .join(Client, Client.id == CheckIn.client_id)  # no list of 1,000 ids to send
                 .where(
-                    CheckIn.client_id.in_(ids),
+                    Client.office_id == office.id,
+                    Client.status == ClientStatus.ACTIVE,
                     CheckIn.local_date >= start,
                     CheckIn.local_date < today,
                 )
@@ -108,7 +110,8 @@ def office_overview(
         dict(
             session.execute(
                 select(Contact.client_id, func.max(Contact.occurred_at))
-                .where(Contact.client_id.in_(ids))
+                .join(Client, Client.id == Contact.client_id)
+                .where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
                 .group_by(Contact.client_id)
             ).all()
         )

@@ -33,7 +33,7 @@ from checkin.web.paging import page_of, paginate
 bp = Blueprint("alerts", __name__)
 
 STRIP_DAYS = 14
-PER_PAGE = 50  # flags per page of the alert list (about 100 kB)
+PER_PAGE = 25  # flags per page of the alert list (about 6 kB each with its forms)
 
 
 def mail_on() -> bool:
