@@ -17,9 +17,9 @@ N = 2 * PER_PAGE + 20
 FLAG_ID = re.compile(r'<li class="card flag [^"]*" id="flag-(\d+)"')
 
 
-def many_flags(db: Session, world: World) -> list[int]:
+def many_flags(db: Session, world: World, n: int = N) -> list[int]:
     clients = [
-        Client(office=world.office, name=f"利用者{i:03d}", supporter=world.sato) for i in range(N)
+        Client(office=world.office, name=f"利用者{i:03d}", supporter=world.sato) for i in range(n)
     ]
     db.add_all(clients)
     db.flush()
@@ -100,8 +100,9 @@ def test_the_overview_of_a_large_office_is_bounded_and_pages_its_table(
 ) -> None:
     from checkin.web.admin import OVERVIEW_LIST_CAP, OVERVIEW_PER_PAGE
 
-    many_flags(db, world)  # N more clients, none with a contact record
-    everyone = N + 3  # and the world's three
+    more = OVERVIEW_PER_PAGE + 30
+    many_flags(db, world, more)  # none with a contact record
+    everyone = more + 3  # and the world's three
     auth.login("kanri")
     html = client.get("/overview").get_data(as_text=True)
     table = html.split('id="client-table"', 1)[1].split("</table>", 1)[0]
