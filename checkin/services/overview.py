@@ -122,8 +122,15 @@ def office_overview(
     # Expected days as the morning signals count them: from the first day the client could
     # answer, the office's closed days not counted.
     expected_days = load_office_expected(session, office, clients, start, today, today)
+    # Most clients share their expected days over the period (same weekdays, started
+    # before it): count each kind once, not 28 days for each of 1,000 clients.
+    counted: dict[tuple[object, ...], int] = {}
     for c in clients:
-        expected = sum(1 for d in days if d in expected_days[c.id])
+        e = expected_days[c.id]
+        key = (max(e.first, start), e.last, e.weekdays, e.closed)
+        expected = counted.get(key)
+        if expected is None:
+            expected = counted[key] = sum(1 for d in days if d in e)
         rate = answered.get(c.id, 0) / expected if expected else None
         last = last_contact.get(c.id)
         if last is not None and last.tzinfo is None:  # SQLite returns aggregates naive
