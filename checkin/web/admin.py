@@ -37,6 +37,7 @@ from checkin.web import confirm, form_id, form_ids, get_db, now, saving
 from checkin.web.alerts import mail_on
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
+from checkin.web.paging import paginate
 
 bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
@@ -601,4 +602,21 @@ def overview() -> str:
     today = local_date(now(), staff.office.timezone)
     ov = office_overview(get_db(), staff.office, today=today, no_contact_days=days)
     alarms = office_alarms(get_db(), staff.office, today=today, now=now(), mail_on=mail_on())
-    return render_template("admin/overview.html", ov=ov, unreached=alarms, mail_on=mail_on())
+    # An office of 1,000 clients: the counts cover everyone, the lists show their first
+    # OVERVIEW_LIST_CAP and the table one page (every client is on one of its pages).
+    paging = paginate(len(ov.clients), OVERVIEW_PER_PAGE, "admin.overview", anchor="clients")
+    return render_template(
+        "admin/overview.html",
+        ov=ov,
+        unreached=alarms,
+        mail_on=mail_on(),
+        no_contact=ov.without_contact(),
+        low_rate=ov.low_answer_rate(),
+        cap=OVERVIEW_LIST_CAP,
+        rows=ov.clients[paging.offset : paging.offset + paging.per_page],
+        paging=paging,
+    )
+
+
+OVERVIEW_PER_PAGE = 100  # rows of the overview's client table
+OVERVIEW_LIST_CAP = 30  # clients named in each of the overview's short lists
