@@ -20,8 +20,9 @@ def _unit(name: str) -> configparser.ConfigParser:
 
 def test_the_units_start_the_web_app_and_the_scheduler() -> None:
     web = _unit("checkin-web.service")["Service"]
-    assert re.search(r"/\.venv/bin/gunicorn .*checkin\.wsgi:app$", web["ExecStart"])
-    assert "127.0.0.1:" in web["ExecStart"]  # loopback only: the proxy is the one door
+    # One start command everywhere (README, docs): the repository's gunicorn.conf.py.
+    assert re.search(r"/\.venv/bin/gunicorn -c \S*gunicorn\.conf\.py$", web["ExecStart"])
+    assert "CHECKIN_BIND=127.0.0.1:" in web["Environment"]  # loopback: the proxy is the door
     scheduler = _unit("checkin-scheduler.service")["Service"]
     assert scheduler["ExecStart"].endswith("/.venv/bin/checkin scheduler")
     for unit in (web, scheduler):
