@@ -197,3 +197,28 @@ def test_radar_series_differ_without_colour() -> None:
 def test_trend_skips_missing_rounds() -> None:
     svg = str(trend_svg([2.0, None, 4.0]))
     assert svg.count("<circle") == 2
+
+
+def test_schedule_start_reviews_and_end() -> None:
+    start = date(2026, 1, 5)
+    points = a.schedule(start, None, [date(2026, 7, 1), date(2025, 1, 1)], [date(2026, 1, 20)])
+    assert [(p.reason, p.due) for p in points] == [
+        ("start", date(2026, 2, 4)),
+        ("review", date(2026, 7, 1)),
+        ("end", date(2029, 1, 4)),  # three years when no end is set
+    ]
+    assert points[0].done_on == date(2026, 1, 20)
+    assert points[0].state(date(2026, 3, 1)) == "done"
+    review = points[1]
+    assert review.state(date(2026, 5, 1)) == "later"
+    assert review.state(date(2026, 6, 20)) == "due"
+    assert review.state(date(2026, 7, 2)) == "overdue"
+    assert a.next_due(points, date(2026, 7, 2)) is review
+    # once the end round's window opens, a missed review is passed over
+    assert a.next_due(points, date(2028, 12, 1)) is points[2]
+
+
+def test_a_round_outside_every_window_does_not_count() -> None:
+    points = a.schedule(date(2026, 1, 5), date(2026, 12, 31), [], [date(2026, 5, 1)])
+    assert all(p.done_on is None for p in points)
+    assert a.next_due(points, date(2026, 3, 1)).reason == "start"  # type: ignore[union-attr]

@@ -372,3 +372,85 @@ __all__ = [
     "side_by_side",
     "trends",
 ]
+
+
+# --- The schedule: when a round of checks is due -------------------------------------------
+
+SERVICE_YEARS = 3  # 就労定着支援 lasts at most three years
+START_WINDOW = timedelta(days=30)  # the first round: within a month of the service start
+BEFORE_WINDOW = timedelta(days=30)  # a plan review's round: in the month before it
+END_WINDOW = timedelta(days=60)  # the last round: in the two months before the end
+DUE_SOON = timedelta(days=14)
+REASONS = {
+    "start": _l("利用開始時"),
+    "review": _l("計画の見直し"),
+    "end": _l("終了前"),
+}
+
+
+@dataclass(frozen=True)
+class DuePoint:
+    reason: str  # start, review, end
+    opens: date
+    due: date
+    done_on: date | None  # the round that counts for it
+
+    @property
+    def reason_text(self) -> str:
+        return REASONS[self.reason]
+
+    def state(self, today: date) -> str:
+        """done, overdue, due (open now or within DUE_SOON), later."""
+        if self.done_on is not None:
+            return "done"
+        if today > self.due:
+            return "overdue"
+        if today >= self.opens or self.opens - today <= DUE_SOON:
+            return "due"
+        return "later"
+
+
+def service_end(start: date, end: date | None) -> date:
+    if end is not None:
+        return end
+    try:
+        return start.replace(year=start.year + SERVICE_YEARS) - timedelta(days=1)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + SERVICE_YEARS, day=28)
+
+
+def schedule(
+    start: date, end: date | None, reviews: Sequence[date], rounds: Sequence[date]
+) -> list[DuePoint]:
+    """The due points of one check: at the service start, before each plan review and
+    before the end (``end`` None: three years after the start). A round (the date of a
+    supporter's assessment) counts for the first open point whose window holds it."""
+    last = service_end(start, end)
+    points = [("start", start, start + START_WINDOW)]
+    points += [("review", r - BEFORE_WINDOW, r) for r in sorted(set(reviews)) if start < r < last]
+    points.append(("end", last - END_WINDOW, last))
+    left = sorted(set(rounds))
+    out = []
+    for reason, opens, due in points:
+        found = next((d for d in left if opens <= d <= due), None)
+        if found is not None:
+            left.remove(found)
+        out.append(DuePoint(reason, opens, due, found))
+    return out
+
+
+def next_due(points: Sequence[DuePoint], today: date) -> DuePoint | None:
+    """The point to show: the first one not done (overdue or coming). A point before a
+    done one, or whose next point has already opened, is passed over (the next round
+    covers it)."""
+    pending = [
+        p
+        for p in points
+        if p.done_on is None and not any(q.done_on and q.due > p.due for q in points)
+    ]
+    for i, p in enumerate(pending):
+        following = pending[i + 1] if i + 1 < len(pending) else None
+        if following is not None and today >= following.opens:
+            continue
+        return p
+    return None

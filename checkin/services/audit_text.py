@@ -56,6 +56,9 @@ SENTENCES: dict[str, str] = {
     "line.unlink": _l("%(actor)sが LINE連携を解除しました"),
     "export": _l("%(actor)sが 記録をファイルに出力しました (%(format)s)"),
     "employer.view": _l("%(actor)sが 共有された内容を見ました (範囲: %(scopes)s)"),
+    "employer.assessment_view": _l(
+        "%(actor)sが 定期チェックの回答ページを開きました (範囲: %(scopes)s)"
+    ),
     "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
     "employer.create": _l("%(actor)sが 勤め先を登録しました"),
     "employer_user.create": _l("%(actor)sが 勤め先の アカウントを作りました"),
@@ -108,6 +111,7 @@ SCOPE_LABELS = {
     "answer_rate": _l("回答率"),
     "flags": _l("アラート件数"),
     "notes": _l("本人のメモ"),
+    "assessment": _l("定期チェック"),
 }
 CLIENT_FIELD_LABELS = {
     "name": _l("名前"),

@@ -14,7 +14,15 @@ from typing import Any, Generic, TypeVar
 
 from flask_babel import force_locale, get_locale
 
-from checkin.models import Channel, ClientStatus, ContactKind, Disclosure, FlagStatus, Stage
+from checkin.models import (
+    Channel,
+    ClientStatus,
+    ConsentScope,
+    ContactKind,
+    Disclosure,
+    FlagStatus,
+    Stage,
+)
 from checkin.services.errors import _l
 from checkin.services.timeline import CONTACT_LABELS, SEVERITY_LABELS, WEEKDAYS
 
@@ -138,6 +146,16 @@ FLAG_KINDS: Labels[str] = Labels(
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
+# What a consent lets an employer see or do (the consent form's choices).
+CONSENT_SCOPES: Labels[ConsentScope] = Labels(
+    {
+        ConsentScope.TREND: _l("気分・疲れ・睡眠の週平均"),
+        ConsentScope.ANSWER_RATE: _l("記録した日の数"),
+        ConsentScope.FLAGS: _l("アラートの件数 (理由は含まない)"),
+        ConsentScope.NOTES: _l("本人のメモ"),
+        ConsentScope.ASSESSMENT: _l("定期チェックに職場として回答すること"),
+    }
+)
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"
 
