@@ -3,10 +3,11 @@
 Each answer sheet is a ``ClientDocument`` of kind ``assessment_stability`` or
 ``assessment_natural`` with ``side`` staff / client / employer and the body of
 ``services/assessments.py``. The sheets of one *round* share its ``period`` (the round's
-date, 「2026-06-10」); the side is part of the series (``period`` + side), so each side has
-its own versions. A sheet is sent when its writer sends it; sending again after that makes
-a new version (the earlier one is kept, not current). The client fills theirs an area at a
-time: a draft until they press 「おくる」.
+date, 「2026-06-10」); each side is its own series with its own versions. A sheet is
+finished when its writer sends it (the client does not confirm an assessment: it is their
+own or the office's view); sending again after that is a new version, the earlier one kept.
+The client fills theirs an area at a time: a draft until they press 「おくる」. The client's
+documents page shows them only their own sheets.
 """
 
 from __future__ import annotations
@@ -20,19 +21,53 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkin.models import Client, EmployerUser, StaffUser
-from checkin.models.document import ClientDocument, DocKind, DocStatus
+from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.services import documents
-from checkin.services.assessment_items import CHECKS, Check
-from checkin.services.assessments import SIDES
+from checkin.services.assessment_items import CHECKS, NATURAL, STABILITY, Check
+from checkin.services.assessments import SIDES, area_scores, notes_of
+from checkin.services.documents import KindSpec, Section, register
 
 # A sheet filled within this many days of a round's date belongs to that round.
 ROUND_DAYS = 45
 KINDS = (DocKind.ASSESSMENT_STABILITY, DocKind.ASSESSMENT_NATURAL)
 
 
-def period_of(round_day: date, side: str) -> str:
-    """The series key of one side's sheet in a round: 「2026-06-10/client」."""
-    return f"{round_day.isoformat()}/{side}"
+def _sections(check: Check) -> Any:
+    def sections(doc: ClientDocument) -> list[Section]:
+        notes = notes_of(doc.body)
+        return [
+            Section(
+                s.area.key,
+                s.area.title,
+                str(s.text) + (f" / {notes[s.area.key]}" if s.area.key in notes else ""),
+                shareable=False,
+                editable=False,
+                client_title=s.area.client_title,
+            )
+            for s in area_scores(check, doc.body)
+        ]
+
+    return sections
+
+
+def _period_label(period: str) -> str:
+    return period[:10]
+
+
+for _check in (STABILITY, NATURAL):
+    register(
+        KindSpec(
+            kind=DocKind(_check.kind),
+            title=_check.title,
+            client_title=_check.client_title or _check.title,
+            sections=_sections(_check),
+            client_confirms=False,
+            employer_scope=None,  # the employer answers; they never read sheets
+            body_template="assessments/_doc.html",
+            period_label=_period_label,
+            client_sides=(DocSide.CLIENT,),
+        )
+    )
 
 
 def round_of(doc: ClientDocument) -> date:
@@ -42,31 +77,33 @@ def round_of(doc: ClientDocument) -> date:
 @dataclass
 class Round:
     day: date
-    sheets: dict[str, ClientDocument] = field(default_factory=dict)  # side -> current sheet
+    sheets: dict[str, ClientDocument] = field(default_factory=dict)  # side -> current version
+    finished: dict[str, ClientDocument] = field(default_factory=dict)  # side -> latest sent
 
     def sent(self) -> dict[str, ClientDocument]:
-        """The sheets their writer has sent (a client's unfinished draft is left out)."""
-        return {s: d for s, d in self.sheets.items() if d.status != DocStatus.DRAFT}
+        """Each side's latest sent sheet (a correction still being written does not hide
+        the version before it)."""
+        return {s: self.finished[s] for s in SIDES if s in self.finished}
 
     def bodies(self) -> dict[str, Mapping[str, Any] | None]:
         return {s: d.body for s, d in self.sent().items()}
 
 
 def rounds(session: Session, client_id: int, kind: str) -> list[Round]:
-    """The client's rounds of one check, oldest first, with each side's current sheet."""
+    """The client's rounds of one check, oldest first (one query)."""
     docs = session.scalars(
         select(ClientDocument)
-        .where(
-            ClientDocument.client_id == client_id,
-            ClientDocument.kind == kind,
-            ClientDocument.current.is_(True),
-        )
-        .order_by(ClientDocument.period, ClientDocument.id)
+        .where(ClientDocument.client_id == client_id, ClientDocument.kind == kind)
+        .order_by(ClientDocument.period, ClientDocument.version)
     )
     out: dict[date, Round] = {}
     for doc in docs:
-        day = round_of(doc)
-        out.setdefault(day, Round(day)).sheets[doc.side] = doc
+        found = out.setdefault(round_of(doc), Round(round_of(doc)))
+        side = str(doc.side)
+        if doc.current:
+            found.sheets[side] = doc
+        if doc.status == DocStatus.CONFIRMED:
+            found.finished[side] = doc  # versions ascending: the last one wins
     return [out[d] for d in sorted(out)]
 
 
@@ -105,25 +142,32 @@ def write(
     again, or - once sent - a new version. ``send`` marks it as handed in."""
     assert side in SIDES
     day = round_for(rounds(session, client.id, kind), today)
-    doc = sheet(session, client, kind, side, today)
-    if doc is not None and doc.status != DocStatus.DRAFT:
-        doc = documents.revise(session, doc, by=by, now=now)
-    if doc is None:
-        doc = documents.start(
-            session,
-            client,
-            DocKind(kind),
-            period_of(day, side),
-            body,
-            by=by,
-            now=now,
-            side=side,
-            employer_user=employer_user,
-        )
-    else:
+    doc_kind, doc_side, period = DocKind(kind), DocSide(side), day.isoformat()
+    open_one = documents.current(session, client.id, doc_kind, period, doc_side)
+    if open_one is not None and open_one.locked:
+        open_one = None  # finished: start() makes the next version
+    doc = documents.start(
+        session,
+        client,
+        doc_kind,
+        period,
+        body,
+        by=by,
+        now=now,
+        side=doc_side,
+        employer_user=employer_user,
+    )
+    if doc is open_one:
         documents.save(session, doc, body, revision=doc.revision, by=by, now=now)
     if send:
-        documents.send(doc, by=by, now=now)
+        actor = (
+            ("employer", employer_user.id)
+            if employer_user is not None
+            else ("client", client.id)
+            if by is None
+            else (None, None)
+        )
+        documents.send(session, doc, by=by, now=now, actor_type=actor[0], actor_id=actor[1])
     return doc
 
 

@@ -159,7 +159,7 @@ class AreaChange:
 
 
 def changes(
-    check: Check, previous: Mapping[str, Any] | None, current: Mapping[str, Any]
+    check: Check, previous: Mapping[str, Any] | None, current: Mapping[str, Any] | None
 ) -> list[AreaChange]:
     """Each area's mean then and now; the areas that fell most first (then the rest in
     the check's order)."""

@@ -20,6 +20,7 @@ from checkin.models import (
     ConsentScope,
     ContactKind,
     Disclosure,
+    DocStatus,
     FlagStatus,
     Stage,
 )
@@ -153,9 +154,25 @@ CONSENT_SCOPES: Labels[ConsentScope] = Labels(
         ConsentScope.ANSWER_RATE: _l("記録した日の数"),
         ConsentScope.FLAGS: _l("アラートの件数 (理由は含まない)"),
         ConsentScope.NOTES: _l("本人のメモ"),
+        ConsentScope.REPORTS: _l("支援レポート (本人が確認し、共有してよいとした項目)"),
         ConsentScope.ASSESSMENT: _l("定期チェックに職場として回答すること"),
     }
 )
+DOC_STATUSES: Labels[DocStatus] = Labels(
+    {
+        DocStatus.DRAFT: _l("下書き"),
+        DocStatus.SENT: _l("本人の確認待ち"),
+        DocStatus.RETURNED: _l("本人からコメントあり"),
+        DocStatus.CONFIRMED: _l("本人確認済み"),
+    }
+)
+DOC_FINISHED = _l("確定")  # a kind the client does not confirm, once finished
+# How the client confirmed a document.
+CONFIRM_CHANNELS: dict[str, str] = {
+    "web": _l("ウェブ"),
+    "line": _l("LINE"),
+    "paper": _l("紙 (職員が記録)"),
+}
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"
 

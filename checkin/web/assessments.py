@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -35,12 +35,12 @@ from checkin.services.assessment_items import (
 from checkin.services.errors import ValidationError
 from checkin.services.expected import support_start
 from checkin.services.radar import Series, radar_svg, trend_svg
-from checkin.services.selfview_links import client_for_selfview_token
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.client_form import _client_or_404
 from checkin.web.clients import own_client
+from checkin.web.documents import _signed_client
 from checkin.web.employer import _consented, _view_audit, current_employer_user, employer_required
 
 bp = Blueprint("assessments", __name__)
@@ -102,10 +102,7 @@ def chart_helpers() -> dict[str, Any]:
 
 def _reviews(client: Client) -> list[date]:
     """Plan review dates, when the support plan (another feature) gives them."""
-    try:
-        plan = documents.latest(get_db(), client.id, DocKind.SUPPORT_PLAN)
-    except Exception:  # noqa: BLE001 - the plan is optional here; never break this page
-        return []
+    plan = documents.latest(get_db(), client.id, DocKind.SUPPORT_PLAN)
     if plan is None or not isinstance(plan.body, dict):
         return []
     out = []
@@ -328,7 +325,9 @@ def _client_page(client: Client, step: int, base: dict[str, Any]) -> Any:
                 notes = {k: v for k, v in scoring.notes_of(body).items() if k != area.key}
                 notes.update(part["notes"])
                 body = {"answers": answers, "notes": notes}
-                docs.write(db, client, check.kind, "client", body, today=today, now=now(), send=False)
+                docs.write(
+                    db, client, check.kind, "client", body, today=today, now=now(), send=False
+                )
             else:
                 docs.write(db, client, check.kind, "client", body, today=today, now=now())
         except ValidationError as e:
@@ -377,14 +376,6 @@ def _token_url(token: str) -> Any:
         return url_for("assessments.client_step", token=token, step=step)
 
     return url
-
-
-def _signed_client(signed: str) -> Client:
-    db = get_db()
-    client = client_for_selfview_token(db, current_app.secret_key or "", signed, now=now())
-    if client is None:
-        abort(404)
-    return client
 
 
 def _signed_url(signed: str) -> Any:
@@ -471,4 +462,3 @@ def employer_fill(client_id: int, slug: str) -> Any:
         back=url_for("employer.client_view", client_id=client.id),
         who=_("職場として回答"),
     ), (400 if errors else 200)
-

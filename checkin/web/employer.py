@@ -12,8 +12,9 @@ from typing import Any, cast
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from checkin.models import Client, EmployerUser
+from checkin.models import Client, ClientDocument, EmployerUser
 from checkin.services import audit, support
+from checkin.services import documents as docs
 from checkin.services.transfer import to_csv
 from checkin.timeutil import local_date
 from checkin.web import get_db, now, safe_next
@@ -110,9 +111,51 @@ def client_view(client_id: int) -> str:
     client, scopes = _consented(user, client_id)
     today = local_date(now(), user.employer.office.timezone)
     weeks = support.weekly_summary(db, client, today=today, weeks=8)
+    shared_docs = docs.employer_documents(db, client, scopes)
     _view_audit(user, "employer.view", client, scopes)
     db.commit()
-    return render_template("employer/client.html", client=client, scopes=scopes, weeks=weeks)
+    return render_template(
+        "employer/client.html", client=client, scopes=scopes, weeks=weeks, shared_docs=shared_docs
+    )
+
+
+@bp.get("/documents/<int:doc_id>")
+@employer_required
+def document(doc_id: int) -> Any:
+    """A confirmed document's shared parts: only with the kind's consent scope, only the
+    sections the client left ticked; every view recorded with exactly what was shown."""
+    db = get_db()
+    user = current_employer_user()
+    doc = db.get(ClientDocument, doc_id)
+    if doc is None:
+        abort(403)
+    client, scopes = _consented(user, doc.client_id)
+    if not docs.employer_may_see(doc, scopes):
+        abort(403)
+    sections = docs.employer_sections(doc)
+    audit.record(
+        db,
+        "employer.document",
+        office_id=client.office_id,
+        actor_type="employer",
+        actor_id=user.id,
+        target=doc,
+        client_id=client.id,
+        detail={
+            "kind": doc.kind.value,
+            "period": doc.period,
+            "version": doc.version,
+            "items": [s.key for s in sections],
+        },
+    )
+    db.commit()
+    return (
+        render_template(
+            "documents/employer.html", doc=doc, spec=docs.spec_for(doc.kind), sections=sections
+        ),
+        200,
+        {"Cache-Control": "private, no-store"},
+    )
 
 
 @bp.get("/clients/<int:client_id>/summary.csv")
