@@ -25,6 +25,7 @@ from checkin.services import assessment_docs as docs
 from checkin.services import assessments as scoring
 from checkin.services import documents
 from checkin.services.assessment_items import (
+    CHECKS,
     CLIENT_SCALE,
     NATURAL,
     NOT_KNOWN,
@@ -84,8 +85,13 @@ def note_of(body: Mapping[str, Any] | None, area: str) -> str:
     return scoring.notes_of(body).get(area, "")
 
 
-@bp.app_context_processor
-def chart_helpers() -> dict[str, Any]:
+@bp.record_once
+def _install_helpers(state: Any) -> None:
+    """Globals (not a context processor): the macros in assessments/_macros.html use them."""
+    state.app.jinja_env.globals.update(_helpers())
+
+
+def _helpers() -> dict[str, Any]:
     return {
         "radar_chart": radar_chart,
         "trend_chart": trend_svg,
@@ -94,6 +100,12 @@ def chart_helpers() -> dict[str, Any]:
         "answer_of": answer_of,
         "note_of": note_of,
         "check_slug": SLUG_OF,
+        "assessment_check": lambda kind: CHECKS[str(kind)],
+        "assessment_summary_for": summary,
+        "assessment_answers": scoring.answers_of,
+        "assessment_notes": scoring.notes_of,
+        "assessment_scores": scoring.area_scores,
+        "assessment_scale": lambda plain: CLIENT_SCALE if plain else STAFF_SCALE,
     }
 
 
