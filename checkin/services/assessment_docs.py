@@ -50,6 +50,13 @@ def _sections(check: Check) -> Any:
     return sections
 
 
+def _edit_url(doc: ClientDocument) -> str:
+    from flask import url_for
+
+    slug = "stability" if doc.kind == DocKind.ASSESSMENT_STABILITY else "natural"
+    return url_for("assessments.check_page", client_id=doc.client_id, slug=slug)
+
+
 def _period_label(period: str) -> str:
     return period[:10]
 
@@ -66,6 +73,7 @@ for _check in (STABILITY, NATURAL):
             body_template="assessments/_doc.html",
             period_label=_period_label,
             client_sides=(DocSide.CLIENT,),
+            edit_url=_edit_url,
         )
     )
 

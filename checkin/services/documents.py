@@ -101,6 +101,8 @@ class KindSpec:
     # Whose versions the client may read on their documents page (an assessment: only
     # their own answers; the supporter's and the employer's stay with the office).
     client_sides: tuple[DocSide, ...] = (DocSide.STAFF, DocSide.CLIENT)
+    # A kind with its own staff form (structured content): the generic editor sends there.
+    edit_url: Callable[[ClientDocument], str] | None = None
 
 
 _KINDS: dict[DocKind, KindSpec] = {}

@@ -20,10 +20,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from checkin.models import Client, ClientStatus, ConsentScope, Role
-from checkin.models.document import DocKind
+from checkin.models.document import ClientDocument, DocKind, DocStatus
 from checkin.services import assessment_docs as docs
 from checkin.services import assessments as scoring
-from checkin.services import documents
+from checkin.services import documents, resource_map
 from checkin.services.assessment_items import (
     CHECKS,
     CLIENT_SCALE,
@@ -106,6 +106,10 @@ def _helpers() -> dict[str, Any]:
         "assessment_notes": scoring.notes_of,
         "assessment_scores": scoring.area_scores,
         "assessment_scale": lambda plain: CLIENT_SCALE if plain else STAFF_SCALE,
+        "resource_topics": resource_map.TOPICS,
+        "resource_entries": resource_map.entries,
+        "resource_tel": resource_map.tel,
+        "resource_map_of": _map_doc,
     }
 
 
@@ -474,3 +478,111 @@ def employer_fill(client_id: int, slug: str) -> Any:
         back=url_for("employer.client_view", client_id=client.id),
         who=_("職場として回答"),
     ), (400 if errors else 200)
+
+
+# --- The resource map (資源マップ) ---------------------------------------------------------
+
+
+def _map_doc(client: Client) -> ClientDocument | None:
+    return documents.current(get_db(), client.id, DocKind.RESOURCE_MAP, resource_map.PERIOD)
+
+
+@bp.route("/clients/<int:client_id>/resource-map", methods=["GET", "POST"])
+@staff_required()
+def resource_map_form(client_id: int) -> Any:
+    """The supporter's form; saving keeps a sent version open (edited in place) and a
+    confirmed one as it was (the save makes the next version)."""
+    client = own_client(client_id)
+    db = get_db()
+    doc = _map_doc(client)
+    errors: dict[str, str] = {}
+    conflict = False
+    status = 200
+    values: dict[str, Any] = {
+        key: resource_map.entries(doc.body if doc else None, key) for key, *_ in resource_map.TOPICS
+    }
+    revision = doc.revision if doc is not None and not doc.locked else 0
+    if request.method == "POST":
+        try:
+            body = resource_map.parse_form(request.form)
+            if doc is None or doc.locked:
+                doc = documents.start(
+                    db,
+                    client,
+                    DocKind.RESOURCE_MAP,
+                    resource_map.PERIOD,
+                    body,
+                    by=current_staff(),
+                    now=now(),
+                )
+            else:
+                sent_revision = request.form.get("revision", "")
+                documents.save(
+                    db,
+                    doc,
+                    body,
+                    revision=int(sent_revision) if sent_revision.isdigit() else -1,
+                    by=current_staff(),
+                    now=now(),
+                )
+        except ValidationError as e:
+            db.rollback()
+            errors = {k: str(v) for k, v in e.errors.items()}
+            status = 400
+        except documents.DocumentConflict:
+            db.rollback()
+            conflict = True
+            status = 409
+        else:
+            db.commit()
+            flash(_("資源マップを保存しました。"), "ok")
+            return redirect(url_for("documents.view", doc_id=doc.id), 303)
+        values = {
+            key: [
+                {f: request.form.get(f"e-{key}-{n}-{f}", "")[:300] for f in resource_map.FIELDS}
+                for n in range(resource_map.ROWS)
+            ]
+            for key, *_ in resource_map.TOPICS
+        }
+    else:
+        db.commit()
+    return render_template(
+        "resource_map/form.html",
+        client=client,
+        topics=resource_map.TOPICS,
+        fields=resource_map.FIELDS,
+        field_labels=resource_map.FIELD_LABELS,
+        row_count=resource_map.ROWS,
+        values=values,
+        errors=errors,
+        conflict=conflict,
+        revision=revision,
+    ), status
+
+
+def _client_map(client: Client, link: Any, back: str) -> Any:
+    doc = _map_doc(client)
+    if doc is not None and doc.status != DocStatus.DRAFT:
+        return redirect(link(doc), 303)
+    get_db().commit()
+    return render_template("resource_map/none.html", back=back)
+
+
+@bp.get("/c/<token>/map")
+def client_map(token: str) -> Any:
+    client = _client_or_404(token)
+    return _client_map(
+        client,
+        lambda d: url_for("documents.client_doc", token=token, doc_id=d.id),
+        url_for("client_form.me", token=token),
+    )
+
+
+@bp.get("/me/<signed>/map")
+def line_map(signed: str) -> Any:
+    client = _signed_client(signed)
+    return _client_map(
+        client,
+        lambda d: url_for("documents.line_doc", signed=signed, doc_id=d.id),
+        url_for("client_form.line_me", signed=signed),
+    )

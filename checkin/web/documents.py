@@ -98,6 +98,8 @@ def edit(doc_id: int) -> Any:
         )
         return redirect(url_for("documents.view", doc_id=doc.id), code=303)
     spec = docs.spec_for(doc.kind)
+    if spec.edit_url is not None:
+        return redirect(spec.edit_url(doc), code=303)
     status = 200
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
