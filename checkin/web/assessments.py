@@ -213,8 +213,11 @@ def check_page(client_id: int, slug: str) -> Any:
             context["prev_side"] = side
             context["changes"] = scoring.changes(check, before, bodies[side])
             context["prev_series"] = [
-                (_("前回 (%(day)s)", day=_day(prev.day)), scoring.means(check, before)),
-                (_("今回 (%(day)s)", day=_day(chosen.day)), scoring.means(check, bodies[side])),
+                (_("前回 (%(day)s)", day=prev.day.isoformat()), scoring.means(check, before)),
+                (
+                    _("今回 (%(day)s)", day=chosen.day.isoformat()),
+                    scoring.means(check, bodies[side]),
+                ),
             ]
         if check is STABILITY:
             evidence = scoring.load_health_evidence(db, client, chosen.day)
@@ -227,10 +230,6 @@ def check_page(client_id: int, slug: str) -> Any:
             ]
     db.commit()
     return render_template("assessments/check.html", **context)
-
-
-def _day(day: date) -> str:
-    return _("%(y)d年%(m)d月%(d)d日", y=day.year, m=day.month, d=day.day)
 
 
 @bp.route("/clients/<int:client_id>/checks/<slug>/fill", methods=["GET", "POST"])
