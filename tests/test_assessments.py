@@ -218,7 +218,10 @@ def test_schedule_start_reviews_and_end() -> None:
     assert a.next_due(points, date(2028, 12, 1)) is points[2]
 
 
-def test_a_round_outside_every_window_does_not_count() -> None:
-    points = a.schedule(date(2026, 1, 5), date(2026, 12, 31), [], [date(2026, 5, 1)])
+def test_a_late_round_counts_a_round_before_the_start_does_not() -> None:
+    points = a.schedule(date(2026, 1, 5), date(2026, 12, 31), [], [date(2025, 12, 1)])
     assert all(p.done_on is None for p in points)
     assert a.next_due(points, date(2026, 3, 1)).reason == "start"  # type: ignore[union-attr]
+    late = a.schedule(date(2026, 1, 5), date(2026, 12, 31), [], [date(2026, 5, 1)])
+    assert late[0].done_on == date(2026, 5, 1)  # the start round, done late
+    assert a.next_due(late, date(2026, 6, 1)).reason == "end"  # type: ignore[union-attr]

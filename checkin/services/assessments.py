@@ -424,15 +424,20 @@ def schedule(
 ) -> list[DuePoint]:
     """The due points of one check: at the service start, before each plan review and
     before the end (``end`` None: three years after the start). A round (the date of a
-    supporter's assessment) counts for the first open point whose window holds it."""
+    supporter's assessment) counts for the first point not yet done whose window has
+    opened, also when it comes late - as long as the next point's window is not open yet."""
     last = service_end(start, end)
     points = [("start", start, start + START_WINDOW)]
     points += [("review", r - BEFORE_WINDOW, r) for r in sorted(set(reviews)) if start < r < last]
     points.append(("end", last - END_WINDOW, last))
     left = sorted(set(rounds))
     out = []
-    for reason, opens, due in points:
-        found = next((d for d in left if opens <= d <= due), None)
+    for i, (reason, opens, due) in enumerate(points):
+        following = points[i + 1][1] if i + 1 < len(points) else None
+        found = next(
+            (d for d in left if opens <= d and (d <= due or following is None or d < following)),
+            None,
+        )
         if found is not None:
             left.remove(found)
         out.append(DuePoint(reason, opens, due, found))

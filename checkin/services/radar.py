@@ -70,9 +70,10 @@ def radar_svg(
         parts.append(
             f'<polygon points="{ring_pts}" fill="none" stroke="{stroke}" stroke-width="1"/>'
         )
-        x, y = point(0, ring)
+        x, y = point(0, ring)  # the ring's number, left of the first axis
         parts.append(
-            f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" font-size="10" fill="#555">{ring}</text>'
+            f'<text x="{x - 7:.1f}" y="{y + 4:.1f}" font-size="10" fill="#555" '
+            f'text-anchor="end">{ring}</text>'
         )
     for i, label in enumerate(axes):
         x, y = point(i, max_value)

@@ -149,8 +149,9 @@ def summary(client: Client) -> list[dict[str, Any]]:
         all_rounds = docs.rounds(get_db(), client.id, check.kind)
         points = due_points(client, check.kind, all_rounds)
         sides = {s for r in all_rounds for s in r.sent()}
+        # each side over the rounds it answered (a round without its sheet is no point)
         trends = {
-            side: scoring.trends(check, [r.bodies().get(side) for r in all_rounds])
+            side: scoring.trends(check, [r.bodies()[side] for r in all_rounds if side in r.sent()])
             for side in scoring.SIDES
             if side in sides
         }
