@@ -44,8 +44,9 @@ SIDE_LABELS = {
 }
 # A difference of this many scale steps between two sides on one item is worth talking about.
 BIG_GAP = 2
-# The daily check-ins compared with the health area: the 4 weeks up to the assessment.
-EVIDENCE_DAYS = 28
+# The daily check-ins compared with the health area: the 2 weeks up to the assessment
+# (how the client is now; a month back dilutes a recent run of short nights).
+EVIDENCE_DAYS = 14
 SHORT_NIGHT = Decimal(6)  # hours
 MIN_NIGHTS = 5  # fewer recorded nights say too little
 TIRED = 4  # fatigue 4-5 of 5
