@@ -16,8 +16,10 @@ from werkzeug.security import generate_password_hash
 from checkin.models import (
     Channel,
     CheckIn,
+    Client,
     ClientDocument,
     Disclosure,
+    DocKind,
     DocStatus,
     Employer,
     EmployerUser,
@@ -240,6 +242,8 @@ def test_employer_needs_the_scope_and_open_employment(
     consent.scopes = ["trend", "assessment"]
     db.commit()
     assert url in client.get(f"/employer/clients/{world.client_a.id}").get_data(as_text=True)
+    bad = _fill(client, url, {"a-safety.talk": "5"})
+    assert bad.status_code == 400 and _docs(db) == []  # type: ignore[attr-defined]
     resp = _fill(client, url, {"a-safety.talk": "2", "a-team.fair": "na"})
     assert resp.status_code == 303  # type: ignore[attr-defined]
     (doc,) = _docs(db)
@@ -290,3 +294,34 @@ def test_due_list_for_the_service_manager(
     assert world.other_client.name not in html
     count = db.scalar(select(func.count()).select_from(ClientDocument))
     assert count == 0
+
+
+def test_demo_has_rounds_sides_a_disagreement_and_a_map(db: Session, seeded: object) -> None:
+    from checkin.services import assessment_docs, assessments, demo
+    from checkin.services.documents import latest
+
+    clients = list(
+        db.scalars(select(Client).where(Client.office_id == seeded.office.id).order_by(Client.id))  # type: ignore[attr-defined]
+    )
+    consent = clients[demo.CONSENT_CLIENT]
+    rounds = assessment_docs.rounds(db, consent.id, STABILITY.kind)
+    assert len(rounds) == 3
+    assert all(set(r.sent()) == {"staff", "client", "employer"} for r in rounds)
+    view = assessments.side_by_side(STABILITY, rounds[-1].bodies())
+    clash = [
+        g
+        for g in view.gaps
+        if g.big
+        and isinstance(g.values.get("client"), int)
+        and isinstance(g.values.get("employer"), int)
+        and abs(g.values["client"] - g.values["employer"]) >= 2
+    ]  # type: ignore[operator]
+    assert len(clash) >= 3
+    assert len(assessment_docs.rounds(db, consent.id, NATURAL.kind)) == 3
+    tired = clients[demo.FATIGUE_RISE[0]]
+    last = assessment_docs.rounds(db, tired.id, STABILITY.kind)[-1]
+    evidence = assessments.load_health_evidence(db, tired, last.day)
+    found = assessments.health_mismatches(last.bodies()["client"], evidence)
+    assert [m.item for m in found][:1] == ["health.sleep"]
+    mapped = latest(db, consent.id, DocKind.RESOURCE_MAP)
+    assert mapped is not None and mapped.status == DocStatus.CONFIRMED
