@@ -197,6 +197,12 @@ def test_three_sides_fill_and_the_supporter_compares(
     prev.screenshot(path=str(shots / "assessment-previous-radar.png"))
     st.goto(f"{live_server}/clients/{client.id}")
     st.locator("#checks").screenshot(path=str(shots / "assessment-trend.png"))
+    # On a phone, nothing of these pages scrolls sideways.
+    st.set_viewport_size(PHONE)
+    for path in ("", "/checks/stability", "/checks/stability/fill", "/resource-map"):
+        st.goto(f"{live_server}/clients/{client.id}{path}")
+        width = st.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
     st_ctx.close()
 
     db.expire_all()
