@@ -50,6 +50,9 @@ class ConsentScope(enum.StrEnum):
     FLAGS = "flags"  # that a flag was raised and how serious (never the reasons)
     NOTES = "notes"  # the client's own notes
     REPORTS = "reports"  # the parts of confirmed support reports the client agreed to share
+    # The employer side fills the periodic checks and sees their combined charts
+    # (services/assessments.py); never the client's own answers item by item.
+    ASSESSMENT = "assessment"
 
 
 class Consent(Base):

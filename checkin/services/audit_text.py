@@ -60,6 +60,9 @@ SENTENCES: dict[str, str] = {
     "flag.view": _l("%(actor)sが アラートを開きました"),
     "export": _l("%(actor)sが 記録をファイルに出力しました (%(format)s)"),
     "employer.view": _l("%(actor)sが 共有された内容を見ました (範囲: %(scopes)s)"),
+    "employer.assessment_view": _l(
+        "%(actor)sが 定期チェックの回答ページを開きました (範囲: %(scopes)s)"
+    ),
     "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
     "employer.create": _l("%(actor)sが 勤め先を登録しました"),
     "employer_user.create": _l("%(actor)sが 勤め先の アカウントを作りました"),
@@ -123,6 +126,7 @@ SCOPE_LABELS = {
     "flags": _l("アラート件数"),
     "notes": _l("本人のメモ"),
     "reports": _l("支援レポート"),
+    "assessment": _l("定期チェック"),
 }
 CLIENT_FIELD_LABELS = {
     "name": _l("名前"),

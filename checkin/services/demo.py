@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from checkin.models import (
     Contact,
     ContactKind,
     Disclosure,
+    DocKind,
     Employer,
     EmployerUser,
     Flag,
@@ -60,6 +61,7 @@ CONSENT_SCOPES = [
     ConsentScope.ANSWER_RATE.value,
     ConsentScope.FLAGS.value,
     ConsentScope.REPORTS.value,
+    ConsentScope.ASSESSMENT.value,  # the employer answers the periodic checks
 ]
 
 SUPPORTERS = [("sato", "佐藤 花子"), ("suzuki", "鈴木 一郎"), ("takahashi", "高橋 由美")]
@@ -143,6 +145,11 @@ FATIGUE_RISE = (24,)  # tiredness climbing and sleep slipping, mood holding
 SILENT = 7  # stopped answering 6 days ago
 ASKS_CONTACT = 15  # ticked 相談したい yesterday
 
+# The periodic checks (services/assessments.py): rounds this many days back. The consent
+# client has all three sides (their employer answers through the employer view) and in the
+# last round the client and the employer disagree clearly on the boss's view and conduct;
+# the fatigue client says they sleep fine while the check-ins show short nights.
+ASSESSMENT_ROUNDS = (150, 60, 4)
 HISTORY_DAYS = 180  # days of entries: enough past slides and outcomes to learn a ranking
 # Past slides (client index -> days back of the worst day) and what followed, a day or two
 # after the worst day: an absence (欠勤), or for one client a sick leave (休職) of four weeks
@@ -256,8 +263,9 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     session.flush()
     _outcomes(session, clients, today, now)
     _past_flags(session, office, clients, today, random.Random(seed + 2))
-    _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
+    employer_user = _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
     _reports(session, office, clients, now)
+    _assessments(session, clients, employer_user, today, now, random.Random(seed + 3))
     ranking = None
     if train:
         from checkin.services.ranking import train_office
@@ -319,7 +327,9 @@ def _result(
     )
 
 
-def _employer_account(session: Session, employer: Employer, client: Client, now: datetime) -> None:
+def _employer_account(
+    session: Session, employer: Employer, client: Client, now: datetime
+) -> EmployerUser:
     """A login for the employer and the client's recorded consent to share summaries with it."""
     assert client.employer_id == employer.id and client.disclosure == Disclosure.OPEN
     login, name = EMPLOYER_LOGIN
@@ -338,6 +348,7 @@ def _employer_account(session: Session, employer: Employer, client: Client, now:
         evidence="同意書 No.2026-001 (デモ)",
         now=now - timedelta(days=30),
     )
+    return user
 
 
 def _entries(
@@ -560,3 +571,121 @@ def _contacts(session: Session, client: Client, i: int, rng: random.Random, now:
 
 def _clamp(x: float) -> int:
     return max(1, min(5, round(x)))
+
+
+def _answers(
+    check: Any, rng: random.Random, level: float, shifts: dict[str, int]
+) -> dict[str, Any]:
+    """A plausible answer sheet: around ``level``, an area moved by ``shifts``, a few
+    "don't know" items and a blank one now and then."""
+    from checkin.services.assessment_items import NOT_KNOWN
+
+    answers: dict[str, Any] = {}
+    for area in check.areas:
+        for item in area.items:
+            roll = rng.random()
+            if roll < 0.05:
+                continue  # left blank
+            if roll < 0.1:
+                answers[item.key] = NOT_KNOWN
+                continue
+            value = round(level + shifts.get(area.key, 0) + rng.uniform(-0.6, 0.6))
+            answers[item.key] = max(1, min(4, value))
+    return {"answers": answers, "notes": {}}
+
+
+def _assessments(
+    session: Session,
+    clients: list[Client],
+    employer_user: EmployerUser,
+    today: date,
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    """Rounds of both checks and a confirmed resource map (see ASSESSMENT_ROUNDS)."""
+    from checkin.services import assessment_docs, documents, resource_map
+    from checkin.services.assessment_items import NATURAL, STABILITY
+
+    consent = clients[CONSENT_CLIENT]
+    tired = clients[FATIGUE_RISE[0]]
+    plan = [
+        # client, sides, level per round, per-side area shifts in the last round
+        (consent, ("staff", "client", "employer"), (2.4, 2.9, 3.1)),
+        (tired, ("staff", "client"), (3.0, 3.2, 3.0)),
+        (clients[1], ("staff", "client"), (2.6, 3.0)),
+    ]
+    for client, sides, levels in plan:
+        supporter = session.get(StaffUser, client.supporter_id)
+        for n, (back, level) in enumerate(
+            zip(ASSESSMENT_ROUNDS[-len(levels) :], levels, strict=True)
+        ):
+            day = today - timedelta(days=back)
+            when = now - timedelta(days=back)
+            last = n == len(levels) - 1
+            for side in sides:
+                for check in (STABILITY, NATURAL):
+                    if side == "client" and not check.client_fills:
+                        continue
+                    shifts: dict[str, int] = {}
+                    if last and client is consent and side == "client":
+                        shifts = {"evaluation": 2, "conduct": 1, "satisfaction": -1}
+                    if last and client is consent and side == "employer":
+                        shifts = {"evaluation": -2, "conduct": -1, "communication": -1}
+                    body = _answers(check, rng, level, shifts)
+                    if client is tired and side == "client" and check is STABILITY:
+                        body["answers"]["health.sleep"] = 4  # "sleeping fine"
+                        body["answers"]["health.recovery"] = 3
+                    if side == "staff" and check is STABILITY and last:
+                        body["notes"]["health"] = "面談で 睡眠の記録を 一緒に見た"
+                    assessment_docs.write(
+                        session,
+                        client,
+                        check.kind,
+                        side,
+                        body,
+                        today=day,
+                        now=when,
+                        by=supporter if side == "staff" else None,
+                        employer_user=employer_user if side == "employer" else None,
+                    )
+    supporter = session.get(StaffUser, consent.supporter_id)
+    assert supporter is not None
+    body = resource_map.parse_form(
+        {
+            "e-work-0-who": "青空 次郎 (人事)",
+            "e-work-0-what": "シフト、仕事の 量、休みの 相談",
+            "e-work-0-phone": "03-1234-5678",
+            "e-work-0-hours": "平日 9時〜17時",
+            "e-work-1-who": "佐藤 花子 (支援員)",
+            "e-work-1-what": "しごとで こまった こと なんでも",
+            "e-work-1-phone": "03-9876-5432",
+            "e-work-1-hours": "平日 9時〜18時",
+            "e-health-0-who": "さくら メンタルクリニック",
+            "e-health-0-what": "体調、ねむり、くすり",
+            "e-health-0-place": "みらい駅 北口 2階",
+            "e-health-0-phone": "03-2222-3333",
+            "e-health-0-hours": "月〜土 10時〜18時",
+            "e-money-0-who": "市役所 障害福祉課",
+            "e-money-0-what": "手当、年金、お金の 手続き",
+            "e-money-0-phone": "03-4444-5555",
+            "e-money-0-hours": "平日 8時半〜17時",
+            "e-life-0-who": "地域活動支援センター ひだまり",
+            "e-life-0-what": "休みの日の 居場所、くらしの 相談",
+            "e-life-0-place": "みらい町 3-2-1",
+            "e-crisis-0-who": "よりそいホットライン",
+            "e-crisis-0-what": "夜や 休みの日、つらい とき",
+            "e-crisis-0-phone": "0120-279-338",
+            "e-crisis-0-hours": "24時間",
+        }
+    )
+    doc = documents.start(
+        session,
+        consent,
+        DocKind.RESOURCE_MAP,
+        resource_map.PERIOD,
+        body,
+        by=supporter,
+        now=now - timedelta(days=20),
+    )
+    documents.send(session, doc, by=supporter, now=now - timedelta(days=20))
+    documents.confirm(session, doc, channel="web", private_items=[], now=now - timedelta(days=19))

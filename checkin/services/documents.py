@@ -99,6 +99,11 @@ class KindSpec:
     body_template: str | None = None  # a partial rendering ``doc`` read-only
     staff_actions: str | None = None  # a partial of the kind's own buttons on the staff view
     period_label: Callable[[str], str] = field(default=lambda period: period)
+    # Whose versions the client may read on their documents page (an assessment: only
+    # their own answers; the supporter's and the employer's stay with the office).
+    client_sides: tuple[DocSide, ...] = (DocSide.STAFF, DocSide.CLIENT)
+    # A kind with its own staff form (structured content): the generic editor sends there.
+    edit_url: Callable[[ClientDocument], str] | None = None
 
 
 _KINDS: dict[DocKind, KindSpec] = {}
@@ -125,7 +130,11 @@ def _load_kinds() -> None:
 
 
 # Each feature's module registers its kind when imported.
-KIND_MODULES: list[str] = ["checkin.services.reports"]
+KIND_MODULES: list[str] = [
+    "checkin.services.reports",
+    "checkin.services.assessment_docs",
+    "checkin.services.resource_map",
+]
 
 
 def sections_of(doc: ClientDocument) -> list[Section]:
@@ -392,26 +401,35 @@ def approve(session: Session, doc: ClientDocument, *, by: StaffUser, now: dateti
     _record(session, "document.approve", doc, by=by)
 
 
-def send(session: Session, doc: ClientDocument, *, by: StaffUser, now: datetime) -> None:
+def send(
+    session: Session,
+    doc: ClientDocument,
+    *,
+    by: StaffUser | None,
+    now: datetime,
+    actor_type: str | None = None,
+    actor_id: int | None = None,
+) -> None:
     """Ask the client to read and confirm it (a kind the client does not confirm is
-    finished here instead)."""
+    finished here instead). ``by`` is None when the client or the employer hands in their
+    own version (an assessment): ``actor_type``/``actor_id`` say who then."""
     if doc.locked:
         raise DocumentLocked
     spec = spec_for(doc.kind)
     if spec.needs_approval and doc.approved_at is None:
         raise ValidationError({"approval": _l("サービス管理責任者の承認がまだです。")})
     doc.sent_at = now
-    doc.sent_by_id = by.id
+    doc.sent_by_id = by.id if by is not None else None
     doc.client_comment = None
     doc.client_comment_at = None
     if spec.client_confirms:
         doc.status = DocStatus.SENT
-        _record(session, "document.send", doc, by=by)
+        _record(session, "document.send", doc, by=by, actor_type=actor_type, actor_id=actor_id)
     else:
         doc.status = DocStatus.CONFIRMED
         doc.confirmed_at = now
         doc.confirmed_channel = None
-        _record(session, "document.finish", doc, by=by)
+        _record(session, "document.finish", doc, by=by, actor_type=actor_type, actor_id=actor_id)
 
 
 def confirm(

@@ -17,6 +17,7 @@ from flask_babel import force_locale, get_locale
 from checkin.models import (
     Channel,
     ClientStatus,
+    ConsentScope,
     ContactKind,
     Disclosure,
     DocStatus,
@@ -146,6 +147,17 @@ FLAG_KINDS: Labels[str] = Labels(
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
+# What a consent lets an employer see or do (the consent form's choices).
+CONSENT_SCOPES: Labels[ConsentScope] = Labels(
+    {
+        ConsentScope.TREND: _l("気分・疲れ・睡眠の週平均"),
+        ConsentScope.ANSWER_RATE: _l("記録した日の数"),
+        ConsentScope.FLAGS: _l("アラートの件数 (理由は含まない)"),
+        ConsentScope.NOTES: _l("本人のメモ"),
+        ConsentScope.REPORTS: _l("支援レポート (本人が確認し、共有してよいとした項目)"),
+        ConsentScope.ASSESSMENT: _l("定期チェックに職場として回答すること"),
+    }
+)
 DOC_STATUSES: Labels[DocStatus] = Labels(
     {
         DocStatus.DRAFT: _l("下書き"),

@@ -194,6 +194,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from checkin.web import (
         admin,
         alerts,
+        assessments,
         auth,
         client_form,
         clients,
@@ -274,6 +275,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(cards_bp)
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
+    app.register_blueprint(assessments.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(documents_bp)

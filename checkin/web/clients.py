@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +32,7 @@ from checkin.models import (
     Role,
     StaffUser,
 )
-from checkin.services import audit_text, support, timeline, views
+from checkin.services import audit_text, labels, support, timeline, views
 from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
@@ -185,13 +184,7 @@ def revoke_link(client_id: int) -> Any:
 
 
 CONTACT_KINDS = [(kind.value, label) for kind, label in timeline.CONTACT_LABELS.items()]
-SCOPES = [
-    ("trend", _l("気分・疲れ・睡眠の週平均")),
-    ("answer_rate", _l("記録した日の数")),
-    ("flags", _l("アラートの件数 (理由は含まない)")),
-    ("notes", _l("本人のメモ")),
-    ("reports", _l("支援レポート (本人が確認し、共有してよいとした項目)")),
-]
+SCOPES = [(scope.value, label) for scope, label in labels.CONSENT_SCOPES.items()]
 
 
 @bp.post("/clients/<int:client_id>/contacts")

@@ -7,6 +7,7 @@ Each kind's own module builds the drafts and registers the kind; nothing here kn
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -21,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from checkin.models import Client, ClientDocument, ClientStatus, DocStatus, Role
@@ -98,6 +100,8 @@ def edit(doc_id: int) -> Any:
         )
         return redirect(url_for("documents.view", doc_id=doc.id), code=303)
     spec = docs.spec_for(doc.kind)
+    if spec.edit_url is not None:
+        return redirect(spec.edit_url(doc), code=303)
     status = 200
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -244,6 +248,10 @@ def revise(doc_id: int) -> Any:
     return redirect(url_for("documents.edit", doc_id=new.id), code=303)
 
 
+def _print_css() -> str:
+    return (Path(current_app.static_folder or "") / "print.css").read_text(encoding="utf-8")
+
+
 def _print_html(doc: ClientDocument, *, pdf: bool) -> str:
     return render_template(
         "documents/print.html",
@@ -251,6 +259,7 @@ def _print_html(doc: ClientDocument, *, pdf: bool) -> str:
         spec=docs.spec_for(doc.kind),
         sections=docs.sections_of(doc),
         pdf=pdf,
+        print_css=Markup(_print_css()) if pdf else "",
     )
 
 
@@ -312,6 +321,8 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
                 .limit(12)
             )
         )
+        waiting = [d for d in waiting if _client_sees(d)]
+        done = [d for d in done if _client_sees(d)]
         return (
             render_template(
                 "documents/client_list.html",
@@ -330,6 +341,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         or doc.client_id != client.id
         or not doc.current
         or doc.status not in (DocStatus.SENT, DocStatus.CONFIRMED, DocStatus.RETURNED)
+        or not _client_sees(doc)
     ):
         abort(404)
     status = 200
@@ -374,6 +386,10 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         status,
         NO_STORE,
     )
+
+
+def _client_sees(doc: ClientDocument) -> bool:
+    return doc.side in docs.spec_for(doc.kind).client_sides
 
 
 def _token_client(token: str) -> Client:
