@@ -149,7 +149,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
-    from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
+    from checkin.web import (
+        admin,
+        alerts,
+        auth,
+        client_form,
+        clients,
+        duties,
+        employer,
+        ops,
+        transfer,
+    )
     from checkin.web.cards import bp as cards_bp
     from checkin.web.setup import bp as setup_bp
 
@@ -216,6 +226,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(client_form.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(duties.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(cards_bp)
     app.register_blueprint(transfer.bp)
