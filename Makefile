@@ -64,11 +64,13 @@ lint: install
 pytest: install
 	$(BIN)/pytest -q
 
-# Browser tests use Debian's chromium (Playwright's own download is not used) and CJK fonts.
+# Browser tests use Debian's chromium (Playwright's own download is not used) and CJK fonts;
+# the documents' PDFs use WeasyPrint, which needs Pango.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
+		|| ! ldconfig -p | grep -q libpangoft2-1.0 || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
 
 ## Refresh the screenshots in docs/screenshots from the browser tests

@@ -544,3 +544,41 @@ def test_board_for_a_supporter_never_shows_the_whole_office(db: Session, world: 
         world.client_b.id,
         world.client_c.id,
     }
+
+
+def test_the_report_state_follows_the_months_document(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    from checkin.models import DocKind
+    from checkin.services import documents as docs
+
+    def state() -> tuple[ReportState, int | None]:
+        db.expire_all()
+        rows = {r.client.id: r for r in duties_board(db, world.office, Month(2026, 6))}
+        r = rows[world.client_a.id]
+        return r.report, r.report_id
+
+    assert state() == (ReportState.NONE, None)
+    may = docs.start(
+        db, world.client_a, DocKind.MONTHLY_REPORT, "2026-05", {}, by=world.sato, now=NOW
+    )
+    db.commit()
+    assert state() == (ReportState.NONE, None)  # another month's report
+    doc = docs.start(
+        db, world.client_a, DocKind.MONTHLY_REPORT, "2026-06", {}, by=world.sato, now=NOW
+    )
+    db.commit()
+    assert state() == (ReportState.DRAFT, doc.id) and may.id != doc.id
+    docs.send(db, doc, by=world.sato, now=NOW)
+    db.commit()
+    assert state() == (ReportState.SENT, doc.id)
+    docs.return_with_comment(db, doc, "ここが ちがいます", channel="web", now=NOW)
+    db.commit()
+    assert state() == (ReportState.RETURNED, doc.id)
+    docs.send(db, doc, by=world.sato, now=NOW)
+    docs.confirm(db, doc, channel="web", private_items=[], now=NOW)
+    db.commit()
+    assert state() == (ReportState.CONFIRMED, doc.id)
+    auth.login("sato")
+    page = client.get("/duties").get_data(as_text=True)
+    assert "本人確認済み" in page and f"/documents/{doc.id}" in page

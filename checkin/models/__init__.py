@@ -4,6 +4,7 @@ from checkin.models.audit import AuditEvent
 from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
+from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.models.employer_note import ConcernTopic, EmployerNote, EmployerNoteKind
 from checkin.models.flag import Flag, FlagStatus, Severity
 from checkin.models.jobs import (
@@ -56,6 +57,7 @@ __all__ = [
     "CheckIn",
     "CheckinLink",
     "Client",
+    "ClientDocument",
     "ClientStatus",
     "ConcernTopic",
     "Consent",
@@ -63,6 +65,9 @@ __all__ = [
     "Contact",
     "ContactKind",
     "Disclosure",
+    "DocKind",
+    "DocSide",
+    "DocStatus",
     "Employer",
     "EmployerNote",
     "EmployerNoteKind",

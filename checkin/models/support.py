@@ -73,6 +73,7 @@ class ConsentScope(enum.StrEnum):
     ANSWER_RATE = "answer_rate"
     FLAGS = "flags"  # that a flag was raised and how serious (never the reasons)
     NOTES = "notes"  # the client's own notes
+    REPORTS = "reports"  # the parts of confirmed support reports the client agreed to share
     # the employer may write to the office: a concern (気になること) and the answer to
     # the monthly employer contact (never read access to anything)
     EMPLOYER_VOICE = "employer_notes"

@@ -91,6 +91,16 @@ SENTENCES: dict[str, str] = {
     "import.clients": _l("%(actor)sが 利用者を ファイルから 取り込みました"),
     "import.checkins": _l("%(actor)sが 記録を ファイルから 取り込みました"),
     "line.link.failed": _l("LINE連携に 失敗しました"),
+    "document.create": _l("%(actor)sが %(doc)s を作りました"),
+    "document.save": _l("%(actor)sが %(doc)s を保存しました"),
+    "document.approve": _l("%(actor)sが %(doc)s を承認しました"),
+    "document.send": _l("%(actor)sが %(doc)s の確認を本人にお願いしました"),
+    "document.finish": _l("%(actor)sが %(doc)s を確定しました"),
+    "document.confirm": _l("%(actor)sが %(doc)s を確認しました (%(channel)s)"),
+    "document.return": _l("%(actor)sが %(doc)s にコメントを返しました"),
+    "document.revise": _l("%(actor)sが %(doc)s (訂正) を作りました"),
+    "document.pdf": _l("%(actor)sが %(doc)s をPDFにしました"),
+    "employer.document": _l("%(actor)sが %(doc)s の共有された項目を見ました"),
 }
 # Actions whose target is a staff member: %(target)s is that person's name.
 STAFF_TARGET_ACTIONS = frozenset(
@@ -110,6 +120,7 @@ SCOPE_LABELS = {
     "flags": _l("アラート件数"),
     "notes": _l("本人のメモ"),
     "employer_notes": _l("勤め先からの連絡"),
+    "reports": _l("支援レポート"),
 }
 CLIENT_FIELD_LABELS = {
     "name": _l("名前"),
@@ -277,7 +288,29 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"target": names.employer_users.get(e.target_id or 0) or str(UNKNOWN)}
     if action in ("office.closed_day.add", "office.closed_day.remove"):
         return {"day": _day(d["day"])}
+    if action.startswith("document.") or action == "employer.document":
+        return _document_values(d)
     return {}
+
+
+def _document_values(d: dict[str, Any]) -> dict[str, str]:
+    """「支援レポート 2026年11月 第2版」 and how it was confirmed."""
+    from checkin.services import documents
+
+    spec = documents.spec_for(d["kind"])
+    doc = str(
+        _l(
+            "%(title)s %(period)s 第%(n)d版",
+            title=spec.title,
+            period=spec.period_label(str(d["period"])),
+            n=int(d["version"]),
+        )
+    )
+    channel = d.get("channel")
+    return {
+        "doc": doc,
+        "channel": str(labels.CONFIRM_CHANNELS.get(channel, UNKNOWN)) if channel else "",
+    }
 
 
 def describe(session: Session, events: Sequence[AuditEvent]) -> list[AuditLine]:

@@ -22,6 +22,7 @@ from checkin.models import (
     ConsentScope,
     ContactKind,
     Disclosure,
+    DocStatus,
     EmployerNoteKind,
     FlagStatus,
     Stage,
@@ -150,6 +151,21 @@ FLAG_KINDS: Labels[str] = Labels(
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
+DOC_STATUSES: Labels[DocStatus] = Labels(
+    {
+        DocStatus.DRAFT: _l("下書き"),
+        DocStatus.SENT: _l("本人の確認待ち"),
+        DocStatus.RETURNED: _l("本人からコメントあり"),
+        DocStatus.CONFIRMED: _l("本人確認済み"),
+    }
+)
+DOC_FINISHED = _l("確定")  # a kind the client does not confirm, once finished
+# How the client confirmed a document.
+CONFIRM_CHANNELS: dict[str, str] = {
+    "web": _l("ウェブ"),
+    "line": _l("LINE"),
+    "paper": _l("紙 (職員が記録)"),
+}
 # What a consent shares (the consent form's words).
 CONSENT_SCOPES: Labels[ConsentScope] = Labels(
     {
@@ -157,6 +173,7 @@ CONSENT_SCOPES: Labels[ConsentScope] = Labels(
         ConsentScope.ANSWER_RATE: _l("記録した日の数"),
         ConsentScope.FLAGS: _l("アラートの件数 (理由は含まない)"),
         ConsentScope.NOTES: _l("本人のメモ"),
+        ConsentScope.REPORTS: _l("支援レポート (本人が確認し、共有してよいとした項目)"),
         ConsentScope.EMPLOYER_VOICE: _l(
             "勤め先から事業所へ「気になること」と月1回の連絡の返事を送る"
         ),
@@ -202,13 +219,11 @@ def weekdays_shown(codes: str) -> str:
 def _duty_labels() -> tuple[Labels[str], Labels[str], Labels[str]]:
     from checkin.services.monthly import EmployerState, ReportState
 
+    # The report's states are the documents' (one set of words), and "not started".
     reports: Labels[str] = Labels(
         {
             ReportState.NONE: _l("未作成"),
-            ReportState.DRAFT: _l("下書き"),
-            ReportState.SENT: _l("本人の確認待ち"),
-            ReportState.RETURNED: _l("本人から意見あり"),
-            ReportState.CONFIRMED: _l("本人確認済み"),
+            **{ReportState(k.value): v for k, v in DOC_STATUSES.items()},
         }
     )
     employer: Labels[str] = Labels(

@@ -26,9 +26,13 @@ from checkin.models import (
     EMPLOYER_CONTACT_KINDS,
     MEETING_KINDS,
     Client,
+    ClientDocument,
     ClientStatus,
     Contact,
     Disclosure,
+    DocKind,
+    DocSide,
+    DocStatus,
     EmployerNote,
     EmployerNoteKind,
     Office,
@@ -40,7 +44,6 @@ from checkin.services.expected import support_start
 
 MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 DUE_DAYS = 7  # open items show on the morning list from 7 days before the month ends
-REPORT_KIND = "monthly_report"  # the documents foundation's DocKind.MONTHLY_REPORT
 
 
 @dataclass(frozen=True, order=True)
@@ -172,6 +175,7 @@ class DutyRow:
     in_service_to: date  # within the month
     meetings: list[date] = field(default_factory=list)  # local days, oldest first
     report: ReportState = ReportState.NONE
+    report_id: int | None = None  # the current version of the month's report
     employer: EmployerState = EmployerState.OPEN
     employer_on: date | None = None  # the first employer contact of the month
 
@@ -213,23 +217,22 @@ def in_service(client: Client, month: Month, tz: ZoneInfo) -> tuple[date, date] 
     return (lo, hi) if lo <= hi else None
 
 
-def _report_states(session: Session, client_ids: Sequence[int], period: str) -> dict[int, str]:
-    """Each client's current monthly report status for ``period`` (no report: absent)."""
-    try:
-        from checkin.models.document import ClientDocument  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the documents foundation has not landed in this checkout
-        return {}
+def _report_states(
+    session: Session, client_ids: Sequence[int], period: str
+) -> dict[int, tuple[int, str]]:
+    """Each client's current monthly report (id, status) for ``period`` (none: absent)."""
     if not client_ids:
         return {}
     rows = session.execute(
-        select(ClientDocument.client_id, ClientDocument.status).where(
+        select(ClientDocument.client_id, ClientDocument.id, ClientDocument.status).where(
+            ClientDocument.side == DocSide.STAFF,
             ClientDocument.client_id.in_(client_ids),
-            ClientDocument.kind == REPORT_KIND,
+            ClientDocument.kind == DocKind.MONTHLY_REPORT,
             ClientDocument.period == period,
             ClientDocument.current.is_(True),
         )
     )
-    return {cid: str(getattr(status, "value", status)) for cid, status in rows}
+    return {cid: (doc_id, DocStatus(status).value) for cid, doc_id, status in rows}
 
 
 def duties_board(
@@ -286,7 +289,9 @@ def duties_board(
     for r in rows:
         cid = r.client.id
         r.meetings = meetings.get(cid, [])
-        r.report = ReportState(reports.get(cid, ReportState.NONE.value))
+        if cid in reports:
+            r.report_id, state = reports[cid]
+            r.report = ReportState(state)
         if r.client.disclosure == Disclosure.CLOSED:
             r.employer = EmployerState.CLOSED_EMPLOYMENT
         elif r.client.employer_id is None:

@@ -13,8 +13,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from checkin.models import Client, ConsentScope, EmployerNoteKind, EmployerUser
+from checkin.models import Client, ClientDocument, ConsentScope, EmployerNoteKind, EmployerUser
 from checkin.services import audit, employer_voice, support
+from checkin.services import documents as docs
 from checkin.services.monthly import Month, month_employer_notes
 from checkin.services.transfer import to_csv
 from checkin.timeutil import local_date
@@ -123,6 +124,7 @@ def client_view(client_id: int) -> str:
         if voice
         else []
     )
+    shared_docs = docs.employer_documents(db, client, scopes)
     _view_audit(user, "employer.view", client, scopes)
     db.commit()
     return render_template(
@@ -133,6 +135,7 @@ def client_view(client_id: int) -> str:
         voice=voice,
         sent_this_month=mine,
         text_max=employer_voice.TEXT_MAX,
+        shared_docs=shared_docs,
     )
 
 
@@ -164,6 +167,45 @@ def write_note(client_id: int) -> Any:
             "ok",
         )
     return redirect(url_for("employer.client_view", client_id=client.id) + "#voice", code=303)
+
+
+@bp.get("/documents/<int:doc_id>")
+@employer_required
+def document(doc_id: int) -> Any:
+    """A confirmed document's shared parts: only with the kind's consent scope, only the
+    sections the client left ticked; every view recorded with exactly what was shown."""
+    db = get_db()
+    user = current_employer_user()
+    doc = db.get(ClientDocument, doc_id)
+    if doc is None:
+        abort(403)
+    client, scopes = _consented(user, doc.client_id)
+    if not docs.employer_may_see(doc, scopes):
+        abort(403)
+    sections = docs.employer_sections(doc)
+    audit.record(
+        db,
+        "employer.document",
+        office_id=client.office_id,
+        actor_type="employer",
+        actor_id=user.id,
+        target=doc,
+        client_id=client.id,
+        detail={
+            "kind": doc.kind.value,
+            "period": doc.period,
+            "version": doc.version,
+            "items": [s.key for s in sections],
+        },
+    )
+    db.commit()
+    return (
+        render_template(
+            "documents/employer.html", doc=doc, spec=docs.spec_for(doc.kind), sections=sections
+        ),
+        200,
+        {"Cache-Control": "private, no-store"},
+    )
 
 
 @bp.get("/clients/<int:client_id>/summary.csv")

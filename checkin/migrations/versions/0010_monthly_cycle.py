@@ -1,7 +1,7 @@
 """monthly cycle: meetings as contacts with their details, notes from the employer side
 
 Revision ID: 0010_monthly_cycle
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 20:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import checkin.models.base
 
 revision: str = "0010_monthly_cycle"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
