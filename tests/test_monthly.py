@@ -582,3 +582,25 @@ def test_the_report_state_follows_the_months_document(
     auth.login("sato")
     page = client.get("/duties").get_data(as_text=True)
     assert "本人確認済み" in page and f"/documents/{doc.id}" in page
+
+
+def test_the_office_export_keeps_a_meetings_details(
+    client: FlaskClient, db: Session, world: World, auth: AuthActions
+) -> None:
+    meet(
+        db,
+        world,
+        world.client_a,
+        at(TODAY),
+        kind="video",
+        meeting=support.MeetingInput(
+            attendees=["client", "supporter"], video_reason="遠方の職場", video_conditions=True
+        ),
+    )
+    auth.login("kanri")
+    body = client.get("/export/office.csv?table=contacts").get_data().decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body)))[:2]
+    assert header[-4:] == ["場所", "出席した人", "企業の方の名前", "オンラインにした理由"]
+    assert row[-4:] == ["", "本人・支援員", "", "遠方の職場"]
+    machine = client.get("/export/office.csv?table=contacts&variant=machine").get_data()
+    assert "client,supporter" in machine.decode("utf-8-sig")
