@@ -52,12 +52,28 @@ def board() -> tuple[str, int]:
         everyone=everyone,
         can_see_all=staff.role in MANAGERS,
         month_error=error,
-        tz=staff.office.timezone,
+        words=_words(),
     ), (400 if error else 200)
 
 
 def _day(d: date) -> str:
     return f"{d.year}/{d.month}/{d.day}"  # as a Japanese Excel writes a date
+
+
+def _words() -> dict[str, str]:
+    """Every word the board's rows use, translated once per request (not once per cell)."""
+    words = {f"report.{k}": str(v) for k, v in labels.REPORT_STATES.items()}
+    words |= {f"employer.{k}": str(v) for k, v in labels.EMPLOYER_STATES.items()}
+    words |= {f"item.{k}": str(v) for k, v in labels.DUTY_ITEMS.items()}
+    words |= {
+        "done": _("済み"),
+        "not_yet": _("まだ"),
+        "sep": str(labels.SEPARATOR),
+        "list_sep": _("、"),
+        "open": _("開く"),
+        "unassigned": _("未定"),
+    }
+    return words
 
 
 def _table(rows: list[DutyRow], month: Month) -> transfer.Table:
@@ -73,6 +89,7 @@ def _table(rows: list[DutyRow], month: Month) -> transfer.Table:
         _("企業への連絡の日"),
         _("まだのもの"),
     ]
+    w = _words()
     out: list[list[Any]] = []
     for r in rows:
         out.append(
@@ -81,12 +98,12 @@ def _table(rows: list[DutyRow], month: Month) -> transfer.Table:
                 r.client.name,
                 r.client.supporter.name if r.client.supporter else "",
                 f"{_day(r.in_service_from)}〜{_day(r.in_service_to)}",
-                _("済み") if r.meetings else _("まだ"),
-                str(labels.SEPARATOR).join(_day(d) for d in r.meetings),
-                labels.REPORT_STATES.label(r.report),
-                labels.EMPLOYER_STATES.label(r.employer),
+                w["done"] if r.meetings else w["not_yet"],
+                w["sep"].join(_day(d) for d in r.meetings),
+                w[f"report.{r.report}"],
+                w[f"employer.{r.employer}"],
                 r.employer_on,
-                str(labels.SEPARATOR).join(labels.DUTY_ITEMS.label(k) for k in r.open_items),
+                w["sep"].join(w[f"item.{k}"] for k in r.open_items),
             ]
         )
     return headers, out
