@@ -56,6 +56,7 @@ def test_duties_board_meeting_recorded_month_picker_and_english(
     form.get_by_label("場所", exact=True).fill("職場の会議室")
     form.get_by_label("企業の方", exact=True).check()
     form.get_by_label("企業の方の名前・立場 (出席したとき)").fill("人事 花子")
+    form.screenshot(path=str(shots / "client-meeting-form.png"))
     form.get_by_role("button", name="記録する").click()
     expect(page.get_by_text("連絡を記録しました。")).to_be_visible()
     expect(page.locator("#contacts")).to_contain_text("場所: 職場の会議室")
