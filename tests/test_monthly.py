@@ -604,3 +604,20 @@ def test_the_office_export_keeps_a_meetings_details(
     assert row[-4:] == ["", "本人・支援員", "", "遠方の職場"]
     machine = client.get("/export/office.csv?table=contacts&variant=machine").get_data()
     assert "client,supporter" in machine.decode("utf-8-sig")
+
+
+def test_a_concern_is_not_rated_like_a_signal(
+    client: FlaskClient, db: Session, world: World, employer: Employer
+) -> None:
+    from checkin.services.outcomes import flag_feedback
+
+    employer_login(client)
+    post_concern(client, world.client_a.id, text="遅刻が続いています")
+    flag = db.scalars(select(Flag)).one()
+    with pytest.raises(ValidationError):
+        flag_feedback(db, world.sato, flag.id, True, now=NOW)
+    db.rollback()
+    staff = client.application.test_client()
+    AuthActions(staff).login("sato")
+    page = staff.get("/alerts").get_data(as_text=True)
+    assert "遅刻が続いています" in page and "役に立った" not in page
