@@ -21,6 +21,8 @@ KIND_JA = {
     "crisis": "危機のことば",
     "trend": "調子の変化",
     "missing": "記録なし",
+    "line_silent": "LINEに返事なし",
+    "employer": "勤め先から",
 }
 FOOTER = (
     "※ このメールには利用者の体調や記録の内容を書いていません。"
@@ -92,38 +94,72 @@ def _lines(flags: Sequence[Flag], detail: MailDetail, *, with_assignee: bool = F
     return out
 
 
+DUTY_JA = {"meeting": "面談", "report": "支援レポート", "employer": "企業への連絡"}
+
+
+def duty_lines(duties: dict[str, int] | None, base_url: str | None) -> list[str]:
+    """「今月の義務で まだのもの: 3件 (面談 1件 / 支援レポート 2件)」, or nothing."""
+    if not duties or not duties.get("total"):
+        return []
+    parts = " / ".join(f"{DUTY_JA[k]} {duties[k]}件" for k in DUTY_JA if duties.get(k))
+    return [
+        "",
+        f"今月の義務で まだのもの: {duties['total']}件 ({parts})",
+        "  月末まで1週間を切りました。",
+        "  " + link(base_url, "/duties", "今月の義務の一覧"),
+    ]
+
+
 def digest_mail(
-    staff_name: str, flags: Sequence[Flag], day: date, detail: MailDetail, base_url: str | None
+    staff_name: str,
+    flags: Sequence[Flag],
+    day: date,
+    detail: MailDetail,
+    base_url: str | None,
+    *,
+    duties: dict[str, int] | None = None,
 ) -> Mail:
     urgent = sum(1 for f in flags if f.severity == Severity.URGENT)
     unseen = sum(1 for f in flags if f.status == FlagStatus.OPEN)
     subject = f"[checkin] {jp_day(day)} 朝のアラート {len(flags)}件"
     if urgent:
         subject += f" (緊急 {urgent}件)"
-    body = [
-        f"{staff_name}さん",
-        "",
-        f"{jp_day(day)}の朝のアラートは {len(flags)}件です (未確認 {unseen}件)。",
-        f"  {severity_counts(flags)}",
-    ]
+    if duties and duties.get("total"):
+        subject += f" ・今月の義務 {duties['total']}件"
+    body = [f"{staff_name}さん", ""]
+    if flags:
+        body += [
+            f"{jp_day(day)}の朝のアラートは {len(flags)}件です (未確認 {unseen}件)。",
+            f"  {severity_counts(flags)}",
+        ]
+    else:
+        body += [f"{jp_day(day)}の朝のアラートはありません。"]
     lines = _lines(flags, detail)
     if lines:
         body += ["", "緊急のものから:", *lines]
+    body += duty_lines(duties, base_url)
     body += ["", link(base_url, "/alerts"), "", FOOTER]
     return Mail(subject, "\n".join(body) + "\n")
 
 
 def urgent_mail(staff_name: str, flag: Flag, detail: MailDetail, base_url: str | None) -> Mail:
-    body = [
-        f"{staff_name}さん",
-        "",
-        "担当の利用者に緊急のアラートがあります。できるだけ早く確認してください。",
-    ]
+    employer = flag.kind == "employer" and flag.severity != Severity.URGENT
+    first = (
+        "担当の利用者について、勤め先から「気になること」が届きました。確認してください。"
+        if employer
+        else "担当の利用者に緊急のアラートがあります。できるだけ早く確認してください。"
+    )
+    body = [f"{staff_name}さん", "", first]
     label = client_label(flag, detail)
     if label is not None:
         body += [f"  利用者: {label}", f"  種類: {KIND_JA.get(flag.kind, flag.kind)}"]
     body += ["", link(base_url, flag_path(flag.id), "このアラートを開く"), "", FOOTER]
-    return Mail("[checkin] 緊急のアラートがあります", "\n".join(body) + "\n")
+    subject = (
+        "[checkin] 勤め先から「気になること」が届きました"
+        if employer
+        else "[checkin] 緊急のアラートがあります"
+    )
+    return Mail(subject, "\n".join(body) + "\n")
 
 
 def escalation_mail(

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
     Flag,
-    FlagStatus,
     Office,
-    Severity,
     StaffLeave,
     StaffUser,
 )
-from checkin.services.delivery import deliveries, staff_reach
+from checkin.services.delivery import at_once_clause, deliveries, staff_reach
 from checkin.services.flags import alert_list
+from checkin.services.monthly import count_items, due_duties
 from jobs import messages
 from jobs.base import JobContext, TickResult, local_now, run_per_office, today_if_past
 from jobs.mail import queue, send_pending
@@ -38,7 +37,8 @@ def digest_slot(session: Session, office: Office, now: datetime) -> str | None:
 
 
 def digest_office(session: Session, office: Office, day: date, ctx: JobContext) -> dict[str, int]:
-    """One mail to each active staff member with an address and a non-empty alert list."""
+    """One mail to each active staff member with an address and a non-empty alert list
+    or this month's duties still open in its last week."""
     assert ctx.mail is not None
     staff = session.scalars(
         select(StaffUser)
@@ -55,10 +55,11 @@ def digest_office(session: Session, office: Office, day: date, ctx: JobContext) 
         if person.id in away:
             continue  # their flags went to the backup; no mail into a holiday
         flags = alert_list(session, person)
-        if not flags:
+        duties = count_items(due_duties(session, person, day))
+        if not flags and not duties["total"]:
             continue  # no "nothing today" mail: silence is the usual case
         mail = messages.digest_mail(
-            person.name, flags, day, office.mail_detail, ctx.mail.public_base_url
+            person.name, flags, day, office.mail_detail, ctx.mail.public_base_url, duties=duties
         )
         queued += queue(
             session,
@@ -116,8 +117,7 @@ def urgent_office(
             select(Flag)
             .where(
                 Flag.office_id == office.id,
-                Flag.severity == Severity.URGENT,
-                Flag.status == FlagStatus.OPEN,
+                at_once_clause(),  # urgent, or a concern the employer side wrote
                 Flag.last_date >= today - timedelta(days=1),  # not last month's, on first start
             )
             .options(joinedload(Flag.client), joinedload(Flag.assignee))

@@ -31,6 +31,7 @@ from checkin.models import (
     Consent,
     Contact,
     Employer,
+    EmployerNote,
     EmployerUser,
     Flag,
     FlagStatus,
@@ -156,6 +157,9 @@ def user_data(db: Session) -> list[str]:
     data += [u.name for u in db.scalars(select(EmployerUser))]
     data += [n for n in db.scalars(select(CheckIn.note)) if n]
     data += [n for n in db.scalars(select(Contact.note)) if n]
+    for c in db.scalars(select(Contact)):  # a meeting's place, names and video reason
+        data += [c.place or "", c.employer_attendee or "", c.video_reason or ""]
+    data += list(db.scalars(select(EmployerNote.text)))  # what the employer side wrote
     for c in db.scalars(select(Consent)):
         data += [c.evidence, c.agency_name or ""]
     for f in db.scalars(select(Flag)):

@@ -5,6 +5,7 @@ from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
+from checkin.models.employer_note import ConcernTopic, EmployerNote, EmployerNoteKind
 from checkin.models.flag import Flag, FlagStatus, Severity
 from checkin.models.jobs import (
     JobRun,
@@ -34,10 +35,22 @@ from checkin.models.office import (
     StaffUser,
 )
 from checkin.models.outcome import FlagFeedback, Outcome, OutcomeKind, RankerModel
-from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, EmployerUser
+from checkin.models.support import (
+    EMPLOYER_CONTACT_KINDS,
+    MEETING_KINDS,
+    Attendee,
+    Consent,
+    ConsentScope,
+    Contact,
+    ContactKind,
+    EmployerUser,
+)
 
 __all__ = [
+    "EMPLOYER_CONTACT_KINDS",
+    "MEETING_KINDS",
     "NOTE_MAX_CHARS",
+    "Attendee",
     "AuditEvent",
     "Base",
     "Channel",
@@ -46,6 +59,7 @@ __all__ = [
     "Client",
     "ClientDocument",
     "ClientStatus",
+    "ConcernTopic",
     "Consent",
     "ConsentScope",
     "Contact",
@@ -55,6 +69,8 @@ __all__ = [
     "DocSide",
     "DocStatus",
     "Employer",
+    "EmployerNote",
+    "EmployerNoteKind",
     "EmployerUser",
     "Flag",
     "FlagFeedback",

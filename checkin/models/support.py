@@ -39,9 +39,33 @@ class Contact(Timestamped, Base):
     occurred_at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
     flag_id: Mapped[int | None] = mapped_column(ForeignKey("flag.id"))
+    # A meeting (kinds meeting and video) is this one record, with its details: where,
+    # who attended (Attendee values), and for a video meeting why it was not face to face
+    # and that the conditions of seed 003 held (two-way, the client seen, the client's
+    # wish and no burden on them).
+    place: Mapped[str | None] = mapped_column(String(200))
+    attendees: Mapped[list[str] | None] = mapped_column(JSON)
+    employer_attendee: Mapped[str | None] = mapped_column(String(200))
+    video_reason: Mapped[str | None] = mapped_column(String(300))
+    video_conditions: Mapped[bool | None]
 
     client: Mapped[Client] = relationship()
     staff: Mapped[StaffUser] = relationship()
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind in MEETING_KINDS
+
+
+class Attendee(enum.StrEnum):
+    CLIENT = "client"  # 本人
+    SUPPORTER = "supporter"  # 支援員
+    EMPLOYER = "employer"  # 企業の方
+
+
+MEETING_KINDS = frozenset({ContactKind.MEETING, ContactKind.VIDEO})
+# Contacts with the employer side for the monthly effort duty (seed 003).
+EMPLOYER_CONTACT_KINDS = frozenset({ContactKind.EMPLOYER, ContactKind.WORKPLACE_VISIT})
 
 
 class ConsentScope(enum.StrEnum):
@@ -53,6 +77,9 @@ class ConsentScope(enum.StrEnum):
     # The employer side fills the periodic checks and sees their combined charts
     # (services/assessments.py); never the client's own answers item by item.
     ASSESSMENT = "assessment"
+    # the employer may write to the office: a concern (気になること) and the answer to
+    # the monthly employer contact (never read access to anything)
+    EMPLOYER_VOICE = "employer_notes"
 
 
 class Consent(Base):

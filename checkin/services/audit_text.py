@@ -42,6 +42,7 @@ SENTENCES: dict[str, str] = {
     ),
     "consent.revoke": _l("%(actor)sが %(recipient)sへの共有を取り消しました (範囲: %(scopes)s)"),
     "contact.create": _l("%(actor)sが 連絡を記録しました (%(kind)s)"),
+    "employer_note.create": _l("%(actor)sが 事業所に「%(kind)s」を送りました"),
     "flag.acknowledge": _l("%(actor)sが アラートを確認しました"),
     "flag.resolve": _l("%(actor)sが アラートを対応済みにしました"),
     "flag.snooze": _l("%(actor)sが アラートを %(until)s まで保留にしました"),
@@ -125,6 +126,7 @@ SCOPE_LABELS = {
     "answer_rate": _l("回答率"),
     "flags": _l("アラート件数"),
     "notes": _l("本人のメモ"),
+    "employer_notes": _l("勤め先からの連絡"),
     "reports": _l("支援レポート"),
     "assessment": _l("定期チェック"),
 }
@@ -280,6 +282,8 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"recipient": recipient or str(UNKNOWN), "scopes": _labels(scopes, SCOPE_LABELS)}
     if action == "contact.create":
         return {"kind": str(dict((k.value, v) for k, v in CONTACT_LABELS.items())[d["kind"]])}
+    if action == "employer_note.create":
+        return {"kind": labels.EMPLOYER_NOTE_KINDS.label(d["kind"])}
     if action == "flag.snooze":
         return {"until": _day(d["until"])}
     if action == "flag.hand_over":

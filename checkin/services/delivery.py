@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
@@ -115,6 +115,26 @@ def _staff_name(d: Delivery, staff_id: int) -> str:
         if person.id == staff_id:
             return person.name
     return "?"
+
+
+# Besides urgent flags, these kinds are mailed at once too: a concern the employer side
+# wrote (「気になること」, ``services.employer_voice``) is news the supporter should hear now.
+AT_ONCE_KINDS = frozenset({"employer"})
+
+
+def mailed_at_once(flag: Flag) -> bool:
+    """An open flag the urgent-mail job mails at once (urgent, or an at-once kind)."""
+    return flag.status == FlagStatus.OPEN and (
+        flag.severity == Severity.URGENT or flag.kind in AT_ONCE_KINDS
+    )
+
+
+def at_once_clause() -> ColumnElement[bool]:
+    """:func:`mailed_at_once` as a query condition."""
+    return and_(
+        Flag.status == FlagStatus.OPEN,
+        or_(Flag.severity == Severity.URGENT, Flag.kind.in_(AT_ONCE_KINDS)),
+    )
 
 
 def request_date(flag: Flag) -> str:
@@ -218,18 +238,13 @@ def deliveries(
     mail_on: bool,
     people: dict[int, PersonReach] | None = None,
 ) -> dict[int, Delivery]:
-    """The delivery of every open urgent flag among ``flags`` (of ``office``), by flag id.
+    """The delivery of every open urgent flag (and every other flag mailed at once, see
+    :func:`mailed_at_once`) among ``flags`` (of ``office``), by flag id.
 
     A few queries whatever the number of flags: the outbox rows of these flags, the staff
     and their leave (unless ``people`` is given), the scheduler's lease.
     """
-    urgent = [
-        f
-        for f in flags
-        if f.office_id == office.id
-        and f.severity == Severity.URGENT
-        and f.status == FlagStatus.OPEN
-    ]
+    urgent = [f for f in flags if f.office_id == office.id and mailed_at_once(f)]
     if not urgent:
         return {}
     if people is None:
@@ -283,11 +298,7 @@ def office_alarms(
     flags = list(
         session.scalars(
             select(Flag)
-            .where(
-                Flag.office_id == office.id,
-                Flag.severity == Severity.URGENT,
-                Flag.status == FlagStatus.OPEN,
-            )
+            .where(Flag.office_id == office.id, at_once_clause())
             .options(joinedload(Flag.client))
             .order_by(Flag.id)
         ).unique()

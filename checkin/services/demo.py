@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,7 +63,13 @@ CONSENT_SCOPES = [
     ConsentScope.FLAGS.value,
     ConsentScope.REPORTS.value,
     ConsentScope.ASSESSMENT.value,  # the employer answers the periodic checks
+    ConsentScope.EMPLOYER_VOICE.value,  # the employer may send a concern and the monthly answer
 ]
+# What the employer wrote: last month's answer to the monthly contact, and a concern
+# yesterday (on the supporter's alert list as a flag of its own).
+EMPLOYER_ANSWER = "先月は欠勤なく、落ち着いて仕事をしていました。新しい作業も覚えています。"
+EMPLOYER_CONCERN = "今週、朝の遅刻が2回ありました (10分ほど)。少し疲れた様子です。"
+VIDEO_REASON = "職場が遠方で、勤務の後に対面の時間がとれないため (本人の希望)"
 
 SUPPORTERS = [("sato", "佐藤 花子"), ("suzuki", "鈴木 一郎"), ("takahashi", "高橋 由美")]
 FAMILY = [
@@ -266,6 +273,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     employer_user = _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
     _reports(session, office, clients, now)
     _assessments(session, clients, employer_user, today, now, random.Random(seed + 3))
+    _workplace_visits(session, clients, today, now)
     ranking = None
     if train:
         from checkin.services.ranking import train_office
@@ -346,9 +354,58 @@ def _employer_account(
         agency_name=None,
         scopes=CONSENT_SCOPES,
         evidence="同意書 No.2026-001 (デモ)",
-        now=now - timedelta(days=30),
+        now=now - timedelta(days=60),
     )
+    session.flush()
+    from checkin.services.employer_voice import write_note
+
+    write_note(
+        session,
+        user,
+        client,
+        kind="monthly_answer",
+        topic=None,
+        text=EMPLOYER_ANSWER,
+        now=now - timedelta(days=32),
+    )
+    write_note(
+        session,
+        user,
+        client,
+        kind="concern",
+        topic="late",
+        text=EMPLOYER_CONCERN,
+        now=now - timedelta(days=1),
+    )
+
     return user
+
+
+def _workplace_visits(session: Session, clients: list[Client], today: date, now: datetime) -> None:
+    """Employer contacts: a workplace visit last month for most open-employment clients and
+    this month for some, so the duties board shows both states (closed employment: none;
+    the overdue clients: none)."""
+    first = today.replace(day=1)
+    for i, client in enumerate(clients):
+        if client.disclosure == Disclosure.CLOSED or client.supporter_id is None or i in OVERDUE:
+            continue  # OVERDUE: nobody has been in touch for over a month
+        days = [first - timedelta(days=10 + i % 9)]
+        if i % 3 == 0 and today > first:
+            days.append(first + timedelta(days=i % max((today - first).days, 1)))
+        for day in days:
+            when = datetime.combine(day, time(14, 0), ZoneInfo("Asia/Tokyo")).astimezone(UTC)
+            session.add(
+                Contact(
+                    office_id=client.office_id,
+                    client_id=client.id,
+                    staff_id=client.supporter_id,
+                    kind=ContactKind.WORKPLACE_VISIT,
+                    occurred_at=min(when, now),
+                    note="職場を訪問し、上司と本人の様子を確認",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
 
 
 def _entries(
@@ -542,6 +599,7 @@ def _contacts(session: Session, client: Client, i: int, rng: random.Random, now:
     for m in months:
         kind = ContactKind.MEETING if rng.random() < 0.8 else ContactKind.VIDEO
         when = now - timedelta(days=30 * m + rng.randint(3, 25))
+        video = kind == ContactKind.VIDEO
         session.add(
             Contact(
                 office_id=client.office_id,
@@ -552,6 +610,11 @@ def _contacts(session: Session, client: Client, i: int, rng: random.Random, now:
                 note="月1回の面談",
                 created_at=now,
                 updated_at=now,
+                # The meeting's details in the same record (place, who, why by video).
+                place="オンライン (ビデオ通話)" if video else "事業所の面談室",
+                attendees=["client", "supporter"],
+                video_reason=VIDEO_REASON if video else None,
+                video_conditions=True if video else None,
             )
         )
     if i not in OVERDUE and rng.random() < 0.5:

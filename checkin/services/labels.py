@@ -15,12 +15,15 @@ from typing import Any, Generic, TypeVar
 from flask_babel import force_locale, get_locale
 
 from checkin.models import (
+    Attendee,
     Channel,
     ClientStatus,
+    ConcernTopic,
     ConsentScope,
     ContactKind,
     Disclosure,
     DocStatus,
+    EmployerNoteKind,
     FlagStatus,
     Stage,
 )
@@ -143,6 +146,7 @@ FLAG_KINDS: Labels[str] = Labels(
         "trend": _l("調子の変化"),
         "missing": _l("記録なし"),
         "line_silent": _l("LINEに返事なし"),
+        "employer": _l("勤め先から"),
     },
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
@@ -156,6 +160,9 @@ CONSENT_SCOPES: Labels[ConsentScope] = Labels(
         ConsentScope.NOTES: _l("本人のメモ"),
         ConsentScope.REPORTS: _l("支援レポート (本人が確認し、共有してよいとした項目)"),
         ConsentScope.ASSESSMENT: _l("定期チェックに職場として回答すること"),
+        ConsentScope.EMPLOYER_VOICE: _l(
+            "勤め先から事業所へ「気になること」と月1回の連絡の返事を送る"
+        ),
     }
 )
 DOC_STATUSES: Labels[DocStatus] = Labels(
@@ -173,6 +180,27 @@ CONFIRM_CHANNELS: dict[str, str] = {
     "line": _l("LINE"),
     "paper": _l("紙 (職員が記録)"),
 }
+ATTENDEES: Labels[Attendee] = Labels(
+    {
+        Attendee.CLIENT: _l("本人"),
+        Attendee.SUPPORTER: _l("支援員"),
+        Attendee.EMPLOYER: _l("企業の方"),
+    }
+)
+EMPLOYER_NOTE_KINDS: Labels[EmployerNoteKind] = Labels(
+    {
+        EmployerNoteKind.CONCERN: _l("気になること"),
+        EmployerNoteKind.MONTHLY_ANSWER: _l("月1回の連絡への返事"),
+    }
+)
+CONCERN_TOPICS: Labels[ConcernTopic] = Labels(
+    {
+        ConcernTopic.LATE: _l("遅刻"),
+        ConcernTopic.ABSENCE: _l("欠勤・早退"),
+        ConcernTopic.CHANGE: _l("職場の変化 (異動・仕事の内容・上司など)"),
+        ConcernTopic.OTHER: _l("その他"),
+    }
+)
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"
 
@@ -187,3 +215,31 @@ def weekdays_shown(codes: str) -> str:
     names = str(WEEKDAYS).split(",")
     picked = [names[int(c)] for c in codes if c.isdigit() and int(c) < 7]
     return ("" if all(len(n) == 1 for n in names) else ", ").join(picked)
+
+
+def _duty_labels() -> tuple[Labels[str], Labels[str], Labels[str]]:
+    from checkin.services.monthly import EmployerState, ReportState
+
+    # The report's states are the documents' (one set of words), and "not started".
+    reports: Labels[str] = Labels(
+        {
+            ReportState.NONE: _l("未作成"),
+            **{ReportState(k.value): v for k, v in DOC_STATUSES.items()},
+        }
+    )
+    employer: Labels[str] = Labels(
+        {
+            EmployerState.DONE: _l("連絡済み"),
+            EmployerState.OPEN: _l("未連絡"),
+            EmployerState.CLOSED_EMPLOYMENT: _l("対象外 (クローズ就労)"),
+            EmployerState.NO_EMPLOYER: _l("対象外 (勤め先の登録なし)"),
+        }
+    )
+    items: Labels[str] = Labels(
+        {"meeting": _l("面談"), "report": _l("支援レポート"), "employer": _l("企業への連絡")}
+    )
+    return reports, employer, items
+
+
+# The duties board's words (/duties, its export and the morning list's duties).
+REPORT_STATES, EMPLOYER_STATES, DUTY_ITEMS = _duty_labels()

@@ -211,6 +211,8 @@ def flag_feedback(
 ) -> FlagFeedback:
     """Mark a flag of the staff member's office useful or not (a second mark replaces it)."""
     flag = get_flag(session, staff, flag_id)  # NotFound for another office's flag
+    if flag.kind == "employer":
+        raise ValidationError({"useful": _l("勤め先からの連絡は、評価の対象ではありません。")})
     verdict = useful if isinstance(useful, bool) else parse_useful(useful)
     fb = session.scalar(select(FlagFeedback).where(FlagFeedback.flag_id == flag.id))
     if fb is None:
@@ -257,7 +259,9 @@ def office_labels(session: Session, office_id: int) -> tuple[pd.DataFrame, pd.Da
     rows = session.execute(
         select(Flag.client_id, Flag.first_date, Flag.last_date, FlagFeedback.useful)
         .join(FlagFeedback, FlagFeedback.flag_id == Flag.id)
-        .where(FlagFeedback.office_id == office_id)
+        # An employer's concern (kind "employer") is their words, not a signal: its
+        # verdict never labels the mornings the ranking learns from.
+        .where(FlagFeedback.office_id == office_id, Flag.kind != "employer")
     ).all()
     parts = [
         pd.DataFrame(

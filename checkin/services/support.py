@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkin.models import (
+    MEETING_KINDS,
+    Attendee,
     CheckIn,
     Client,
     ClientStatus,
@@ -38,13 +40,21 @@ def record_contact(
     note: str | None,
     flag_id: int | None,
     now: datetime,
+    meeting: MeetingInput | None = None,
 ) -> Contact:
+    """One contact; a meeting (face to face or video) with its details in the same record.
+
+    ``meeting`` None (a form without the meeting fields, e.g. the alert list's quick form):
+    the client and the supporter attended, nothing else is known. A video meeting needs
+    the reason it was not face to face and the supporter's word that the conditions held.
+    """
     errors: dict[str, str] = {}
     try:
         contact_kind = ContactKind(kind)
     except ValueError:
         errors["kind"] = _l("連絡の種類を選んでください。")
         contact_kind = ContactKind.CALL
+    details = _meeting_details(contact_kind, meeting or MeetingInput(), errors)
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         errors["note"] = _l("メモは%(n)d文字までにしてください。", n=NOTE_MAX)
@@ -68,6 +78,7 @@ def record_contact(
         flag_id=flag_id,
         created_at=now,
         updated_at=now,
+        **details,
     )
     session.add(contact)
     session.flush()
@@ -81,6 +92,69 @@ def record_contact(
         detail={"kind": contact_kind.value},
     )
     return contact
+
+
+PLACE_MAX = 200
+NAME_MAX = 200
+VIDEO_REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    """A meeting's fields as a form sent them (``attendees`` None: not asked)."""
+
+    place: str | None = None
+    attendees: list[str] | None = None
+    employer_attendee: str | None = None
+    video_reason: str | None = None
+    video_conditions: bool = False
+
+
+def _meeting_details(
+    kind: ContactKind, m: MeetingInput, errors: dict[str, str]
+) -> dict[str, object]:
+    """The columns of a meeting (empty for other kinds), adding to ``errors``."""
+    if kind not in MEETING_KINDS:
+        return {}
+    place = (m.place or "").strip() or None
+    if place is not None and len(place) > PLACE_MAX:
+        errors["place"] = _l("場所は%(n)d文字までにしてください。", n=PLACE_MAX)
+    if m.attendees is None:
+        attendees = [Attendee.CLIENT.value, Attendee.SUPPORTER.value]
+    else:
+        known = {a.value for a in Attendee}
+        if any(a not in known for a in m.attendees):
+            errors["attendees"] = _l("出席した人を選びなおしてください。")
+        attendees = [a.value for a in Attendee if a.value in m.attendees]
+        if Attendee.CLIENT.value not in attendees:
+            errors["attendees"] = _l("面談は本人との面談です。「本人」を選んでください。")
+    employer_attendee = (m.employer_attendee or "").strip() or None
+    if employer_attendee is not None and len(employer_attendee) > NAME_MAX:
+        errors["employer_attendee"] = _l(
+            "企業の方の名前は%(n)d文字までにしてください。", n=NAME_MAX
+        )
+    if Attendee.EMPLOYER.value not in attendees:
+        employer_attendee = None
+    details: dict[str, object] = {
+        "place": place,
+        "attendees": attendees,
+        "employer_attendee": employer_attendee,
+    }
+    if kind == ContactKind.VIDEO:
+        reason = (m.video_reason or "").strip() or None
+        if reason is None:
+            errors["video_reason"] = _l(
+                "オンライン面談は、対面でできなかった理由を書いてください (例: 遠方の職場)。"
+            )
+        elif len(reason) > VIDEO_REASON_MAX:
+            errors["video_reason"] = _l("理由は%(n)d文字までにしてください。", n=VIDEO_REASON_MAX)
+        if not m.video_conditions:
+            errors["video_conditions"] = _l(
+                "オンライン面談は、たがいに話せて本人の様子が見え、本人が望み負担がないことを"
+                "確かめてください。"
+            )
+        details.update(video_reason=reason, video_conditions=bool(m.video_conditions))
+    return details
 
 
 def add_consent(

@@ -26,11 +26,16 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from checkin.models import (
+    MEETING_KINDS as MEETING_CONTACTS,
+)
+from checkin.models import (
     CheckIn,
     Client,
     ClientStatus,
     Contact,
     ContactKind,
+    EmployerNote,
+    EmployerUser,
     Flag,
     StaffUser,
 )
@@ -128,6 +133,28 @@ def _r(x: Any, nd: int = 2) -> float | None:
     if x is None or np.isnan(x):
         return None
     return round(float(x), nd)
+
+
+def _labels() -> Any:
+    from checkin.services import labels  # labels reads this module's tables
+
+    return labels
+
+
+def _meeting_detail(c: Contact) -> str:
+    """A meeting's place, who attended and why it was by video, in one line."""
+    lab = _labels()
+    parts = []
+    if c.place:
+        parts.append(str(_l("場所: %(place)s", place=c.place)))
+    if c.attendees:
+        who = str(lab.SEPARATOR).join(lab.ATTENDEES.label(a) for a in c.attendees)
+        if c.employer_attendee:
+            who += f" ({c.employer_attendee})"
+        parts.append(str(_l("出席: %(who)s", who=who)))
+    if c.video_reason:
+        parts.append(str(_l("オンラインの理由: %(reason)s", reason=c.video_reason)))
+    return " ".join(parts)
 
 
 def _label(d: date, weekdays: list[str]) -> str:
@@ -361,9 +388,36 @@ def build_timeline(
             "staff": staff_name,
             "note": c.note or "",
             "flag_id": c.flag_id,
+            "detail": _meeting_detail(c) if c.kind in MEETING_CONTACTS else "",
         }
         for c, staff_name in contact_rows
     ]
+    # --- what the employer side wrote (concerns, the monthly answer): one query
+    employer_list: list[dict[str, Any]] = [
+        {
+            "id": n.id,
+            "date": n.local_date.isoformat(),
+            "time": n.created_at.astimezone(tz).strftime("%H:%M"),
+            "kind": n.kind.value,
+            "label": str(_l("勤め先から: %(kind)s", kind=_labels().EMPLOYER_NOTE_KINDS[n.kind])),
+            "topic": _labels().CONCERN_TOPICS.label(n.topic) if n.topic else "",
+            "author": author,
+            "text": n.text,
+        }
+        for n, author in session.execute(
+            select(EmployerNote, EmployerUser.name)
+            .join(EmployerUser, EmployerUser.id == EmployerNote.employer_user_id)
+            .where(
+                EmployerNote.client_id == client.id,
+                EmployerNote.local_date >= w.start,
+                EmployerNote.local_date <= w.end,
+            )
+            .order_by(EmployerNote.created_at, EmployerNote.id)
+        )
+    ]
+    employer_by_day: dict[str, list[dict[str, Any]]] = {}
+    for note in employer_list:
+        employer_by_day.setdefault(note["date"], []).append(note)
     flags_by_day: dict[str, list[dict[str, Any]]] = {}
     for f in flag_list:
         flags_by_day.setdefault(f["date"], []).append(f)
@@ -388,6 +442,7 @@ def build_timeline(
                 "note": ((e.note or "").strip() if e is not None else ""),
                 "flags": flags_by_day.get(iso, []),
                 "contacts": contacts_by_day.get(iso, []),
+                "employer_notes": employer_by_day.get(iso, []),
             }
         )
     notes = [
@@ -455,6 +510,7 @@ def build_timeline(
         "missed": [d["date"] for d in daily if d["missed"]],
         "flags": flag_list,
         "contacts": contact_list,
+        "employer_notes": employer_list,
         "notes": notes,
         "weeks": weeks,
         "months": months,

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from checkin.models import (
     NOTE_MAX_CHARS,
+    Attendee,
     AuditEvent,
     Channel,
     CheckIn,
@@ -132,6 +133,11 @@ CONTACT_COLUMNS = [
     _col("staff", _l("職員")),
     _col("note", _l("メモ")),
     _col("flag_id", _l("アラートID")),
+    # A meeting's details (empty for other kinds).
+    _col("place", _l("場所")),
+    _col("attendees", _l("出席した人")),
+    _col("employer_attendee", _l("企業の方の名前")),
+    _col("video_reason", _l("オンラインにした理由")),
 ]
 # The sheets of a full export: URL key, Japanese sheet name.
 SHEETS = {"clients": "利用者", "entries": "記録", "flags": "アラート", "contacts": "連絡"}
@@ -210,6 +216,14 @@ class Writer:
     def clock(self, value: time | None) -> str | None:
         return value.strftime("%H:%M") if value is not None else None
 
+    def attendees(self, codes: list[str] | None) -> str | None:
+        """「本人・支援員」 (Japanese) or "client,supporter" (machine)."""
+        if not codes:
+            return None
+        if not self.japanese:
+            return ",".join(codes)
+        return "・".join(L.ATTENDEES.japanese(Attendee(c)) for c in codes)
+
     def staff(self, person: StaffUser | None) -> str | None:
         if person is None:
             return None
@@ -285,6 +299,10 @@ def _contacts(
             w.staff(c.staff),
             c.note,
             c.flag_id,
+            c.place,
+            w.attendees(c.attendees),
+            c.employer_attendee,
+            c.video_reason,
         ]
         for c in session.scalars(
             select(Contact)

@@ -198,6 +198,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         client_form,
         clients,
+        duties,
         employer,
         line_staff,
         ops,
@@ -271,6 +272,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(client_form.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(duties.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(cards_bp)
     app.register_blueprint(transfer.bp)

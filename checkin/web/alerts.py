@@ -23,6 +23,7 @@ from checkin.services.flags import (
     snooze,
 )
 from checkin.services.flags import alert_list as list_flags
+from checkin.services.monthly import Month, due_duties
 from checkin.services.outcomes import feedback_for, flag_feedback
 from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
@@ -96,6 +97,10 @@ def alert_list() -> str:
         feedback=feedback_for(db, [f.id for f in flags]),
         delivery=deliveries(db, staff.office, flags, today=today, now=now(), mail_on=mail_on()),
         paging=paging,
+        # This month's open duties, in their own section below the flags (never mixed into
+        # their order): from 7 days before the month ends.
+        duties=due_duties(db, staff, today),
+        duties_month=Month.of(today),
     )
 
 

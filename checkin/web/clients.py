@@ -32,7 +32,7 @@ from checkin.models import (
     Role,
     StaffUser,
 )
-from checkin.services import audit_text, labels, support, timeline, views
+from checkin.services import audit_text, employer_voice, labels, support, timeline, views
 from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
@@ -117,6 +117,7 @@ def client_detail(client_id: int) -> tuple[str, int]:
         contact_kinds=CONTACT_KINDS,
         scopes=SCOPES,
         outcomes=outcome_service.client_outcomes(db, client),
+        employer_notes=employer_voice.notes_for(db, client.id),
         outcome_kinds=[(k.value, label) for k, label in outcome_service.OUTCOME_LABELS.items()],
         today=today,
         timeline_error=end_error,
@@ -208,11 +209,26 @@ def add_contact(client_id: int) -> Any:
             note=request.form.get("note"),
             flag_id=request.form.get("flag_id", type=form_id),
             now=current,
+            meeting=_meeting_input(),
         )
     if saved.ok:
         flash(_("連絡を記録しました。"), "ok")
     back = url_for("clients.client_detail", client_id=client.id)
     return redirect(safe_next(request.form.get("back"), back), code=303)
+
+
+def _meeting_input() -> support.MeetingInput | None:
+    """The meeting fields of the client page's form (None: a form without them)."""
+    form = request.form
+    if form.get("meeting_fields") != "1":
+        return None
+    return support.MeetingInput(
+        place=form.get("place"),
+        attendees=form.getlist("attendee"),
+        employer_attendee=form.get("employer_attendee"),
+        video_reason=form.get("video_reason"),
+        video_conditions=form.get("video_conditions") == "1",
+    )
 
 
 def _outcome_form(staff: StaffUser) -> dict[str, Any]:

@@ -10,14 +10,16 @@ from functools import wraps
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from checkin.models import Client, ClientDocument, EmployerUser
-from checkin.services import audit, support
+from checkin.models import Client, ClientDocument, ConsentScope, EmployerNoteKind, EmployerUser
+from checkin.services import audit, employer_voice, support
 from checkin.services import documents as docs
+from checkin.services.monthly import Month, month_employer_notes
 from checkin.services.transfer import to_csv
 from checkin.timeutil import local_date
-from checkin.web import get_db, now, safe_next
+from checkin.web import get_db, now, safe_next, saving
 from checkin.web.auth import EmployerSessionUser, attempt_login
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
@@ -111,12 +113,60 @@ def client_view(client_id: int) -> str:
     client, scopes = _consented(user, client_id)
     today = local_date(now(), user.employer.office.timezone)
     weeks = support.weekly_summary(db, client, today=today, weeks=8)
+    voice = ConsentScope.EMPLOYER_VOICE.value in scopes
+    month = Month.of(today)
+    mine = (
+        [
+            n
+            for n in month_employer_notes(db, client.id, month.year, month.month)
+            if n.employer_id == user.employer_id
+        ]
+        if voice
+        else []
+    )
     shared_docs = docs.employer_documents(db, client, scopes)
     _view_audit(user, "employer.view", client, scopes)
     db.commit()
     return render_template(
-        "employer/client.html", client=client, scopes=scopes, weeks=weeks, shared_docs=shared_docs
+        "employer/client.html",
+        client=client,
+        scopes=scopes,
+        weeks=weeks,
+        voice=voice,
+        sent_this_month=mine,
+        text_max=employer_voice.TEXT_MAX,
+        shared_docs=shared_docs,
     )
+
+
+@bp.post("/clients/<int:client_id>/notes")
+@employer_required
+def write_note(client_id: int) -> Any:
+    """「気になること」 or the monthly contact's answer: only with the client's consent to
+    it (checked on this request: a revoked consent stops it), never closed employment."""
+    user = current_employer_user()
+    client, scopes = _consented(user, client_id)
+    if ConsentScope.EMPLOYER_VOICE.value not in scopes:
+        abort(403)
+    kind = request.form.get("kind", "")
+    with saving() as saved:
+        employer_voice.write_note(
+            get_db(),
+            user,
+            client,
+            kind=kind,
+            topic=request.form.get("topic"),
+            text=request.form.get("text"),
+            now=now(),
+        )
+    if saved.ok:
+        flash(
+            _("支援員に届けました。ありがとうございます。")
+            if kind == EmployerNoteKind.CONCERN.value
+            else _("返事を送りました。ありがとうございます。"),
+            "ok",
+        )
+    return redirect(url_for("employer.client_view", client_id=client.id) + "#voice", code=303)
 
 
 @bp.get("/documents/<int:doc_id>")
