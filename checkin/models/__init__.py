@@ -3,7 +3,15 @@
 from checkin.models.audit import AuditEvent
 from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
-from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
+from checkin.models.client import (
+    Channel,
+    CheckinLink,
+    Client,
+    ClientStatus,
+    Disclosure,
+    ServiceType,
+    Stage,
+)
 from checkin.models.flag import Flag, FlagStatus, Severity
 from checkin.models.jobs import (
     JobRun,
@@ -12,6 +20,12 @@ from checkin.models.jobs import (
     NotificationStatus,
     RunStatus,
     SchedulerLease,
+)
+from checkin.models.lifecycle import (
+    EmploymentEvent,
+    EmploymentKind,
+    ServicePeriodOverride,
+    StageChange,
 )
 from checkin.models.line import (
     LineAccount,
@@ -51,6 +65,8 @@ __all__ = [
     "Disclosure",
     "Employer",
     "EmployerUser",
+    "EmploymentEvent",
+    "EmploymentKind",
     "Flag",
     "FlagFeedback",
     "FlagStatus",
@@ -74,9 +90,12 @@ __all__ = [
     "Role",
     "RunStatus",
     "SchedulerLease",
+    "ServicePeriodOverride",
+    "ServiceType",
     "SetupToken",
     "Severity",
     "StaffLeave",
     "StaffUser",
     "Stage",
+    "StageChange",
 ]

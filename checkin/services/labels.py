@@ -14,7 +14,16 @@ from typing import Any, Generic, TypeVar
 
 from flask_babel import force_locale, get_locale
 
-from checkin.models import Channel, ClientStatus, ContactKind, Disclosure, FlagStatus, Stage
+from checkin.models import (
+    Channel,
+    ClientStatus,
+    ContactKind,
+    Disclosure,
+    EmploymentKind,
+    FlagStatus,
+    ServiceType,
+    Stage,
+)
 from checkin.services.errors import _l
 from checkin.services.timeline import CONTACT_LABELS, SEVERITY_LABELS, WEEKDAYS
 
@@ -138,6 +147,23 @@ FLAG_KINDS: Labels[str] = Labels(
     {"悪化の傾向": "trend", "記録がない": "missing"},  # the words older exports used
 )
 CONTACT_KINDS: Labels[ContactKind] = Labels(CONTACT_LABELS)  # the contact form's
+SERVICE_TYPES: Labels[ServiceType] = Labels(
+    {
+        ServiceType.STANDARD: _l("通常 (入社から6か月後に開始)"),
+        ServiceType.HOURS_EXTENSION: _l("労働時間延長支援型から"),
+        ServiceType.RETURN_TO_WORK: _l("復職支援型から"),
+    },
+    {"通常": ServiceType.STANDARD, "労働時間延長支援型": ServiceType.HOURS_EXTENSION},
+)
+EMPLOYMENT_KINDS: Labels[EmploymentKind] = Labels(
+    {
+        EmploymentKind.EMPLOYED: _l("在職 (確認)"),
+        EmploymentKind.CHANGED_JOB: _l("転職 (新しい仕事の初日)"),
+        EmploymentKind.LEFT: _l("離職 (最後の勤務日)"),
+        EmploymentKind.ON_LEAVE: _l("休職 (在籍中)"),
+    },
+    {"在職": EmploymentKind.EMPLOYED, "転職": EmploymentKind.CHANGED_JOB},
+)
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"
 

@@ -294,13 +294,21 @@ def _client_form(client: Client | None) -> Any:
         values["checkin_weekdays"] = "".join(request.form.getlist("weekday"))
         try:
             data = client_service.ClientData.parse(values)
-            saved = client_service.save_client(db, me.office_id, data, actor=me, client=client)
+            saved = client_service.save_client(
+                db, me.office_id, data, actor=me, client=client, now=now()
+            )
         except ValidationError as e:
             db.rollback()
             errors = e.errors
             # A date written 2026/6/1 or 令和8年6月1日 goes back to the date input as
             # 2026-06-01 (the only form it shows), so it is not lost.
-            for key in ("hire_date", "service_start", "service_end"):
+            for key in (
+                "hire_date",
+                "service_start",
+                "service_end",
+                "prior_service_end",
+                "return_date",
+            ):
                 if key not in errors:
                     with suppress(cells.CellError):
                         values[key] = cells.parse_date(values.get(key)).isoformat()
@@ -320,6 +328,7 @@ def _client_form(client: Client | None) -> Any:
         staff_opts=[(s.id, s.name) for s in staff],
         employer_opts=[(e.id, e.name) for e in employers],
         stage_opts=[(st.value, label) for st, label in labels.STAGES.items()],
+        service_type_opts=[(t.value, label) for t, label in labels.SERVICE_TYPES.items()],
         disclosure_opts=[(d.value, label) for d, label in labels.DISCLOSURES.items()],
     ), (400 if errors else 200)
 
