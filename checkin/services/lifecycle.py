@@ -300,7 +300,10 @@ def stage_numbers(session: Session, client: Client, today: date) -> StageNumbers
 
 def suggest_stage(session: Session, client: Client, today: date) -> StageSuggestion | None:
     """A suggested stage change from the data, or None. Never applied by itself."""
-    n = stage_numbers(session, client, today)
+    return suggest_from(client, stage_numbers(session, client, today))
+
+
+def suggest_from(client: Client, n: StageNumbers) -> StageSuggestion | None:
     i = STAGE_ORDER.index(client.stage)
     if client.stage in (Stage.STABILITY, Stage.SELF_DRIVING) and n.recent_flags >= BACK_FLAGS:
         return StageSuggestion("back", STAGE_ORDER[i - 1], n)

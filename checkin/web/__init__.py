@@ -149,7 +149,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
-    from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
+    from checkin.web import (
+        admin,
+        alerts,
+        auth,
+        client_form,
+        clients,
+        employer,
+        lifecycle,
+        ops,
+        transfer,
+    )
     from checkin.web.cards import bp as cards_bp
     from checkin.web.setup import bp as setup_bp
 
@@ -221,6 +231,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(transfer.bp)
     app.register_blueprint(employer.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(lifecycle.bp)
     app.register_blueprint(setup_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta

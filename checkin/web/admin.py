@@ -26,7 +26,7 @@ from checkin.models import (
     StaffLeave,
     StaffUser,
 )
-from checkin.services import audit, cells, labels, support
+from checkin.services import audit, cells, labels, period, retention, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -556,4 +556,13 @@ def overview() -> str:
     today = local_date(now(), staff.office.timezone)
     ov = office_overview(get_db(), staff.office, today=today, no_contact_days=days)
     alarms = office_alarms(get_db(), staff.office, today=today, now=now(), mail_on=mail_on())
-    return render_template("admin/overview.html", ov=ov, unreached=alarms, mail_on=mail_on())
+    # The service period's end of each client (the rule's where none is recorded).
+    periods = {r.client.id: period.service_period(r.client, None) for r in ov.clients}
+    return render_template(
+        "admin/overview.html",
+        ov=ov,
+        unreached=alarms,
+        mail_on=mail_on(),
+        periods=periods,
+        fy=retention.fiscal_year_of(today),
+    )
