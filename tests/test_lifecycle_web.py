@@ -24,7 +24,7 @@ from checkin.models import (
     Stage,
     StageChange,
 )
-from checkin.services import lifecycle
+from checkin.services import demo, lifecycle, retention
 from tests.conftest import NOW, PASSWORD, TODAY, AuthActions, World, csrf_from
 
 
@@ -248,3 +248,21 @@ def test_an_employer_reaches_none_of_it(client: FlaskClient, db: Session, world:
     assert client.get("/retention").status_code == 403
     assert client.get("/retention.xlsx").status_code == 403
     assert db.scalars(select(EmploymentEvent)).all() == []
+
+
+def test_the_demo_rate_can_be_checked_by_hand(
+    db: Session, seeded: demo.DemoResult, client: FlaskClient, auth: AuthActions
+) -> None:
+    r = retention.office_retention(db, seeded.office.id, 2026)
+    lines = {line.client.name: line.employed for line in r.lines}
+    for name, _start, _end, _events, employed in demo.PAST_CLIENTS:
+        assert lines[name] is employed, name
+    active = [line for line in r.lines if line.client.name not in {p[0] for p in demo.PAST_CLIENTS}]
+    assert all(line.employed for line in active)  # no departures among those supported
+    assert (r.numerator, r.denominator) == (len(active) + 3, len(active) + 5)
+    stages = db.scalars(select(StageChange.to_stage).distinct()).all()
+    assert set(stages) == {Stage.ADJUSTMENT, Stage.STABILITY, Stage.SELF_DRIVING}
+    assert {c.stage for c in db.scalars(select(Client))} == set(Stage)
+    auth.login("kanri", demo.DEMO_PASSWORD)
+    html = client.get("/retention").get_data(as_text=True)
+    assert f"({r.numerator}人 / {r.denominator}人)" in html

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from checkin.models import Client, EmploymentEvent, EmploymentKind
@@ -111,8 +111,17 @@ def client_states(fy: int, office_ids: list[int] | None = None) -> Select[Any]:
     return q
 
 
+def _no_jit(session: Session) -> None:
+    """PostgreSQL's planner overestimates the per-departure lookup of a new job and turns on
+    JIT compilation, which then costs more than the query (1.6 s of 2.7 s for 1,000
+    offices): off for this transaction (docs/benchmarks.md)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def office_rates(session: Session, fy: int) -> dict[int, tuple[int, int]]:
     """Every office's (numerator, denominator) for ``fy``, in one query."""
+    _no_jit(session)
     states = client_states(fy).subquery()
     rows = session.execute(
         select(states.c.office_id, func.sum(states.c.employed), func.count()).group_by(
@@ -208,6 +217,7 @@ def _as_date(value: Any) -> date | None:
 
 def office_retention(session: Session, office_id: int, fy: int) -> OfficeRetention:
     """An office's rate for ``fy`` with the clients behind the numerator and denominator."""
+    _no_jit(session)
     states = client_states(fy, [office_id]).subquery()
     rows = session.execute(
         select(Client, states.c.employed, states.c.kind, states.c.on, states.c.new_job_on)
