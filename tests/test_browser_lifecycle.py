@@ -43,7 +43,7 @@ def test_the_manager_checks_the_retention_rate_and_a_past_client(
     )
     page = ctx.new_page()
     _login(page, live_server, "kanri", seeded.password, "/overview")
-    expect(page.locator("#clients")).to_contain_text("残り")
+    expect(page.locator("#clients")).to_contain_text("か月")
     page.get_by_role("link", name="就労定着率 (2026年度)").click()
     page.wait_for_url("**/retention?fy=2026")
     expect(page.locator("#rate-value")).to_contain_text(f"({r.numerator}人 / {r.denominator}人)")

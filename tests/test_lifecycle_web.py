@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from checkin.models import (
     AuditEvent,
     Client,
+    ClientStatus,
     Employer,
     EmployerUser,
     EmploymentEvent,
@@ -117,6 +118,9 @@ def test_a_manager_overrides_the_period_with_a_reason(
 def test_employment_is_recorded_after_the_service_ended(
     client: FlaskClient, db: Session, world: World, auth: AuthActions
 ) -> None:
+    world.client_c.status = ClientStatus.ENDED
+    world.client_c.service_end = date(2026, 3, 1)
+    db.commit()
     auth.login("sato")
     url = f"/clients/{world.client_c.id}/employment"
     _post(client, auth, url, {"kind": "left", "on": "2026-13-01"})
@@ -167,7 +171,7 @@ def test_the_retention_page_shows_the_numbers_and_the_people(
     assert client.get("/retention?fy=2025").status_code == 200
     assert client.get("/retention?fy=1900").status_code == 404
     overview = client.get("/overview").get_data(as_text=True)
-    assert "就労定着率 (2026年度)" in overview and "残り" in overview
+    assert "就労定着率 (2026年度)" in overview and "支援の残り" in overview
 
 
 def test_the_retention_xlsx_lists_the_people_and_is_audited(
