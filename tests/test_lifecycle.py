@@ -95,6 +95,13 @@ def test_the_other_types_count_from_their_own_day() -> None:
     assert period.rule_period(_client(service_type=ServiceType.RETURN_TO_WORK)) is None
 
 
+def test_months_back() -> None:
+    assert period.months_back(date(2026, 6, 10), 3) == date(2026, 3, 10)
+    assert period.months_back(date(2026, 5, 31), 3) == date(2026, 2, 28)
+    assert period.months_back(date(2024, 5, 31), 3) == date(2024, 2, 29)
+    assert period.months_back(date(2026, 2, 15), 3) == date(2025, 11, 15)  # over the year end
+
+
 def test_months_left() -> None:
     assert period.months_left(date(2026, 6, 10), date(2026, 11, 9)) == 5
     assert period.months_left(date(2026, 6, 10), date(2026, 11, 8)) == 4

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -246,8 +245,8 @@ class StageSuggestion:
 
 
 def stage_numbers(session: Session, client: Client, today: date) -> StageNumbers:
-    since = today - relativedelta(months=SUGGEST_MONTHS)
-    before = since - relativedelta(months=SUGGEST_MONTHS)
+    since = period.months_back(today, SUGGEST_MONTHS)
+    before = period.months_back(since, SUGGEST_MONTHS)
     expected = load_expected(session, client, since, today, today)
     n_expected = sum(
         1 for i in range((today - since).days) if since + timedelta(days=i) in expected

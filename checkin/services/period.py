@@ -47,6 +47,16 @@ def period_end(first: date, months: int) -> date:
     return date(year, month, first.day) - timedelta(days=1)
 
 
+def months_back(day: date, months: int) -> date:
+    """The day with the same number ``months`` months before (that month's last day when
+    it has none): the first day of the window of ``months`` months that ends the day before
+    ``day``. 10 June: 10 March; 31 May: 28 (29) February."""
+    total = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def after(first: date, months: int) -> date:
     """The first day after a period of ``months`` months starting on ``first``."""
     return period_end(first, months) + timedelta(days=1)
