@@ -7,7 +7,7 @@ of CLIENTS clients whose hires spread over 4 years (so their service covers the 
 years counted) with employment events (departures, new jobs within and after 1 month,
 leaves, confirmations), then:
 1. reads every client and event row the count reads with the DBAPI cursor (baseline),
-2. runs ``retention.office_rates`` (one query) for FY2026, every office at once,
+2. runs ``retention_rate.office_rates`` (one query) for FY2026, every office at once,
 3. checks the query against a plain Python count of the same rule for a sample of offices,
 and prints the times and the ratio. Not a test: numbers depend on the machine.
 """
@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from checkin.db import make_engine, make_session_factory
 from checkin.migrate import upgrade
 from checkin.models import Client, EmploymentEvent, EmploymentKind, Office
-from checkin.services import lifecycle, period, retention
+from checkin.services import lifecycle, period, retention_rate
 
 NOW = datetime(2026, 6, 10, 0, 0, tzinfo=UTC)
 FY = 2026
@@ -155,8 +155,8 @@ def read_rows(engine: Engine) -> tuple[float, int]:
 
 def reference(engine: Engine, office_ids: list[int]) -> dict[int, tuple[int, int]]:
     """The same rule counted person by person in Python (for a sample of offices)."""
-    day = retention.counting_day(FY)
-    first, last = retention.window(FY)
+    day = retention_rate.counting_day(FY)
+    first, last = retention_rate.window(FY)
     with engine.connect() as conn:
         people = conn.execute(
             text(
@@ -227,7 +227,7 @@ def main() -> None:
         reads.append(read_s)
         with factory() as session:
             t0 = time.perf_counter()
-            rates = retention.office_rates(session, FY)
+            rates = retention_rate.office_rates(session, FY)
             counts.append(time.perf_counter() - t0)
     sample = sorted(rates)[:: max(1, len(rates) // 20)]
     ref = reference(engine, sample)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkin.models import Client, ClientStatus, Stage, StageChange
-from checkin.services import demo, retention
+from checkin.services import demo, retention_rate
 from tests.browser_helpers import AXE, BROWSER_MARKS, PHONE, axe_violations
 
 pytestmark = BROWSER_MARKS
@@ -34,7 +34,7 @@ def _axe(page: Any, selector: str) -> list[str]:
 def test_the_manager_checks_the_retention_rate_and_a_past_client(
     browser: Any, live_server: str, db: Session, seeded: demo.DemoResult, shots: Path
 ) -> None:
-    r = retention.office_retention(db, seeded.office.id, 2026)
+    r = retention_rate.office_retention(db, seeded.office.id, 2026)
     ctx = browser.new_context(
         viewport={"width": 1200, "height": 900},
         locale="ja-JP",

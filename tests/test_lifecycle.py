@@ -23,7 +23,7 @@ from checkin.models import (
     Stage,
     StageChange,
 )
-from checkin.services import lifecycle, period, retention
+from checkin.services import lifecycle, period, retention_rate
 from checkin.services.errors import ValidationError
 from tests.conftest import NOW, TODAY, World
 
@@ -262,7 +262,7 @@ def _event(db: Session, world: World, c: Client, kind: str, on: date) -> None:
 
 
 def _employed(db: Session, world: World, fy: int = FY) -> dict[str, bool]:
-    r = retention.office_retention(db, world.office.id, fy)
+    r = retention_rate.office_retention(db, world.office.id, fy)
     return {line.client.name: line.employed for line in r.lines}
 
 
@@ -275,9 +275,9 @@ def test_the_fiscal_year_boundary(db: Session, world: World) -> None:
     _person(db, world, "started 1 April 2026", date(2026, 4, 1))
     db.commit()
     assert set(_employed(db, world)) == {"ended 1 April 2023", "started 31 March 2026"}
-    assert retention.fiscal_year_of(date(2026, 3, 31)) == 2025
-    assert retention.fiscal_year_of(date(2026, 4, 1)) == 2026
-    r = retention.office_retention(db, world.office.id, FY)
+    assert retention_rate.fiscal_year_of(date(2026, 3, 31)) == 2025
+    assert retention_rate.fiscal_year_of(date(2026, 4, 1)) == 2026
+    r = retention_rate.office_retention(db, world.office.id, FY)
     assert {c.name for c in r.without_start} == {"田中 健太", "伊藤 美咲", "渡辺 大輔"}
 
 
@@ -305,7 +305,7 @@ def test_employed_on_the_counting_day(db: Session, world: World) -> None:
         "never employed": False,
         "hired after the day": False,
     }
-    r = retention.office_retention(db, world.office.id, FY)
+    r = retention_rate.office_retention(db, world.office.id, FY)
     assert (r.numerator, r.denominator) == (3, 6)
     assert r.band is not None and r.band.min_percent == 50  # exactly 50 %: the 50-70 band
 
@@ -366,7 +366,7 @@ def test_every_office_in_one_query(db: Session, world: World) -> None:
     world.client_c.hire_date = None
     world.other_client.hire_date = date(2025, 7, 1)
     db.commit()
-    rates = retention.office_rates(db, FY)
+    rates = retention_rate.office_rates(db, FY)
     assert rates == {world.office.id: (1, 3), world.other_office.id: (1, 1)}
 
 
@@ -387,7 +387,7 @@ def test_employment_input_is_checked(db: Session, world: World) -> None:
 
 
 def test_fee_bands_are_data() -> None:
-    table = retention.fee_table_for(2026)
+    table = retention_rate.fee_table_for(2026)
     assert table is not None and [b.min_percent for b in table.bands] == [
         95,
         90,
@@ -400,4 +400,4 @@ def test_fee_bands_are_data() -> None:
     assert table.band_of(19, 20).min_percent == 95  # type: ignore[union-attr]
     assert table.band_of(189, 200).min_percent == 90  # type: ignore[union-attr]  # 94.5 %
     assert table.band_of(0, 0) is None
-    assert retention.fee_table_for(2023) is None  # before the revision in the file
+    assert retention_rate.fee_table_for(2023) is None  # before the revision in the file

@@ -25,7 +25,7 @@ from checkin.models import (
     Stage,
     StageChange,
 )
-from checkin.services import demo, lifecycle, retention
+from checkin.services import demo, lifecycle, retention_rate
 from tests.conftest import NOW, PASSWORD, TODAY, AuthActions, World, csrf_from
 
 
@@ -257,7 +257,7 @@ def test_an_employer_reaches_none_of_it(client: FlaskClient, db: Session, world:
 def test_the_demo_rate_can_be_checked_by_hand(
     db: Session, seeded: demo.DemoResult, client: FlaskClient, auth: AuthActions
 ) -> None:
-    r = retention.office_retention(db, seeded.office.id, 2026)
+    r = retention_rate.office_retention(db, seeded.office.id, 2026)
     lines = {line.client.name: line.employed for line in r.lines}
     for name, _start, _end, _events, employed in demo.PAST_CLIENTS:
         assert lines[name] is employed, name

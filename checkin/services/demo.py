@@ -44,7 +44,7 @@ from checkin.models import (
     Stage,
     StageChange,
 )
-from checkin.services import lifecycle, period, retention
+from checkin.services import lifecycle, period, retention_rate
 from checkin.services.links import issue_link
 from checkin.services.staff import create_staff
 from checkin.services.support import add_consent
@@ -619,7 +619,7 @@ def _lifecycle(
     leave = today - timedelta(days=PAST_SLIDES[SICK_LEAVE] - 2)
     _employment(session, sick, EmploymentKind.ON_LEAVE, leave, None, now)
     _employment(session, sick, EmploymentKind.EMPLOYED, leave + timedelta(LEAVE_DAYS), None, now)
-    d = retention.counting_day(retention.fiscal_year_of(today))
+    d = retention_rate.counting_day(retention_rate.fiscal_year_of(today))
     for k, (name, start, end, events, _employed) in enumerate(PAST_CLIENTS):
         hire = d + timedelta(days=start - 183)
         client = Client(

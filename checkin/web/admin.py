@@ -26,7 +26,7 @@ from checkin.models import (
     StaffLeave,
     StaffUser,
 )
-from checkin.services import audit, cells, labels, period, retention, support
+from checkin.services import audit, cells, labels, period, retention_rate, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -564,5 +564,5 @@ def overview() -> str:
         unreached=alarms,
         mail_on=mail_on(),
         periods=periods,
-        fy=retention.fiscal_year_of(today),
+        fy=retention_rate.fiscal_year_of(today),
     )

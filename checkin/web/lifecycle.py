@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from checkin.models import Role
-from checkin.services import labels, lifecycle, retention, transfer
+from checkin.services import labels, lifecycle, retention_rate, transfer
 from checkin.timeutil import local_date
 from checkin.web import get_db, now, saving
 from checkin.web.auth import current_staff, staff_required
@@ -90,7 +90,7 @@ def add_employment(client_id: int) -> Any:
 def _fy() -> tuple[int, int]:
     """The fiscal year asked for (default: this one) and this one."""
     staff = current_staff()
-    this = retention.fiscal_year_of(local_date(now(), staff.office.timezone))
+    this = retention_rate.fiscal_year_of(local_date(now(), staff.office.timezone))
     fy = request.args.get("fy", this, type=int)
     if not FIRST_FY <= fy <= this + 1:
         abort(404)
@@ -101,13 +101,13 @@ def _fy() -> tuple[int, int]:
 @staff_required(*MANAGERS)
 def retention_page() -> str:
     fy, this = _fy()
-    r = retention.office_retention(get_db(), current_staff().office_id, fy)
+    r = retention_rate.office_retention(get_db(), current_staff().office_id, fy)
     return render_template(
         "admin/retention.html", r=r, this_fy=this, years=list(range(this - 3, this + 1))
     )
 
 
-def retention_table(r: retention.OfficeRetention) -> transfer.Table:
+def retention_table(r: retention_rate.OfficeRetention) -> transfer.Table:
     """The clients behind the rate, one row each (Japanese headers, as the other exports)."""
     with force_locale("ja"):
         headers = [
@@ -147,7 +147,7 @@ def retention_xlsx() -> Response:
     fy, _this = _fy()
     db = get_db()
     staff = current_staff()
-    r = retention.office_retention(db, staff.office_id, fy)
+    r = retention_rate.office_retention(db, staff.office_id, fy)
     body = transfer.to_xlsx({f"FY{fy}": retention_table(r)})
     transfer.record_export(db, staff, f"retention:{fy}", "xlsx")
     db.commit()
