@@ -33,12 +33,15 @@ from checkin.models import (
     Employer,
     EmployerNote,
     EmployerUser,
+    EmploymentEvent,
     Flag,
     FlagStatus,
     Office,
     Outcome,
     RankerModel,
+    ServicePeriodOverride,
     StaffUser,
+    StageChange,
 )
 from checkin.services import demo
 from checkin.services.checkins import CheckinInput
@@ -165,6 +168,10 @@ def user_data(db: Session) -> list[str]:
     for f in db.scalars(select(Flag)):
         data += [r["text"] for r in f.reasons] + [f.note or ""]
         data += [str((r.get("values") or {}).get("detail") or "") for r in f.reasons]
+    data += [r for r in db.scalars(select(StageChange.reason)) if r]
+    data += [r for r in db.scalars(select(ServicePeriodOverride.reason)) if r]
+    for e in db.scalars(select(EmploymentEvent)):
+        data += [e.employer_name or "", e.note or ""]
     return data
 
 

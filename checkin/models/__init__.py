@@ -3,7 +3,15 @@
 from checkin.models.audit import AuditEvent
 from checkin.models.base import Base
 from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
-from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
+from checkin.models.client import (
+    Channel,
+    CheckinLink,
+    Client,
+    ClientStatus,
+    Disclosure,
+    ServiceType,
+    Stage,
+)
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.models.employer_note import ConcernTopic, EmployerNote, EmployerNoteKind
 from checkin.models.flag import Flag, FlagStatus, Severity
@@ -14,6 +22,12 @@ from checkin.models.jobs import (
     NotificationStatus,
     RunStatus,
     SchedulerLease,
+)
+from checkin.models.lifecycle import (
+    EmploymentEvent,
+    EmploymentKind,
+    ServicePeriodOverride,
+    StageChange,
 )
 from checkin.models.line import (
     LineAccount,
@@ -72,6 +86,8 @@ __all__ = [
     "EmployerNote",
     "EmployerNoteKind",
     "EmployerUser",
+    "EmploymentEvent",
+    "EmploymentKind",
     "Flag",
     "FlagFeedback",
     "FlagStatus",
@@ -95,9 +111,12 @@ __all__ = [
     "Role",
     "RunStatus",
     "SchedulerLease",
+    "ServicePeriodOverride",
+    "ServiceType",
     "SetupToken",
     "Severity",
     "StaffLeave",
     "StaffUser",
     "Stage",
+    "StageChange",
 ]

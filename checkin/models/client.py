@@ -24,6 +24,14 @@ class Stage(enum.StrEnum):
     SELF_DRIVING = "self_driving"  # 自走期・支援離脱期
 
 
+class ServiceType(enum.StrEnum):
+    """How the client came to the service: what the period's start counts from."""
+
+    STANDARD = "standard"  # 通常: 6 months after hire
+    HOURS_EXTENSION = "hours_extension"  # 労働時間延長支援型: after the sending office's end
+    RETURN_TO_WORK = "return_to_work"  # 復職支援型: 6 months from the return to work
+
+
 class Disclosure(enum.StrEnum):
     OPEN = "open"  # オープン就労: the employer knows
     CLOSED = "closed"  # クローズ就労: never any employer access
@@ -58,6 +66,14 @@ class Client(Timestamped, Base):
     stage: Mapped[Stage] = mapped_column(
         str_enum(Stage, "support_stage"), default=Stage.EXPLORATION
     )
+    # What the service period's start counts from (services/period.py): "standard" (the
+    # hire date), "hours_extension" (the day after ``prior_service_end``, the sending
+    # office's last day) or "return_to_work" (``return_date``, the day back at work).
+    service_type: Mapped[ServiceType] = mapped_column(
+        str_enum(ServiceType, "service_type"), default=ServiceType.STANDARD
+    )
+    prior_service_end: Mapped[date | None]
+    return_date: Mapped[date | None]
     disclosure: Mapped[Disclosure] = mapped_column(
         str_enum(Disclosure, "disclosure"), default=Disclosure.OPEN
     )

@@ -23,7 +23,9 @@ from checkin.models import (
     Consent,
     Employer,
     EmployerUser,
+    EmploymentKind,
     StaffUser,
+    Stage,
 )
 from checkin.services import labels
 from checkin.services.errors import _l
@@ -108,6 +110,9 @@ SENTENCES: dict[str, str] = {
     "document.revise": _l("%(actor)sが %(doc)s (訂正) を作りました"),
     "document.pdf": _l("%(actor)sが %(doc)s をPDFにしました"),
     "employer.document": _l("%(actor)sが %(doc)s の共有された項目を見ました"),
+    "period.override": _l("%(actor)sが 支援期間を %(start)s から %(end)s に変更しました"),
+    "stage.change": _l("%(actor)sが 支援の段階を「%(old)s」から「%(new)s」に変更しました"),
+    "employment.create": _l("%(actor)sが 就労の状況「%(kind)s」(%(day)s) を記録しました"),
 }
 # Actions whose target is a staff member: %(target)s is that person's name.
 STAFF_TARGET_ACTIONS = frozenset(
@@ -139,6 +144,9 @@ CLIENT_FIELD_LABELS = {
     "hire_date": _l("入社日"),
     "service_start": _l("支援開始日"),
     "service_end": _l("支援終了日"),
+    "service_type": _l("利用の形"),
+    "prior_service_end": _l("送り出し事業所の利用終了日"),
+    "return_date": _l("復職日"),
     "stage": _l("支援の段階"),
     "disclosure": _l("障害の開示"),
     "checkin_weekdays": _l("記録する曜日"),
@@ -154,6 +162,7 @@ ACTOR_KIND_LABELS = {
 }
 UNKNOWN = _l("不明")
 NONE = _l("なし")
+RULE = _l("規則どおり")
 LIST_SEP = _l("・")
 
 
@@ -302,6 +311,21 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"target": names.staff_name(e.target_id)}
     if action in EMPLOYER_USER_TARGET_ACTIONS:
         return {"target": names.employer_users.get(e.target_id or 0) or str(UNKNOWN)}
+    if action == "period.override":
+        return {
+            "start": _day(d["start"]) if d.get("start") else str(RULE),
+            "end": _day(d["end"]) if d.get("end") else str(RULE),
+        }
+    if action == "stage.change":
+        return {
+            "old": str(labels.STAGES[Stage(d["from"])]) if d.get("from") else str(NONE),
+            "new": str(labels.STAGES[Stage(d["to"])]),
+        }
+    if action == "employment.create":
+        return {
+            "kind": str(labels.EMPLOYMENT_KINDS[EmploymentKind(d["kind"])]),
+            "day": _day(d["on"]),
+        }
     if action in ("office.closed_day.add", "office.closed_day.remove"):
         return {"day": _day(d["day"])}
     if action.startswith("document.") or action == "employer.document":

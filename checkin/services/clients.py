@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -18,11 +18,13 @@ from checkin.models import (
     Employer,
     Flag,
     FlagStatus,
+    ServiceType,
     StaffUser,
     Stage,
 )
-from checkin.services import audit, cells
+from checkin.services import audit, cells, lifecycle
 from checkin.services.errors import ValidationError, _l
+from checkin.timeutil import utcnow
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +45,9 @@ class ClientData:
     hire_date: date | None
     service_start: date | None
     service_end: date | None
+    service_type: ServiceType
+    prior_service_end: date | None
+    return_date: date | None
     stage: Stage
     disclosure: Disclosure
     checkin_weekdays: str
@@ -58,6 +63,9 @@ class ClientData:
         "hire_date",
         "service_start",
         "service_end",
+        "service_type",
+        "prior_service_end",
+        "return_date",
         "stage",
         "disclosure",
         "checkin_weekdays",
@@ -144,6 +152,9 @@ class ClientData:
             hire_date=day("hire_date", _l("入社日")),
             service_start=day("service_start", _l("支援開始日")),
             service_end=day("service_end", _l("支援終了日")),
+            service_type=choice("service_type", ServiceType, ServiceType.STANDARD, _l("利用の形")),
+            prior_service_end=day("prior_service_end", _l("送り出し事業所の利用終了日")),
+            return_date=day("return_date", _l("復職日")),
             stage=choice("stage", Stage, Stage.EXPLORATION, _l("支援の段階")),
             disclosure=choice(
                 "disclosure", Disclosure, Disclosure.OPEN, _l("開示 (オープン/クローズ)")
@@ -190,6 +201,10 @@ def check(session: Session, office_id: int, data: ClientData, *, client_id: int 
             errors["service_end"] = _l("支援終了日が支援開始日より前になっています。")
         elif (data.service_end - data.service_start).days > MAX_SERVICE_DAYS:
             errors["service_end"] = _l("就労定着支援の期間は最長3年です。")
+    if data.service_type == ServiceType.HOURS_EXTENSION and data.prior_service_end is None:
+        errors["prior_service_end"] = _l("送り出し事業所の利用終了日を入れてください。")
+    if data.service_type == ServiceType.RETURN_TO_WORK and data.return_date is None:
+        errors["return_date"] = _l("復職日を入れてください。")
     if data.hire_date and data.service_start and data.service_start < data.hire_date:
         errors["service_start"] = _l("支援開始日が入社日より前になっています。")
     dup = select(Client.id).where(Client.office_id == office_id, Client.name == data.name)
@@ -210,10 +225,16 @@ def save_client(
     *,
     actor: StaffUser | None,
     client: Client | None = None,
+    now: datetime | None = None,
 ) -> Client:
-    """Create a client (``client`` None) or update one, after all checks pass."""
+    """Create a client (``client`` None) or update one, after all checks pass. A changed
+    stage is kept in the stage history (without a reason: the client form's)."""
     check(session, office_id, data, client_id=client.id if client else None)
     created = client is None
+    if client is not None and client.stage != data.stage:
+        lifecycle.record_stage_change(
+            session, client, data.stage, actor=actor, reason=None, now=now or utcnow()
+        )
     if client is None:
         client = Client(office_id=office_id)
         session.add(client)

@@ -31,6 +31,8 @@ from checkin.models import (
     DocKind,
     Employer,
     EmployerUser,
+    EmploymentEvent,
+    EmploymentKind,
     Flag,
     FlagFeedback,
     FlagStatus,
@@ -41,7 +43,9 @@ from checkin.models import (
     Severity,
     StaffUser,
     Stage,
+    StageChange,
 )
+from checkin.services import lifecycle, period, retention_rate
 from checkin.services.links import issue_link
 from checkin.services.staff import create_staff
 from checkin.services.support import add_consent
@@ -251,8 +255,8 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
             backup_supporter_id=supporters[(i + 1) % 3].id,
             employer_id=employers[i % len(employers)].id,
             hire_date=hire,
-            service_start=hire + timedelta(days=182),
-            service_end=hire + timedelta(days=182 + 3 * 365),
+            service_start=period.after(hire, period.WAIT_MONTHS),
+            service_end=period.period_end(period.after(hire, period.WAIT_MONTHS), 36),
             stage=stage,
             disclosure=Disclosure.CLOSED if i % 7 == 3 else Disclosure.OPEN,
             checkin_weekdays="01234" if i % 5 else "0123456",
@@ -274,6 +278,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     _reports(session, office, clients, now)
     _assessments(session, clients, employer_user, today, now, random.Random(seed + 3))
     _workplace_visits(session, clients, today, now)
+    _lifecycle(session, office, clients, supporters, today, now)
     ranking = None
     if train:
         from checkin.services.ranking import train_office
@@ -630,6 +635,122 @@ def _contacts(session: Session, client: Client, i: int, rng: random.Random, now:
                 updated_at=now,
             )
         )
+
+
+# The stage each client reaches after this many months from hire (as seed_demo sets it),
+# with the reason the supporter wrote.
+STAGE_STEPS = [
+    (10, Stage.ADJUSTMENT, "記録が安定し、職場での困りごとが減ったため"),
+    (18, Stage.STABILITY, "3か月アラートがなく、本人が自分で相談できている"),
+    (26, Stage.SELF_DRIVING, "本人と話し、困ったときに連絡をもらう形にした"),
+]
+# People who used the service and are no longer supported, with their employment around
+# the retention rate's counting day D (the last 31 March): (name, service start and end in
+# days from D, events as (kind, days from D, employer), employed on D).
+PastEvent = tuple[EmploymentKind, int, str | None]
+PAST_CLIENTS: list[tuple[str, int, int, list[PastEvent], bool]] = [
+    ("大野 修二", -1300, -205, [(EmploymentKind.EMPLOYED, -30, None)], True),
+    ("坂本 智子", -400, -100, [(EmploymentKind.LEFT, -100, None)], False),
+    (
+        "原田 涼",
+        -500,
+        -10,
+        [(EmploymentKind.LEFT, -10, None), (EmploymentKind.CHANGED_JOB, 15, "株式会社つばさ")],
+        True,
+    ),
+    (
+        "岩崎 陽子",
+        -450,
+        -12,
+        [(EmploymentKind.LEFT, -12, None), (EmploymentKind.CHANGED_JOB, 40, "みなと運輸")],
+        False,
+    ),
+    ("藤井 大樹", -1150, -60, [(EmploymentKind.ON_LEAVE, -30, None)], True),
+]
+
+
+def _lifecycle(
+    session: Session,
+    office: Office,
+    clients: list[Client],
+    supporters: list[StaffUser],
+    today: date,
+    now: datetime,
+) -> None:
+    """Stage histories, the sick leave as employment events, and people who finished or
+    left the service, so that the retention page has a rate a reader can check by hand."""
+    tz = office.timezone
+    for client in clients:
+        assert client.hire_date is not None
+        before: Stage = Stage.EXPLORATION
+        for months, stage, reason in STAGE_STEPS:
+            day = period.after(client.hire_date, months)
+            if day > today or STAGE_ORDER.index(stage) > STAGE_ORDER.index(client.stage):
+                break
+            session.add(
+                StageChange(
+                    office_id=office.id,
+                    client_id=client.id,
+                    from_stage=before,
+                    to_stage=stage,
+                    reason=reason,
+                    changed_by_id=client.supporter_id,
+                    changed_at=_at(day, tz),
+                )
+            )
+            before = stage
+    sick = clients[SICK_LEAVE]
+    leave = today - timedelta(days=PAST_SLIDES[SICK_LEAVE] - 2)
+    _employment(session, sick, EmploymentKind.ON_LEAVE, leave, None, now)
+    _employment(session, sick, EmploymentKind.EMPLOYED, leave + timedelta(LEAVE_DAYS), None, now)
+    d = retention_rate.counting_day(retention_rate.fiscal_year_of(today))
+    for k, (name, start, end, events, _employed) in enumerate(PAST_CLIENTS):
+        hire = d + timedelta(days=start - 183)
+        client = Client(
+            office=office,
+            name=name,
+            supporter_id=supporters[k % 3].id,
+            hire_date=hire,
+            service_start=d + timedelta(days=start),
+            service_end=d + timedelta(days=end),
+            stage=Stage.SELF_DRIVING,
+            status=ClientStatus.ENDED,
+        )
+        session.add(client)
+        session.flush()
+        for kind, back, employer in events:
+            if d + timedelta(days=back) <= today:  # run in April: no new job yet
+                _employment(session, client, kind, d + timedelta(days=back), employer, now)
+
+
+STAGE_ORDER = lifecycle.STAGE_ORDER
+
+
+def _at(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(10, 0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _employment(
+    session: Session,
+    client: Client,
+    kind: EmploymentKind,
+    day: date,
+    employer: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        EmploymentEvent(
+            office_id=client.office_id,
+            client_id=client.id,
+            kind=kind,
+            on=day,
+            state_from=lifecycle.state_from(kind, day),
+            grace_until=lifecycle.grace_until(kind, day),
+            employer_name=employer,
+            recorded_by_id=client.supporter_id,
+            recorded_at=now,
+        )
+    )
 
 
 def _clamp(x: float) -> int:

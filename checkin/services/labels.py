@@ -24,7 +24,9 @@ from checkin.models import (
     Disclosure,
     DocStatus,
     EmployerNoteKind,
+    EmploymentKind,
     FlagStatus,
+    ServiceType,
     Stage,
 )
 from checkin.services.errors import _l
@@ -200,6 +202,23 @@ CONCERN_TOPICS: Labels[ConcernTopic] = Labels(
         ConcernTopic.CHANGE: _l("職場の変化 (異動・仕事の内容・上司など)"),
         ConcernTopic.OTHER: _l("その他"),
     }
+)
+SERVICE_TYPES: Labels[ServiceType] = Labels(
+    {
+        ServiceType.STANDARD: _l("通常 (入社から6か月後に開始)"),
+        ServiceType.HOURS_EXTENSION: _l("労働時間延長支援型から"),
+        ServiceType.RETURN_TO_WORK: _l("復職支援型から"),
+    },
+    {"通常": ServiceType.STANDARD, "労働時間延長支援型": ServiceType.HOURS_EXTENSION},
+)
+EMPLOYMENT_KINDS: Labels[EmploymentKind] = Labels(
+    {
+        EmploymentKind.EMPLOYED: _l("在職 (確認)"),
+        EmploymentKind.CHANGED_JOB: _l("転職 (新しい仕事の初日)"),
+        EmploymentKind.LEFT: _l("離職 (最後の勤務日)"),
+        EmploymentKind.ON_LEAVE: _l("休職 (在籍中)"),
+    },
+    {"在職": EmploymentKind.EMPLOYED, "転職": EmploymentKind.CHANGED_JOB},
 )
 # Monday first, as date.weekday() and Client.checkin_weekdays (Monday = "0").
 WEEKDAY_CHARS = "月火水木金土日"

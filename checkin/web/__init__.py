@@ -200,6 +200,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         clients,
         duties,
         employer,
+        lifecycle,
         line_staff,
         ops,
         transfer,
@@ -279,6 +280,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(employer.bp)
     app.register_blueprint(assessments.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(lifecycle.bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(reports_bp)

@@ -26,7 +26,7 @@ from checkin.models import (
     StaffLeave,
     StaffUser,
 )
-from checkin.services import audit, cells, labels, retention, support
+from checkin.services import audit, cells, labels, period, retention, retention_rate, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -295,13 +295,21 @@ def _client_form(client: Client | None) -> Any:
         values["checkin_weekdays"] = "".join(request.form.getlist("weekday"))
         try:
             data = client_service.ClientData.parse(values)
-            saved = client_service.save_client(db, me.office_id, data, actor=me, client=client)
+            saved = client_service.save_client(
+                db, me.office_id, data, actor=me, client=client, now=now()
+            )
         except ValidationError as e:
             db.rollback()
             errors = e.errors
             # A date written 2026/6/1 or 令和8年6月1日 goes back to the date input as
             # 2026-06-01 (the only form it shows), so it is not lost.
-            for key in ("hire_date", "service_start", "service_end"):
+            for key in (
+                "hire_date",
+                "service_start",
+                "service_end",
+                "prior_service_end",
+                "return_date",
+            ):
                 if key not in errors:
                     with suppress(cells.CellError):
                         values[key] = cells.parse_date(values.get(key)).isoformat()
@@ -321,6 +329,7 @@ def _client_form(client: Client | None) -> Any:
         staff_opts=[(s.id, s.name) for s in staff],
         employer_opts=[(e.id, e.name) for e in employers],
         stage_opts=[(st.value, label) for st, label in labels.STAGES.items()],
+        service_type_opts=[(t.value, label) for t, label in labels.SERVICE_TYPES.items()],
         disclosure_opts=[(d.value, label) for d, label in labels.DISCLOSURES.items()],
     ), (400 if errors else 200)
 
@@ -605,6 +614,9 @@ def overview() -> str:
     # An office of 1,000 clients: the counts cover everyone, the lists show their first
     # OVERVIEW_LIST_CAP and the table one page (every client is on one of its pages).
     paging = paginate(len(ov.clients), OVERVIEW_PER_PAGE, "admin.overview", anchor="clients")
+    # The service period's end of each client (the rule's where none is recorded).
+    rows = ov.clients[paging.offset : paging.offset + paging.per_page]
+    periods = {r.client.id: period.service_period(r.client, None) for r in rows}
     return render_template(
         "admin/overview.html",
         ov=ov,
@@ -613,8 +625,10 @@ def overview() -> str:
         no_contact=ov.without_contact(),
         low_rate=ov.low_answer_rate(),
         cap=OVERVIEW_LIST_CAP,
-        rows=ov.clients[paging.offset : paging.offset + paging.per_page],
+        rows=rows,
         paging=paging,
+        periods=periods,
+        fy=retention_rate.fiscal_year_of(today),
     )
 
 

@@ -32,7 +32,15 @@ from checkin.models import (
     Role,
     StaffUser,
 )
-from checkin.services import audit_text, employer_voice, labels, support, timeline, views
+from checkin.services import (
+    audit_text,
+    employer_voice,
+    labels,
+    lifecycle,
+    support,
+    timeline,
+    views,
+)
 from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
@@ -105,6 +113,7 @@ def client_detail(client_id: int) -> tuple[str, int]:
     employers = db.scalars(
         select(Employer).where(Employer.office_id == client.office_id).order_by(Employer.name)
     ).all()
+    numbers = lifecycle.stage_numbers(db, client, today)
     return render_template(
         "clients/detail.html",
         client=client,
@@ -121,6 +130,12 @@ def client_detail(client_id: int) -> tuple[str, int]:
         outcome_kinds=[(k.value, label) for k, label in outcome_service.OUTCOME_LABELS.items()],
         today=today,
         timeline_error=end_error,
+        period=lifecycle.client_period(db, client),
+        overrides=lifecycle.overrides(db, client),
+        stage_history=lifecycle.stage_history(db, client),
+        stage_numbers=numbers,
+        suggestion=lifecycle.suggest_from(client, numbers),
+        employment=lifecycle.employment_events(db, client),
     ), (400 if end_error else 200)
 
 
