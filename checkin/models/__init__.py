@@ -6,6 +6,13 @@ from checkin.models.checkin import NOTE_MAX_CHARS, CheckIn
 from checkin.models.client import Channel, CheckinLink, Client, ClientStatus, Disclosure, Stage
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.models.flag import Flag, FlagStatus, Severity
+from checkin.models.handover import (
+    AgencyKind,
+    DisclosureLog,
+    Handover,
+    HandoverDecision,
+    HandoverNotice,
+)
 from checkin.models.jobs import (
     JobRun,
     JobState,
@@ -38,6 +45,7 @@ from checkin.models.support import Consent, ConsentScope, Contact, ContactKind, 
 
 __all__ = [
     "NOTE_MAX_CHARS",
+    "AgencyKind",
     "AuditEvent",
     "Base",
     "Channel",
@@ -51,6 +59,7 @@ __all__ = [
     "Contact",
     "ContactKind",
     "Disclosure",
+    "DisclosureLog",
     "DocKind",
     "DocSide",
     "DocStatus",
@@ -59,6 +68,9 @@ __all__ = [
     "Flag",
     "FlagFeedback",
     "FlagStatus",
+    "Handover",
+    "HandoverDecision",
+    "HandoverNotice",
     "JobRun",
     "JobState",
     "LineAccount",

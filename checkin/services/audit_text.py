@@ -100,6 +100,10 @@ SENTENCES: dict[str, str] = {
     "document.revise": _l("%(actor)sが %(doc)s (訂正) を作りました"),
     "document.pdf": _l("%(actor)sが %(doc)s をPDFにしました"),
     "employer.document": _l("%(actor)sが %(doc)s の共有された項目を見ました"),
+    "handover.decision": _l("%(actor)sが 引継ぎの方針を「%(decision)s」と記録しました"),
+    "handover.record": _l("%(actor)sが 引継ぎの同意と引継ぎ先 (%(recipient)s) を記録しました"),
+    "handover.disclose": _l("%(actor)sが %(recipient)s に渡した記録を残しました (項目: %(items)s)"),
+    "handover.notice_seen": _l("%(actor)sが 支援終了%(months)sか月前の知らせを確認しました"),
 }
 # Actions whose target is a staff member: %(target)s is that person's name.
 STAFF_TARGET_ACTIONS = frozenset(
@@ -286,6 +290,27 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"day": _day(d["day"])}
     if action.startswith("document.") or action == "employer.document":
         return _document_values(d)
+    if action.startswith("handover."):
+        return _handover_values(action, d)
+    return {}
+
+
+def _handover_values(action: str, d: dict[str, Any]) -> dict[str, str]:
+    from checkin.models import HandoverDecision
+    from checkin.services import handover
+
+    if action == "handover.decision":
+        return {"decision": str(handover.DECISIONS[HandoverDecision(d["decision"])])}
+    if action == "handover.record":
+        return {"recipient": str(d["receiver"])}
+    if action == "handover.disclose":
+        titles = dict(handover.PACKAGE_PARTS)
+        return {
+            "recipient": str(d["recipient"]),
+            "items": str(labels.SEPARATOR).join(str(titles[k]) for k in d["items"]),
+        }
+    if action == "handover.notice_seen":
+        return {"months": str(int(d["months"]))}
     return {}
 
 

@@ -124,7 +124,11 @@ def _load_kinds() -> None:
 
 
 # Each feature's module registers its kind when imported.
-KIND_MODULES: list[str] = ["checkin.services.reports"]
+KIND_MODULES: list[str] = [
+    "checkin.services.reports",
+    "checkin.services.plans",
+    "checkin.services.handover",
+]
 
 
 def sections_of(doc: ClientDocument) -> list[Section]:

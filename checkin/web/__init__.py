@@ -152,6 +152,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
     from checkin.web.cards import bp as cards_bp
     from checkin.web.documents import bp as documents_bp
+    from checkin.web.plans import bp as plans_bp
     from checkin.web.setup import bp as setup_bp
 
     @app.before_request
@@ -224,6 +225,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(plans_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
     # The words for stored codes (stages, statuses, ...) come from one place:
