@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from checkin.models import Flag, FlagStatus, MailDetail, Severity
+from checkin.models import Client, Flag, FlagStatus, HandoverNotice, MailDetail, Severity
 
 SEVERITY_JA = {"urgent": "緊急", "high": "高", "watch": "注意"}
 KIND_JA = {
@@ -92,23 +92,62 @@ def _lines(flags: Sequence[Flag], detail: MailDetail, *, with_assignee: bool = F
     return out
 
 
+def _who(names: Sequence[str], detail: MailDetail) -> str:
+    if detail == MailDetail.NAMES:
+        return ": " + "、".join(names)
+    if detail == MailDetail.INITIALS:
+        return ": " + "、".join(masked_name(n) for n in names)
+    return ""
+
+
+def duty_lines(
+    reviews: Sequence[Client], notices: Sequence[HandoverNotice], detail: MailDetail
+) -> list[str]:
+    """Duties that are not flags: overdue support plan reviews, and clients near the end
+    of the service with no handover decision (each such notice is mailed once)."""
+    out = []
+    if reviews:
+        out.append(
+            f"  - 支援計画の見直し期限を過ぎています {len(reviews)}件"
+            + _who([c.name for c in reviews], detail)
+        )
+    for months in sorted({n.months for n in notices}):
+        these = [n for n in notices if n.months == months]
+        out.append(
+            f"  - 支援終了まで{months}か月を切り、引継ぎの方針が未記録 {len(these)}件"
+            + _who([n.client.name for n in these], detail)
+        )
+    return out
+
+
 def digest_mail(
-    staff_name: str, flags: Sequence[Flag], day: date, detail: MailDetail, base_url: str | None
+    staff_name: str,
+    flags: Sequence[Flag],
+    day: date,
+    detail: MailDetail,
+    base_url: str | None,
+    *,
+    duties: Sequence[str] = (),
 ) -> Mail:
     urgent = sum(1 for f in flags if f.severity == Severity.URGENT)
     unseen = sum(1 for f in flags if f.status == FlagStatus.OPEN)
     subject = f"[checkin] {jp_day(day)} 朝のアラート {len(flags)}件"
     if urgent:
         subject += f" (緊急 {urgent}件)"
+    if duties:
+        subject += " ・期限のある仕事あり"
     body = [
         f"{staff_name}さん",
         "",
         f"{jp_day(day)}の朝のアラートは {len(flags)}件です (未確認 {unseen}件)。",
-        f"  {severity_counts(flags)}",
     ]
+    if flags:
+        body.append(f"  {severity_counts(flags)}")
     lines = _lines(flags, detail)
     if lines:
         body += ["", "緊急のものから:", *lines]
+    if duties:
+        body += ["", "期限のある仕事 (アラートとは別):", *duties]
     body += ["", link(base_url, "/alerts"), "", FOOTER]
     return Mail(subject, "\n".join(body) + "\n")
 

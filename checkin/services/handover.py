@@ -360,7 +360,7 @@ def _plan_text(session: Session, client: Client) -> str:
 def _private_text(reports: list[ClientDocument]) -> str:
     lines = []
     for r in reports:
-        titles = [s.title for s in docs.sections_of(r) if s.key in (r.private_items or [])]
+        titles = [str(s.title) for s in docs.sections_of(r) if s.key in (r.private_items or [])]
         if titles:
             lines.append(
                 f"{docs.spec_for(r.kind).period_label(r.period)}: "
@@ -558,12 +558,12 @@ def ensure_notices(session: Session, office_ids: list[int], today: date, now: da
             )
         )
     )
-    told = set(
-        session.execute(
+    told: set[tuple[int, int, date]] = set(
+        session.execute(  # type: ignore[arg-type]
             select(
                 HandoverNotice.client_id, HandoverNotice.months, HandoverNotice.service_end
             ).where(HandoverNotice.client_id.in_(ids))
-        ).tuples()
+        ).all()
     )
     made = 0
     for c in clients:
