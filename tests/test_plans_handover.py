@@ -545,3 +545,22 @@ def test_bad_input_on_the_handover_forms(
     html = client.get(f"/clients/{c}/handover").get_data(as_text=True)
     assert "同意がないと" in html
     assert client.get(f"/clients/{c}/disclosures.pdf").status_code == 404
+
+
+def test_demo_has_a_review_overdue_a_client_without_decision_and_one_handed_over(
+    db: Session, seeded: Any
+) -> None:
+    from checkin.services import demo
+
+    office = seeded.office
+    overdue = plans.reviews(db, office.id, TODAY, overdue_only=True)
+    assert [r.due for r in overdue] == [plans.add_months(plans.add_months(TODAY, -7), 6)]
+    soon = plans.reviews(db, office.id, TODAY)
+    assert len(soon) == 2  # and one due within 30 days
+    notices = db.scalars(select(HandoverNotice)).all()
+    assert [n.months for n in notices] == [6]  # five months before the end: the 6-month one
+    clients = sorted(db.scalars(select(Handover.client_id)).all() + [n.client_id for n in notices])
+    assert len(clients) == 2
+    log = db.scalars(select(DisclosureLog)).one()
+    assert log.recipient.endswith("支援センター") and len(log.items) == 6
+    assert demo.HANDED_OVER_CLIENT != demo.NO_DECISION_CLIENT

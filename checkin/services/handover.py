@@ -559,7 +559,7 @@ def ensure_notices(session: Session, office_ids: list[int], today: date, now: da
         )
     )
     told: set[tuple[int, int, date]] = set(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(
                 HandoverNotice.client_id, HandoverNotice.months, HandoverNotice.service_end
             ).where(HandoverNotice.client_id.in_(ids))
