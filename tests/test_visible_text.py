@@ -47,6 +47,8 @@ ALLOWED = {
     "Shift_JIS",
     "xlsx",
     "MB",
+    "PDF",  # the documents' print path
+    "A4",
 }
 URL = re.compile(r"https?://\S+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")  # a person's address: their data
@@ -152,7 +154,7 @@ def crawl(client: FlaskClient, starts: list[str], *, skip: tuple[str, ...] = ())
                 continue
             if target.startswith(("/static/", "/lang/", "/logout", *skip)):
                 continue
-            if re.search(r"\.(csv|xlsx|json)$", parts.path):
+            if re.search(r"\.(csv|xlsx|json|pdf)$", parts.path):
                 continue
             todo.append(target)
     return seen
