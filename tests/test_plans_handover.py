@@ -30,9 +30,10 @@ from checkin.models import (
     HandoverNotice,
     Notification,
 )
-from checkin.services import audit_text, handover, plans
+from checkin.services import audit_text, handover, plans, support
 from checkin.services import documents as docs
 from checkin.services.errors import ValidationError
+from checkin.services.links import issue_link
 from jobs.notify import digest_office
 from tests.conftest import NOW, PASSWORD, TODAY, AuthActions, World, csrf_from
 
@@ -112,6 +113,17 @@ def test_review_due_from_the_confirmed_plan_not_a_draft(db: Session, world: Worl
         world.client_a.id
     ]
     assert plans.reviews(db, world.office.id, date(2026, 8, 1)) == []
+
+
+def test_a_second_plan_with_the_start_of_a_confirmed_one_is_refused(
+    db: Session, world: World
+) -> None:
+    first = _confirmed_plan(db, world)
+    with pytest.raises(ValidationError):
+        plans.new_plan(
+            db, world.client_a, date(2026, 1, 1), date(2026, 6, 30), by=world.sato, now=NOW
+        )
+    assert first.current and first.version == 1
 
 
 def test_next_plan_copies_goals_and_prompts_the_evaluation(db: Session, world: World) -> None:
@@ -398,6 +410,11 @@ def test_package_and_disclosure_log(
     db.refresh(pkg)
     assert pkg.status == DocStatus.CONFIRMED
     assert client.get(f"/documents/{pkg.id}/print").status_code == 200
+    # The package is the staff's paper for the receiver: not on the client's confirm pages.
+    link = issue_link(db, world.client_a, now=NOW)
+    db.commit()
+    assert "ひきつぎ" not in client.get(f"/c/{link}/docs").get_data(as_text=True)
+    assert client.get(f"/c/{link}/docs/{pkg.id}").status_code == 404
     # Bad input: no item, an unknown item.
     for items in ([], ["plan", "password"]):
         client.post(
@@ -504,6 +521,24 @@ def test_every_new_route_denied_to_an_employer(
     doc_id, notice_id = _setup_for_routes(db, world)
     _employer_login(client, db, world)
     token = csrf_from(client.get("/employer/").get_data(as_text=True))
+    # Plans and handover packages are never shown to an employer, whatever the consent.
+    support.add_consent(
+        db,
+        world.sato,
+        world.client_a,
+        employer_id=world.client_a.employer_id,
+        agency_name=None,
+        scopes=["trend", "reports"],
+        evidence="同意書",
+        now=NOW,
+    )
+    plan = db.get(ClientDocument, doc_id)
+    assert plan is not None
+    docs.approve(db, plan, by=world.manager, now=NOW)
+    docs.send(db, plan, by=world.sato, now=NOW)
+    docs.confirm(db, plan, channel="web", private_items=[], now=NOW)
+    db.commit()
+    assert client.get(f"/employer/documents/{doc_id}").status_code == 403
     for method, path in [*_routes(world, doc_id, notice_id), ("GET", "/plans/reviews")]:
         resp = client.open(path, method=method, data={"csrf_token": token})
         assert resp.status_code in (302, 403, 404), (method, path, resp.status_code)

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -403,7 +404,8 @@ def make_package(
     keeping its notes). Refused without the client's written consent."""
     row = require_consent(handover_of(session, client))
     today = local_date(now, client.office.timezone)
-    body = package_body(session, client, row, today)
+    with force_locale("ja"):  # a paper for a Japanese agency, whatever the staff's language
+        body = package_body(session, client, row, today)
     period = (row.consent_on or today).isoformat()
     doc = docs.start(session, client, DocKind.HANDOVER, period, body, by=by, now=now)
     if doc.revision > 1 or doc.created_at != now:
@@ -447,7 +449,7 @@ def disclose(
         client_id=client.id,
         recipient=row.receiver_name or "",
         recipient_person=row.receiver_person,
-        items=[{"key": k, "title": sections[k].title} for k in chosen],
+        items=[{"key": k, "title": _japanese_title(k)} for k in chosen],
         document_id=doc.id,
         document_version=doc.version,
         consent_on=row.consent_on,
@@ -467,6 +469,11 @@ def disclose(
         detail={"recipient": log.recipient, "items": chosen, "version": doc.version},
     )
     return log
+
+
+def _japanese_title(key: str) -> str:
+    with force_locale("ja"):
+        return str(dict(PACKAGE_PARTS)[key])
 
 
 def disclosures(session: Session, client: Client) -> list[DisclosureLog]:

@@ -202,6 +202,16 @@ def new_plan(
         previous.client_id != client.id or previous.kind != DocKind.SUPPORT_PLAN
     ):
         raise ValidationError({"from": _l("元にする計画が正しくありません。")})
+    same_start = docs.current(session, client.id, DocKind.SUPPORT_PLAN, period_of(start))
+    if same_start is not None and same_start.locked:
+        raise ValidationError(
+            {
+                "start": _l(
+                    "この開始日の計画は もう確定しています。直すときは その計画の"
+                    "「新しい版を作る」を使ってください。"
+                )
+            }
+        )
     body: dict[str, Any] = next_body(previous) if previous is not None else {}
     body["period_to"] = end.isoformat()
     doc = docs.start(session, client, DocKind.SUPPORT_PLAN, period_of(start), body, by=by, now=now)
