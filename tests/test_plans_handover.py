@@ -137,6 +137,7 @@ def test_next_plan_copies_goals_and_prompts_the_evaluation(db: Session, world: W
         now=NOW,
         previous=first,
     )
+    assert plans.current_goals(db, world.client_a) == PLAN["short_goals"]
     assert nxt.body["long_goal"] == PLAN["long_goal"]
     assert nxt.body["short_goals"] == PLAN["short_goals"]
     assert "朝 7時に 起きる" in nxt.body["evaluation"] and "できたこと" in nxt.body["evaluation"]
