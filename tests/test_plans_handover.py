@@ -600,3 +600,32 @@ def test_demo_has_a_review_overdue_a_client_without_decision_and_one_handed_over
     log = db.scalars(select(DisclosureLog)).one()
     assert log.recipient.endswith("支援センター") and len(log.items) == 6
     assert demo.HANDED_OVER_CLIENT != demo.NO_DECISION_CLIENT
+
+
+def test_package_made_again_refreshes_the_draft_and_keeps_the_notes(
+    db: Session, world: World
+) -> None:
+    handover.record_decision(db, world.client_a, "agency", "other", None, by=world.sato, now=NOW)
+    handover.record_handover(db, world.client_a, _consent_form(), by=world.sato, now=NOW)
+    pkg = handover.make_package(db, world.client_a, by=world.sato, now=NOW)
+    docs.save(db, pkg, {"notes": "引継ぎのメモ"}, revision=pkg.revision, by=world.sato, now=NOW)
+    db.add(
+        Contact(
+            office_id=world.office.id,
+            client_id=world.client_a.id,
+            staff_id=world.sato.id,
+            kind=ContactKind.CALL,
+            occurred_at=NOW,
+            note="電話で確認",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    db.commit()
+    again = handover.make_package(db, world.client_a, by=world.sato, now=NOW)
+    assert again.id == pkg.id and again.body["notes"] == "引継ぎのメモ"
+    assert "電話で確認" in again.body["contacts"]
+    docs.send(db, again, by=world.sato, now=NOW)  # finished: the next one is a new version
+    third = handover.make_package(db, world.client_a, by=world.sato, now=NOW)
+    assert third.version == 2 and again.status == DocStatus.CONFIRMED
+    assert third.body["notes"] == "引継ぎのメモ"

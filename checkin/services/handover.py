@@ -407,8 +407,14 @@ def make_package(
     with force_locale("ja"):  # a paper for a Japanese agency, whatever the staff's language
         body = package_body(session, client, row, today)
     period = (row.consent_on or today).isoformat()
+    open_draft = docs.current(session, client.id, DocKind.HANDOVER, period)
+    if open_draft is not None and open_draft.locked:
+        open_draft = None
+    before = latest_package(session, client)
+    if open_draft is None and before is not None and before.body.get("notes"):
+        body["notes"] = str(before.body["notes"])  # the staff's notes carry to a new version
     doc = docs.start(session, client, DocKind.HANDOVER, period, body, by=by, now=now)
-    if doc.revision > 1 or doc.created_at != now:
+    if open_draft is not None and open_draft.id == doc.id:  # refreshed; its notes kept
         docs.save(session, doc, body, revision=doc.revision, by=by, now=now)
     return doc
 
