@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
@@ -578,27 +577,35 @@ def ensure_notices(session: Session, office_ids: list[int], today: date, now: da
             ).where(HandoverNotice.client_id.in_(ids))
         ).all()
     )
-    made = 0
+    rows = []
     for c in clients:
         assert c.service_end is not None
         months = threshold_now(c.service_end, today)
         if months is None or c.id in decided or (c.id, months, c.service_end) in told:
             continue
-        try:
-            with session.begin_nested():
-                session.add(
-                    HandoverNotice(
-                        office_id=c.office_id,
-                        client_id=c.id,
-                        months=months,
-                        service_end=c.service_end,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            continue  # another process told it in between: still once
-        made += 1
-    return made
+        rows.append(
+            {
+                "office_id": c.office_id,
+                "client_id": c.id,
+                "months": months,
+                "service_end": c.service_end,
+                "created_at": now,
+            }
+        )
+    if not rows:
+        return 0
+    # One statement; a notice another process stored in between is skipped (still once).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(HandoverNotice).values(rows).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(HandoverNotice).values(rows).on_conflict_do_nothing()
+    result = session.execute(stmt)
+    count = getattr(result, "rowcount", -1)
+    return int(count) if count is not None and count >= 0 else len(rows)
 
 
 def open_notices(session: Session, staff: StaffUser) -> list[HandoverNotice]:
