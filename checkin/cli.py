@@ -207,6 +207,94 @@ def train_ranker_cmd(office_id: int | None) -> None:
                 click.echo(f"office {office.id}: stays on the rules ({row.fallback_reason})")
 
 
+@main.command(
+    "anonymize-client",
+    help="Anonymize an ended client's records (name, notes, links, LINE ids) while keeping"
+    " the answers' numbers, dates and the office's counts. Refused less than 5 years after"
+    " the service ended unless --lawful-request gives the reason (docs/retention.md)."
+    " Audited; running it again changes nothing more.",
+)
+@click.option("--office", "office_id", type=int, required=True, help="The office's id.")
+@click.option("--client", "client_id", type=int, required=True, help="The client's id.")
+@click.option(
+    "--lawful-request",
+    default=None,
+    help="The reason, when a lawful request requires it before the 5 years are over.",
+)
+def anonymize_client_cmd(office_id: int, client_id: int, lawful_request: str | None) -> None:
+    from checkin.models import Client
+    from checkin.services.errors import ValidationError
+    from checkin.services.retention import Refused, anonymize_client
+
+    try:
+        with _unit_of_work() as session:
+            client = session.get(Client, client_id)
+            if client is None or client.office_id != office_id:
+                raise click.ClickException(f"office {office_id} has no client {client_id}")
+            result = anonymize_client(
+                session, client, now=utcnow(), lawful_request=lawful_request, via="cli"
+            )
+    except Refused as e:
+        raise click.ClickException(f"client {client_id} not anonymized: {e.english()}") from e
+    except ValidationError as e:
+        raise click.ClickException(" ".join(str(m) for m in e.errors.values())) from e
+    done = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())) or "nothing left"
+    if result.already:
+        click.echo(f"client {client_id} was already anonymized; cleared: {done}")
+    else:
+        click.echo(f"client {client_id} anonymized; cleared: {done}")
+
+
+@main.command(
+    "backup",
+    help="Back up the whole database to PATH (SQLite: the online backup API, safe while the"
+    " service runs; PostgreSQL: pg_dump's custom format). The file holds health data: it is"
+    " written with mode 0600. See docs/production.md.",
+)
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_cmd(path: str) -> None:
+    import time
+
+    from checkin.backup import BackupError, backup
+
+    url = load_settings().database_url
+    started = time.monotonic()
+    try:
+        done = backup(url, path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(
+        f"backed up {_safe_url(url)} to {done.path} ({done.size / 1e6:.1f} MB,"
+        f" {time.monotonic() - started:.1f} s)"
+    )
+
+
+@main.command(
+    "restore",
+    help="Replace the database's content by the backup at PATH, then upgrade its schema to"
+    " this version. Stop the web app and the scheduler first.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_cmd(path: str, yes: bool) -> None:
+    import time
+
+    from checkin.backup import BackupError, restore
+
+    url = load_settings().database_url
+    if not yes:
+        click.confirm(f"Replace everything in {_safe_url(url)} by the backup {path}?", abort=True)
+    started = time.monotonic()
+    try:
+        restore(url, path)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(
+        f"restored {_safe_url(url)} from {path} ({time.monotonic() - started:.1f} s);"
+        " start the web app and the scheduler again"
+    )
+
+
 main.add_command(scheduler_cmd)
 main.add_command(jobs_group)
 main.add_command(backtest)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from checkin.services.retention import prune_delivery_data
 from jobs.base import JobContext, TickResult
 from jobs.escalation import escalate_flags
 from jobs.line import line_reminders_job
@@ -110,6 +111,15 @@ JOBS: tuple[JobSpec, ...] = (
         retrain_rankers,
         description=N_(
             "アラートの並び順の再学習 (毎週日曜22時から・ラベルが少なければルールのまま)"
+        ),
+    ),
+    JobSpec(
+        "delivery-data-prune",
+        timedelta(hours=1),
+        session_job(prune_delivery_data),
+        description=N_(
+            "配信のために保存した内容の整理 (30日たったメール本文・90日たったLINE送信記録・"
+            "30日たったLINEイベント)"
         ),
     ),
 )

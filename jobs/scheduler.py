@@ -23,7 +23,19 @@ from jobs.registry import JOBS, JobSpec
 log = logging.getLogger(__name__)
 
 HEARTBEAT_ID = "lease-heartbeat"
-DEFAULT_HEARTBEAT = timedelta(seconds=20)
+# Renewals per lease lifetime: a leader may miss five beats (a busy database) and keep it.
+DEFAULT_HEARTBEAT = timedelta(seconds=10)
+# Jobs started together (at start, on a takeover) start this far apart, in list order.
+STAGGER = timedelta(seconds=1)
+
+
+def takeover_bound(
+    ttl: timedelta = DEFAULT_TTL, heartbeat: timedelta = DEFAULT_HEARTBEAT, jobs: int = len(JOBS)
+) -> timedelta:
+    """The longest a standby may take, after the leader dies, to start the last job: the
+    leader renewed just before it died, the lease expires one TTL later, the standby's next
+    beat takes it and starts every job, one STAGGER apart."""
+    return ttl + heartbeat + STAGGER * max(jobs - 1, 0)
 
 
 class SchedulerApp:
@@ -48,6 +60,11 @@ class SchedulerApp:
         self.clock = clock
         self.lease = Lease(factory, holder, ttl=lease_ttl)
         self.heartbeat_every = heartbeat
+        self._scheduler: BaseScheduler | None = None
+        # Set once this process found the lease held elsewhere: when it then takes the
+        # lease (the leader died), every job runs at once instead of at its next interval
+        # (up to 30 minutes later).
+        self._standby = False
 
     @property
     def holder(self) -> str:
@@ -56,10 +73,30 @@ class SchedulerApp:
     def heartbeat(self) -> bool:
         """Renew (or, on a standby process, try to take) the lease."""
         try:
-            return self.lease.acquire(self.clock())
+            return self._renew(self.clock())
         except Exception:  # e.g. SQLite busy past its timeout: try again next beat
             log.warning("lease heartbeat failed", exc_info=True)
             return False
+
+    def _renew(self, now: datetime, running: str | None = None) -> bool:
+        """Take or renew the lease; on a takeover from standby, start every job now (the
+        one ``running`` is already running)."""
+        got = self.lease.acquire(now)
+        if not got:
+            self._standby = True
+        elif self._standby:
+            self._standby = False
+            log.info("%s took over the lease: every job runs now", self.holder)
+            self._run_every_job_now(skip=running)
+        return got
+
+    def _run_every_job_now(self, skip: str | None) -> None:
+        sched = self._scheduler
+        if sched is None:  # run_due, tests: nothing scheduled
+            return
+        start = datetime.now(UTC)  # APScheduler's own clock
+        for i, spec in enumerate(j for j in self.jobs if j.id != skip):
+            sched.modify_job(spec.id, next_run_time=start + STAGGER * i)
 
     def context(self, now: datetime) -> JobContext:
         return JobContext(
@@ -74,7 +111,7 @@ class SchedulerApp:
     def run_job(self, spec: JobSpec) -> TickResult | None:
         """One tick of one job; None when another process holds the lease (standby)."""
         now = self.clock()
-        if not self.lease.acquire(now):
+        if not self._renew(now, running=spec.id):
             log.debug("%s: standby, the lease is held elsewhere", spec.id)
             return None
         started = time.monotonic()
@@ -118,6 +155,7 @@ class SchedulerApp:
         once at start, which is how a morning missed while the process was down is caught up.
         """
         sched = scheduler or BlockingScheduler(timezone=UTC)
+        self._scheduler = sched
         sched.add_executor(ThreadPoolExecutor(1), "default")
         sched.add_executor(ThreadPoolExecutor(1), "heartbeat")
         start = datetime.now(UTC)
@@ -141,7 +179,7 @@ class SchedulerApp:
                 name=spec.description or spec.id,
                 # Staggered by a second, in list order: the morning runs before the jobs
                 # that wait for it, at start and (same intervals) ever after.
-                next_run_time=start + timedelta(seconds=i),
+                next_run_time=start + STAGGER * i,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,

@@ -236,7 +236,8 @@ def test_one_query_for_the_entries_of_the_period(
     assert len(html.encode()) < 30_000  # every cell of the four weeks filled
     on_checkin = [s for s in seen if re.search(r"\bFROM checkin\b", s)]
     assert len(on_checkin) == 1, on_checkin
-    assert len([s for s in seen if s.startswith("SELECT")]) <= 4, seen
+    # (+1: how many documents wait for the client to confirm, one count)
+    assert len([s for s in seen if s.startswith("SELECT")]) <= 5, seen
 
 
 def test_a_closed_day_of_the_office_is_not_a_day_to_record(

@@ -66,8 +66,8 @@ def push_limit_from_env(environ: Mapping[str, str] | None = None) -> int:
 
 
 def init_app(app: Flask) -> None:
-    from checkin.bot import staff, webhook
-    from checkin.web import csrf
+    from checkin.appctx import csrf
+    from checkin.bot import webhook
 
     messenger = make_messenger(app.config)
     state = LineState(
@@ -82,7 +82,6 @@ def init_app(app: Flask) -> None:
     app.extensions["checkin.line"] = state
     csrf.exempt(webhook.bp)  # LINE signs its requests; there is no browser session
     app.register_blueprint(webhook.bp)
-    app.register_blueprint(staff.bp)
 
 
 def line_state() -> LineState:

@@ -24,6 +24,7 @@ from checkin.bot.messenger import Button, Message
 from checkin.models import NOTE_MAX_CHARS, Channel, CheckIn, Client, LineAccount, LineConversation
 from checkin.services import flags as flag_service
 from checkin.services.checkins import CheckinInput, record_checkin
+from checkin.services.documents import awaiting_client
 from checkin.services.errors import ValidationError
 from checkin.services.hours import office_reach
 from checkin.signals import contact_candidate, crisis_candidate, has_crisis_words
@@ -144,6 +145,11 @@ def _new_nonce() -> str:
     return secrets.token_urlsafe(6)
 
 
+def docs_text(url: str, n: int) -> str:
+    """The link to what awaits the client's confirmation (``/me/<signed>/docs``)."""
+    return f"よんで かくにん する ものが あります ({n}):\n{url}"
+
+
 def selfview_text(url: str) -> str:
     return f"これまでの きろくは ここで 見られます (7日間 つかえます):\n{url}"
 
@@ -247,11 +253,17 @@ class Conversation:
         return self._begin()
 
     def selfview(self) -> list[Message]:
-        """The link to 「これまでの きろく」; a check-in under way carries on after it."""
+        """The link to 「これまでの きろく」 (and to what awaits the client's confirmation,
+        when something does); a check-in under way carries on after it."""
         assert self.selfview_url is not None
+        url = self.selfview_url()
+        text = selfview_text(url)
+        waiting = len(awaiting_client(self.session, self.client.id))
+        if waiting:
+            text += "\n\n" + docs_text(url + "/docs", waiting)
         if self.conv is None:
-            return [Message(selfview_text(self.selfview_url()), (HELP.buttons[0],))]
-        return [Message(selfview_text(self.selfview_url())), *self._ask()]
+            return [Message(text, (HELP.buttons[0],))]
+        return [Message(text), *self._ask()]
 
     def quit(self) -> list[Message]:
         if self.conv is not None:

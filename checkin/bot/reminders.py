@@ -341,6 +341,7 @@ def office_notice(
         .where(
             LinePushLog.office_id == office.id,
             LinePushLog.local_date == today,
+            LinePushLog.kind == REMINDER,
             LinePushLog.status.in_(list(NOT_REMINDED_LABELS)),
         )
         .order_by(Client.name_kana, Client.name)

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checkin.appctx import get_db, now, public_url
 from checkin.bot import line_state
 from checkin.bot.events import handle_event, user_id_of
 from checkin.bot.messenger import Message
 from checkin.models import Client, LineAccount, LineEvent
 from checkin.services.errors import ValidationError
 from checkin.services.selfview_links import make_selfview_token
-from checkin.web import get_db, now, public_url
 
 log = logging.getLogger(__name__)
 

@@ -70,6 +70,9 @@ class Client(Timestamped, Base):
     status: Mapped[ClientStatus] = mapped_column(
         str_enum(ClientStatus, "client_status"), default=ClientStatus.ACTIVE
     )
+    # Set when the client's records were anonymized (``checkin anonymize-client``): the
+    # name, notes, links and LINE ids are gone; dates, answers and counts stay.
+    anonymized_at: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship(back_populates="clients")
     supporter: Mapped[StaffUser | None] = relationship(foreign_keys=[supporter_id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,9 +22,10 @@ def record(
     target: Any = None,
     client_id: int | None = None,
     detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        at=utcnow(),
+        at=at or utcnow(),
         office_id=office_id,
         actor_type=actor_type or ("staff" if actor is not None else "system"),
         actor_id=actor.id if actor is not None else actor_id,

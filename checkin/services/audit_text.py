@@ -35,6 +35,7 @@ SENTENCES: dict[str, str] = {
     "client.create": _l("%(actor)sが 利用者を登録しました"),
     "client.update": _l("%(actor)sが 利用者の情報を変更しました (項目: %(fields)s)"),
     "client.status": _l("%(actor)sが 状態を「%(old)s」から「%(new)s」に変更しました"),
+    "client.anonymize": _l("%(actor)sが 利用者の記録を匿名化しました (%(why)s)"),
     "client.reassign": _l("%(actor)sが 担当を %(supporter)s に変更しました"),
     "consent.create": _l(
         "%(actor)sが %(recipient)sへの共有の同意を記録しました (範囲: %(scopes)s)"
@@ -54,6 +55,9 @@ SENTENCES: dict[str, str] = {
     "line.code.issue": _l("%(actor)sが LINE連携の番号を発行しました"),
     "line.link": _l("%(actor)sが LINEを連携しました"),
     "line.unlink": _l("%(actor)sが LINE連携を解除しました"),
+    "client.view": _l("%(actor)sが 利用者のページを見ました"),
+    "client.timeline.view": _l("%(actor)sが 記録のグラフを見ました"),
+    "flag.view": _l("%(actor)sが アラートを開きました"),
     "export": _l("%(actor)sが 記録をファイルに出力しました (%(format)s)"),
     "employer.view": _l("%(actor)sが 共有された内容を見ました (範囲: %(scopes)s)"),
     "employer.export": _l("%(actor)sが 共有された内容をCSVで出力しました (範囲: %(scopes)s)"),
@@ -141,7 +145,11 @@ CLIENT_FIELD_LABELS = {
 }
 VERDICT_LABELS = {True: _l("役に立った"), False: _l("役に立たなかった")}
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel"}
-ACTOR_KIND_LABELS = {"system": _l("システム"), "line": _l("LINE")}
+ACTOR_KIND_LABELS = {
+    "system": _l("システム"),
+    "line": _l("LINE"),
+    "cli": _l("管理者 (コマンド)"),
+}
 UNKNOWN = _l("不明")
 NONE = _l("なし")
 LIST_SEP = _l("・")
@@ -254,6 +262,10 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
             "old": str(labels.CLIENT_STATUSES[ClientStatus(d["from"])]),
             "new": str(labels.CLIENT_STATUSES[ClientStatus(d["to"])]),
         }
+    if action == "client.anonymize":
+        if d.get("lawful_request"):
+            return {"why": str(_l("法令に基づく請求: %(reason)s", reason=str(d["reason"])))}
+        return {"why": str(_l("保存期間の終了"))}
     if action == "client.reassign":
         return {"supporter": names.staff_name(d.get("supporter_id"))}
     if action in ("consent.create", "consent.revoke"):

@@ -29,6 +29,7 @@ from checkin.models import (
     ContactKind,
     Disclosure,
     DocKind,
+    DocStatus,
     Employer,
     EmployerUser,
     Flag,
@@ -61,6 +62,7 @@ CONSENT_SCOPES = [
     ConsentScope.TREND.value,
     ConsentScope.ANSWER_RATE.value,
     ConsentScope.FLAGS.value,
+    ConsentScope.REPORTS.value,
 ]
 
 SUPPORTERS = [("sato", "佐藤 花子"), ("suzuki", "鈴木 一郎"), ("takahashi", "高橋 由美")]
@@ -258,6 +260,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     _outcomes(session, clients, today, now)
     _past_flags(session, office, clients, today, random.Random(seed + 2))
     _employer_account(session, employers[0], clients[CONSENT_CLIENT], now)
+    _reports(session, office, clients, now)
     _plans_and_handover(session, clients, admin, today, now)
     ranking = None
     if train:
@@ -265,6 +268,15 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
 
         ranking = train_office(session, office, today, now=now)
     return _result(session, office, clients[0], token, ranking)
+
+
+def _reports(session: Session, office: Office, clients: list[Client], now: datetime) -> None:
+    """The monthly support reports (services/demo_reports.py): past months confirmed,
+    this month in each state."""
+    from checkin.services.demo_reports import seed_reports
+
+    session.flush()
+    seed_reports(session, office, clients, now=now)
 
 
 def demo_info(session: Session, *, now: datetime) -> DemoResult | None:
@@ -362,27 +374,32 @@ def _plans_and_handover(
     client.service_end = plans.add_months(today, 2)
     supporter = session.get(StaffUser, client.supporter_id)
     assert supporter is not None
-    month = plans.add_months(today, -1)
-    report = documents.start(
-        session,
-        client,
-        DocKind.MONTHLY_REPORT,
-        f"{month.year:04d}-{month.month:02d}",
-        {
-            "goal": "朝の準備を 前の晩に する",
-            "support": "面談で 睡眠の記録を 一緒に見た。遅刻は 0回。",
-            "next_office": "センターへの引継ぎの準備",
-            "next_client": "センターの担当者と 顔を合わせる",
-            "next_employer": "面談の時間を 月1回 とる",
-            "shared": "通院日は 第2水曜",
-        },
-        by=supporter,
-        now=now - timedelta(days=8),
-    )
-    documents.send(session, report, by=supporter, now=now - timedelta(days=8))
-    documents.confirm(
-        session, report, channel="line", private_items=["shared"], now=now - timedelta(days=7)
-    )
+    # A confirmed report to hand over (unless the report months already made one).
+    if (
+        documents.latest(session, client.id, DocKind.MONTHLY_REPORT, status=DocStatus.CONFIRMED)
+        is None
+    ):
+        month = plans.add_months(today, -1)
+        report = documents.start(
+            session,
+            client,
+            DocKind.MONTHLY_REPORT,
+            f"{month.year:04d}-{month.month:02d}",
+            {
+                "goal": "朝の準備を 前の晩に する",
+                "support": "面談で 睡眠の記録を 一緒に見た。遅刻は 0回。",
+                "next_office": "センターへの引継ぎの準備",
+                "next_client": "センターの担当者と 顔を合わせる",
+                "next_employer": "面談の時間を 月1回 とる",
+                "shared": "通院日は 第2水曜",
+            },
+            by=supporter,
+            now=now - timedelta(days=8),
+        )
+        documents.send(session, report, by=supporter, now=now - timedelta(days=8))
+        documents.confirm(
+            session, report, channel="line", private_items=["shared"], now=now - timedelta(days=7)
+        )
     handover.record_decision(
         session,
         client,

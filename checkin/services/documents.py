@@ -97,6 +97,7 @@ class KindSpec:
     client_confirms: bool = True
     employer_scope: ConsentScope | None = None
     body_template: str | None = None  # a partial rendering ``doc`` read-only
+    staff_actions: str | None = None  # a partial of the kind's own buttons on the staff view
     period_label: Callable[[str], str] = field(default=lambda period: period)
 
 

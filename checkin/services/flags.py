@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, insert, or_, select
+from sqlalchemy import Select, and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import Client, Flag, FlagStatus, Office, Role, Severity, StaffLeave, StaffUser
@@ -195,27 +195,14 @@ class AlertFilter:
     show_snoozed: bool = False
 
 
-def alert_list(
-    session: Session,
-    staff: StaffUser,
-    *,
-    everyone: bool = False,
-    today: date | None = None,
-    filters: AlertFilter | None = None,
-) -> list[Flag]:
-    """Unresolved flags a staff member should see, in ``LIST_ORDER`` (severity, then the
-    unacknowledged before those being handled, then score).
-
-    Supporters see flags of their own clients, flags handed to them and escalated flags of
-    clients they back up; service managers and admins may ask for the whole office. Never
-    another office's flags. Flags snoozed past ``today`` are left out unless asked for.
-    """
+def _alert_query(
+    staff: StaffUser, *, everyone: bool, today: date | None, filters: AlertFilter | None
+) -> Select[Any]:
     f = filters or AlertFilter()
     q = (
         select(Flag)
         .join(Client, Client.id == Flag.client_id)
         .where(Flag.office_id == staff.office_id, Flag.status != FlagStatus.RESOLVED)
-        .options(joinedload(Flag.client), joinedload(Flag.assignee))
     )
     if not (everyone and staff.role in (Role.ADMIN, Role.SERVICE_MANAGER)):
         q = q.where(
@@ -234,8 +221,57 @@ def alert_list(
         q = q.where(Client.stage == f.stage)
     if f.supporter_id is not None:
         q = q.where(or_(Flag.assignee_id == f.supporter_id, Client.supporter_id == f.supporter_id))
-    q = q.order_by(*LIST_ORDER)
+    return q
+
+
+def alert_list(
+    session: Session,
+    staff: StaffUser,
+    *,
+    everyone: bool = False,
+    today: date | None = None,
+    filters: AlertFilter | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Flag]:
+    """Unresolved flags a staff member should see, in ``LIST_ORDER`` (severity, then the
+    unacknowledged before those being handled, then score); ``limit`` and ``offset`` give
+    one page of that order.
+
+    Supporters see flags of their own clients, flags handed to them and escalated flags of
+    clients they back up; service managers and admins may ask for the whole office. Never
+    another office's flags. Flags snoozed past ``today`` are left out unless asked for.
+    """
+    q = (
+        _alert_query(staff, everyone=everyone, today=today, filters=filters)
+        .options(joinedload(Flag.client), joinedload(Flag.assignee))
+        .order_by(*LIST_ORDER)
+    )
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
     return list(session.scalars(q).unique())
+
+
+def alert_count(
+    session: Session,
+    staff: StaffUser,
+    *,
+    everyone: bool = False,
+    today: date | None = None,
+    filters: AlertFilter | None = None,
+) -> int:
+    """How many flags :func:`alert_list` would give without a limit."""
+    q = _alert_query(staff, everyone=everyone, today=today, filters=filters)
+    return session.scalar(select(func.count()).select_from(q.subquery())) or 0
+
+
+def alert_position(
+    session: Session, staff: StaffUser, flag_id: int, *, everyone: bool = False, today: date
+) -> int | None:
+    """Where a flag stands in :func:`alert_list` (0 first), None when it is not on it."""
+    q = _alert_query(staff, everyone=everyone, today=today, filters=None)
+    ids = list(session.scalars(q.with_only_columns(Flag.id).order_by(*LIST_ORDER)))
+    return ids.index(flag_id) if flag_id in ids else None
 
 
 MAX_SNOOZE_DAYS = 30

@@ -20,13 +20,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import CheckinLink, Client, ClientStatus, StaffUser
 from checkin.services import audit
 
 # How long after it is made a card can be shown and printed again (if not used before).
 CARD_WINDOW = timedelta(days=14)
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a link's last_used_at is rewritten
 
 
 def hash_token(token: str) -> str:
@@ -129,7 +130,12 @@ def look_up_token(session: Session, token: str, *, now: datetime) -> TokenLookup
     set and the card can no longer be shown again (its sealed copy is cleared)."""
     if not token or len(token) > 128:
         return TokenLookup(TokenState.UNKNOWN)
-    link = session.scalar(select(CheckinLink).where(CheckinLink.token_hash == hash_token(token)))
+    link = session.scalar(
+        select(CheckinLink)
+        .where(CheckinLink.token_hash == hash_token(token))
+        # the pages need the client and its office: one query, not three
+        .options(joinedload(CheckinLink.client).joinedload(Client.office))
+    )
     if link is None:
         return TokenLookup(TokenState.UNKNOWN)
     client = link.client
@@ -139,8 +145,12 @@ def look_up_token(session: Session, token: str, *, now: datetime) -> TokenLookup
         return TokenLookup(TokenState.ENDED, client)
     if client.status != ClientStatus.ACTIVE:
         return TokenLookup(TokenState.PAUSED, client)
-    link.last_used_at = now
-    link.card_token = None  # first use: the card can no longer be shown again
+    # A check-in opens three pages within seconds: one write (and one commit that waits for
+    # the disk) per minute is enough for "last used" (shown to the minute).
+    if link.last_used_at is None or now - link.last_used_at >= LAST_USED_EVERY:
+        link.last_used_at = now
+    if link.card_token is not None:
+        link.card_token = None  # first use: the card can no longer be shown again
     return TokenLookup(TokenState.LIVE, client)
 
 

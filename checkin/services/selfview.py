@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
@@ -89,7 +90,7 @@ class DayCell:
     def recorded(self) -> bool:
         return self.mood is not None
 
-    @property
+    @cached_property  # the page names each day in three rows (mood, sleep, fatigue)
     def label(self) -> str:
         """6/10(水) / "Wed 6/10"."""
         # only this day's name (weekday_short() marks all seven for translation)

@@ -32,9 +32,15 @@ from checkin.signals.params import (
     MISS_FAST_ALPHA,
     MISS_FAST_SILENT,
     NEW_CLIENT_FACTOR,
+    PART_AGE,
+    PART_RATE,
+    PART_Z,
     PRIOR_ENTRIES,
     RECENT_DAYS,
     RULES_VERSION,
+    SPARSE_AGE,
+    SPARSE_RATE,
+    SPARSE_Z,
     STAGE_PARAMS,
     STREAK_AGE,
     STREAK_ITEMS,
@@ -91,7 +97,14 @@ ITEM_JA = {
 
 
 # every trend rule of trend_parts(), the accumulating detector first
-TREND_RULES = ("acc", "drop", "drop_slope", "bad_silent", *(f"streak_{i}" for i in STREAK_ITEMS))
+TREND_RULES = (
+    "acc",
+    "drop",
+    "drop_slope",
+    "bad_silent",
+    "sparse",
+    *(f"streak_{i}" for i in STREAK_ITEMS),
+)
 
 
 def _stage_col(det: pd.DataFrame, attr: str) -> np.ndarray:
@@ -132,6 +145,7 @@ def trend_parts(det: pd.DataFrame) -> dict[str, np.ndarray]:
     parts["drop"], parts["drop_surprise"] = sharp_drop(det, h / h0)
     parts["drop_slope"], parts["drop_slope_surprise"] = falling_drop(det, h / h0)
     parts["bad_silent"], parts["bad_silent_surprise"] = bad_then_silent(det, h / h0)
+    parts["sparse"], parts["sparse_surprise"] = sparse_answer(det, h / h0)
     for item, (on, surprise) in item_streaks(det).items():
         parts[f"streak_{item}"] = on
         parts[f"streak_{item}_surprise"] = surprise
@@ -205,6 +219,27 @@ def bad_then_silent(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarr
     return on, np.where(on, c1 / np.where(np.isfinite(thr), thr, 1.0), 0.0)
 
 
+def sparse_answer(det: pd.DataFrame, new_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One answer judged alone, for a client who does not answer every expected day (habit
+    known): the latest answer at least ``SPARSE_Z`` usual spreads worse than usual within
+    ``SPARSE_AGE`` days when the answer rate is under ``SPARSE_RATE``, ``PART_Z`` within
+    ``PART_AGE`` days when it is under ``PART_RATE`` (thresholds times ``new_factor``).
+    Returns (holds, surprise)."""
+    c1 = det["comp_last1"].to_numpy(dtype=np.float64)
+    rate = det["answer_rate"].to_numpy(dtype=np.float64)
+    age = det["age_last1"].to_numpy()
+    sparse = rate < SPARSE_RATE
+    z = np.where(sparse, SPARSE_Z, PART_Z) * new_factor
+    with np.errstate(invalid="ignore"):
+        on = (
+            (rate < PART_RATE)
+            & (det["habit_expected"].to_numpy() >= UNKNOWN_HABIT_DAYS)
+            & (c1 >= z)
+            & (age <= np.where(sparse, SPARSE_AGE, PART_AGE))
+        )
+    return on, np.where(on, c1 / np.where(np.isfinite(z), z, 1.0), 0.0)
+
+
 def item_streaks(det: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per item of ``STREAK_ITEMS``: worse than usual on its own for ``STREAK_MIN`` answers in
     a row, the latest at most ``STREAK_AGE`` days ago, on average ``STREAK_SHIFT`` usual
@@ -238,10 +273,16 @@ def missing_rules(det: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     miss_on = (silent >= min_silent) & (prob <= alpha)
     with np.errstate(divide="ignore"):
         miss_sur = np.log(np.maximum(prob, 1e-12)) / np.log(alpha)
-    miss_high = (prob <= alpha**2) & (silent >= 2 * min_silent)
+    # high only once the habit is known: the warm-up judges gently
+    miss_high = known & (prob <= alpha**2) & (silent >= 2 * min_silent)
     # a faster watch, whatever the stage, once the client's habit is known: a silence of
     # MISS_FAST_SILENT expected days that is already rare for this client
-    fast = known & (silent >= MISS_FAST_SILENT) & (prob <= MISS_FAST_ALPHA)
+    # (judged on MISS_FAST_SILENT days, not on the whole silence: a longer silence of a
+    # sparse answerer is for the plain rule above)
+    rate = det["answer_rate"].to_numpy(dtype=np.float64)
+    fast = (
+        known & (silent >= MISS_FAST_SILENT) & ((1.0 - rate) ** MISS_FAST_SILENT <= MISS_FAST_ALPHA)
+    )
     return miss_on | fast, soft_score(miss_sur), miss_high
 
 
@@ -287,7 +328,9 @@ def _f(x: Any) -> float:
     return round(float(x), 2)
 
 
-RULE_REASONS = frozenset({"trend_accumulated", "sharp_drop", "falling_drop", "bad_then_silent"})
+RULE_REASONS = frozenset(
+    {"trend_accumulated", "sharp_drop", "falling_drop", "bad_then_silent", "sparse_answer"}
+)
 
 
 def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason, ...]:
@@ -358,6 +401,23 @@ def trend_reasons(r: Any, fired: dict[str, bool] | None = None) -> tuple[Reason,
                     "detail": f"最後の記録: ふだんのばらつきの{c1:.1f}倍",
                     "composite_latest": _f(c1),
                     "expected_days_silent": silent,
+                    "usual_answer_rate": _f(r.answer_rate),
+                    **own_habit_values(r),
+                },
+            )
+        )
+    if fired.get("sparse"):
+        c1, age = float(r.comp_last1), int(r.age_last1)
+        when = "昨日" if age == 1 else f"{age}日前"
+        how = "悪めです" if r.answer_rate < SPARSE_RATE else "はっきり悪いです"
+        out.append(
+            Reason(
+                "sparse_answer",
+                f"毎日は記録しない人の、{when}の記録がふだんより{how} ({own_habit_text(r)})",
+                {
+                    "detail": f"最後の記録: ふだんのばらつきの{c1:.1f}倍",
+                    "composite_latest": _f(c1),
+                    "days_ago": age,
                     "usual_answer_rate": _f(r.answer_rate),
                     **own_habit_values(r),
                 },

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES_VERSION = "rules-3.1"
+RULES_VERSION = "rules-3.2"
 
 LOOKBACK_DAYS = 56  # each morning looks at the 8 weeks before it, never further
 RECENT_DAYS = 14  # the accumulating detector works on the last 2 weeks ...
@@ -58,6 +58,20 @@ BAD_SILENT_Z = 0.7
 BAD_SILENT_DAYS = 1
 BAD_SILENT_AGE = 5
 BAD_SILENT_ALPHA = 0.5
+# One answer judged alone (new in rules-3.2): a client who does not answer every expected
+# day gives a supporter one answer where others give several, and may not give the next
+# one. Their latest answer, at most SPARSE_AGE days old, is a watch on its own when it is
+# at least SPARSE_Z usual spreads worse than usual (raised for new clients like h); the
+# threshold depends on the client's answer rate (habit known): under SPARSE_RATE, SPARSE_Z;
+# from SPARSE_RATE to under PART_RATE, PART_Z within PART_AGE days; above, never (one bad
+# day of a regular answerer is still no alarm). Chosen on the wide-mix synthetic offices of
+# seeds 1-2 and LifeSnaps seeds 1-10 (docs/signals.md, "Irregular answerers").
+SPARSE_RATE = 0.40
+SPARSE_Z = 0.4
+SPARSE_AGE = 7
+PART_RATE = 0.80
+PART_Z = 1.3
+PART_AGE = 5
 # One item on its own: answers in a row worse than usual by this many spreads.
 STREAK_ITEMS = ("fatigue", "sleep_hours")
 STREAK_Z = 1.0
@@ -68,10 +82,12 @@ STREAK_SHIFT = 2.0  # their mean, in usual spreads worse than usual
 # A habit is unknown until this many expected days have been seen; until then every
 # missed-entries rule needs UNKNOWN_HABIT_EXTRA more silent days.
 UNKNOWN_HABIT_DAYS = 14
-UNKNOWN_HABIT_EXTRA = 3
+UNKNOWN_HABIT_EXTRA = 5  # rules-3.1: 3
 # A faster missed-entries watch, whatever the stage: MISS_FAST_SILENT silent expected days
-# that are already rare for the client ((1 - answer rate) ** days <= MISS_FAST_ALPHA, i.e.
-# an answer rate of about 47 % or more), once the habit is known.
+# that are already rare for the client ((1 - answer rate) ** MISS_FAST_SILENT <=
+# MISS_FAST_ALPHA, i.e. an answer rate of about 47 % or more), once the habit is known.
+# (Up to rules-3.1 the test used the whole silence, so a client answering a third of their
+# days was "fast-flagged" after 5 silent days: an ordinary week for them.)
 MISS_FAST_SILENT = 3
 MISS_FAST_ALPHA = 0.15
 

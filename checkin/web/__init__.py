@@ -8,28 +8,64 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, g, has_request_context, redirect, render_template, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, Domain, get_locale, get_translations
+from flask_babel import _get_current_context as _babel_context
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from checkin import logs
+
+# Re-exported: the pages (and other code) import these from here.
+from checkin.appctx import csrf as csrf
+from checkin.appctx import get_db as get_db
+from checkin.appctx import now as now
+from checkin.appctx import public_url as public_url
 from checkin.db import make_session_factory, make_web_engine
 from checkin.services import labels
 from checkin.services.errors import NotFound, ValidationError
-from checkin.settings import check_production_settings, load_settings
-from checkin.timeutil import local_date, utcnow
+from checkin.settings import UnsafeSettings, check_production_settings, load_settings
+from checkin.timeutil import local_date
 
-csrf = CSRFProtect()
-babel = Babel()
+
+class _RequestDomain(Domain):
+    """Flask-Babel's domain, with the request's catalogue looked up once per locale.
+
+    Flask-Babel finds the catalogue again on every ``gettext`` (the context, the locale and
+    its identifier string): about 20 µs, and a page calls it hundreds of times. The cache
+    is kept on Flask-Babel's own request context and keyed by the locale object, so
+    ``force_locale`` (which swaps that object) still gets its own language.
+    """
+
+    def get_translations(self) -> Any:
+        ctx = _babel_context()
+        if ctx is None:
+            return super().get_translations()
+        locale = get_locale()
+        cached = getattr(ctx, "checkin_translations", None)
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        ctx.checkin_translations = (locale, translations)
+        return translations
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _RequestDomain(domain=self.domain)
+
+
+babel = _Babel()
 
 # Japanese is the source language (the msgids are the Japanese text); English is translated
 # in checkin/translations/en. The choice lives in a cookie so that it also works for people
@@ -131,8 +167,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a form left open over lunch must still submit
+        # Flask-WTF's extra check on HTTPS wants a Referer from this site, but every page is
+        # sent Referrer-Policy: no-referrer (client links carry their token): over HTTPS every
+        # POST, the login first, would fail. The CSRF token and SameSite cookies remain.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=256 * 1024,
         PUBLIC_BASE_URL=None,
+        TRUSTED_PROXIES=0,
         BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
@@ -144,15 +185,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)  # development only (checked above)
     if app.config["ENV"] not in ("development", "testing"):
         app.config["SESSION_COOKIE_SECURE"] = True
+    trust_proxies(app)
 
     engine = app.config.get("ENGINE") or make_web_engine(app.config["DATABASE_URL"])
     app.extensions["checkin.sessionmaker"] = make_session_factory(engine)
     app.extensions["checkin.engine"] = engine
 
-    from checkin.web import admin, alerts, auth, client_form, clients, employer, ops, transfer
+    from checkin.web import (
+        admin,
+        alerts,
+        auth,
+        client_form,
+        clients,
+        employer,
+        line_staff,
+        ops,
+        transfer,
+    )
     from checkin.web.cards import bp as cards_bp
     from checkin.web.documents import bp as documents_bp
     from checkin.web.plans import bp as plans_bp
+    from checkin.web.reports import bp as reports_bp
     from checkin.web.setup import bp as setup_bp
 
     @app.before_request
@@ -225,6 +278,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(line_staff.bp)  # the staff's LINE pages (linking codes, notices)
     app.register_blueprint(plans_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
@@ -277,7 +332,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             # Health data, names and links that are credentials: never kept by a browser's
             # or a proxy's cache (the back button on a shared PC, a company proxy).
             resp.cache_control.no_store = True  # kept with a view's own directives
-        if request.is_secure:  # TLS here, or at a proxy that ProxyFix trusts (README)
+        if request.is_secure:  # TLS here, or at a proxy trusted by CHECKIN_TRUSTED_PROXIES
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
@@ -368,23 +423,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link to ``endpoint`` for people outside (cards, LINE): on the public
-    address ``CHECKIN_PUBLIC_BASE_URL`` when set, else on the host of this request."""
-    from flask import current_app, url_for
-
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return f"{base.rstrip('/')}{url_for(endpoint, **values)}"
-    return url_for(endpoint, **values, _external=True)
-
-
-def now() -> datetime:
-    """The current time; tests may pin it with ``config["CLOCK"]`` (a callable)."""
-    from flask import current_app
-
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock is not None else utcnow()
+def trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, believe their ``X-Forwarded-For/-Proto/-Host/-Port``
+    (``CHECKIN_TRUSTED_PROXIES``: how many proxies stand in front, usually 1; 0, the
+    default, believes none). Then the client's address (login throttling, the audit log)
+    and HTTPS (secure cookies, HSTS, external links) are the visitor's, not the proxy's.
+    Set it only when every request passes through that many proxies you run: a visitor
+    reaching the app directly could otherwise claim any address (docs/production.md)."""
+    try:
+        hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    except (TypeError, ValueError):
+        raise UnsafeSettings(
+            "CHECKIN_TRUSTED_PROXIES must be a whole number (0, 1, 2...)"
+        ) from None
+    if hops < 0:
+        raise UnsafeSettings("CHECKIN_TRUSTED_PROXIES must be 0 or more")
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def flash_errors(error: ValidationError) -> None:
@@ -435,13 +492,3 @@ def saving(*, bad_value: str | None = None) -> Iterator[Saved]:
     else:
         db.commit()
         saved.ok = True
-
-
-def get_db() -> Session:
-    """The request's database session (closed at the end of the request)."""
-    if "db" not in g:
-        from flask import current_app
-
-        g.db = current_app.extensions["checkin.sessionmaker"]()
-    db: Session = g.db
-    return db

@@ -26,7 +26,7 @@ from checkin.models import (
     StaffLeave,
     StaffUser,
 )
-from checkin.services import audit, cells, labels, support
+from checkin.services import audit, cells, labels, retention, support
 from checkin.services import clients as client_service
 from checkin.services import staff as staff_service
 from checkin.services.delivery import office_alarms, staff_reach
@@ -37,6 +37,7 @@ from checkin.web import confirm, form_id, form_ids, get_db, now, saving
 from checkin.web.alerts import mail_on
 from checkin.web.auth import current_staff, staff_required
 from checkin.web.confirm import confirmed
+from checkin.web.paging import paginate
 
 bp = Blueprint("admin", __name__)
 MANAGERS = (Role.ADMIN, Role.SERVICE_MANAGER)
@@ -333,14 +334,23 @@ def client_new() -> Any:
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def client_edit(client_id: int) -> Any:
-    return _client_form(_own(Client, client_id))
+    return _client_form(_not_anonymized(_own(Client, client_id)))
+
+
+def _not_anonymized(client: Client) -> Client:
+    """An anonymized client's record stays as it is: no new name, no restart (its links
+    and LINE are gone for good). Aborts to the client's page with the reason."""
+    if client.anonymized_at is not None:
+        flash(_("匿名化した利用者の情報は変更できません。"), "error")
+        abort(redirect(url_for("clients.client_detail", client_id=client.id), code=303))
+    return client
 
 
 @bp.route("/clients/<int:client_id>/status", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def client_status(client_id: int) -> Any:
     db = get_db()
-    client = _own(Client, client_id)
+    client = _not_anonymized(_own(Client, client_id))
     try:
         status = ClientStatus(request.values.get("status", ""))
     except ValueError:
@@ -379,6 +389,51 @@ def client_status(client_id: int) -> Any:
         "ok",
     )
     return redirect(url_for("clients.client_detail", client_id=client.id), code=303)
+
+
+@bp.route("/clients/<int:client_id>/anonymize", methods=["GET", "POST"])
+@staff_required(Role.ADMIN)
+def client_anonymize(client_id: int) -> Any:
+    """Anonymize an ended client's records (5 years after the service ended, or earlier on
+    a lawful request with its reason): administrators only, after a confirmation page."""
+    db = get_db()
+    client = _own(Client, client_id)
+    back = url_for("clients.client_detail", client_id=client.id)
+    if request.method == "GET" or client.anonymized_at is not None:
+        return redirect(back, code=303)
+    reason = (request.form.get("lawful_request") or "").strip()
+    today = local_date(now(), client.office.timezone)
+    try:
+        retention.check_allowed(client, today, reason or None)
+    except retention.Refused as e:
+        flash(e.message(), "error")
+        return redirect(back, code=303)
+    if not confirmed():
+        return confirm.ask(
+            title=_("記録の匿名化"),
+            message=_(
+                "%(name)sさんの記録を匿名化します。名前、メモ、同意の根拠、記録用リンク、"
+                "LINEの連携は消え、もとに戻せません。",
+                name=client.name,
+            ),
+            details=[
+                _(
+                    "回答の数値、日付、アラート・連絡・出来事の件数は残り、"
+                    "事業所の集計 (定着率など) は変わりません。"
+                ),
+                *([_("法令に基づく請求: %(reason)s", reason=reason)] if reason else []),
+            ],
+            yes=_("はい、匿名化します"),
+            back=back,
+            hidden={"lawful_request": reason} if reason else None,
+        )
+    with saving() as saved:
+        retention.anonymize_client(
+            db, client, now=now(), actor=current_staff(), lawful_request=reason or None, via="web"
+        )
+    if saved.ok:
+        flash(_("記録を匿名化しました。"), "ok")
+    return redirect(back, code=303)
 
 
 # --- employers ---------------------------------------------------------------------------
@@ -547,4 +602,21 @@ def overview() -> str:
     today = local_date(now(), staff.office.timezone)
     ov = office_overview(get_db(), staff.office, today=today, no_contact_days=days)
     alarms = office_alarms(get_db(), staff.office, today=today, now=now(), mail_on=mail_on())
-    return render_template("admin/overview.html", ov=ov, unreached=alarms, mail_on=mail_on())
+    # An office of 1,000 clients: the counts cover everyone, the lists show their first
+    # OVERVIEW_LIST_CAP and the table one page (every client is on one of its pages).
+    paging = paginate(len(ov.clients), OVERVIEW_PER_PAGE, "admin.overview", anchor="clients")
+    return render_template(
+        "admin/overview.html",
+        ov=ov,
+        unreached=alarms,
+        mail_on=mail_on(),
+        no_contact=ov.without_contact(),
+        low_rate=ov.low_answer_rate(),
+        cap=OVERVIEW_LIST_CAP,
+        rows=ov.clients[paging.offset : paging.offset + paging.per_page],
+        paging=paging,
+    )
+
+
+OVERVIEW_PER_PAGE = 100  # rows of the overview's client table
+OVERVIEW_LIST_CAP = 30  # clients named in each of the overview's short lists

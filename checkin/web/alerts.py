@@ -16,6 +16,8 @@ from checkin.services.flags import (
     MAX_SNOOZE_DAYS,
     AlertFilter,
     act_on_flag,
+    alert_count,
+    alert_position,
     get_flag,
     hand_over,
     snooze,
@@ -26,10 +28,13 @@ from checkin.services.staff import office_staff
 from checkin.timeutil import local_date
 from checkin.web import form_id, form_ids, get_db, now, safe_next, saving
 from checkin.web.auth import current_staff, staff_required
+from checkin.web.clients import record_view
+from checkin.web.paging import page_of, paginate
 
 bp = Blueprint("alerts", __name__)
 
 STRIP_DAYS = 14
+PER_PAGE = 25  # flags per page of the alert list (about 6 kB each with its forms)
 
 
 def mail_on() -> bool:
@@ -60,7 +65,18 @@ def alert_list() -> str:
     everyone = request.args.get("all") == "1" and manager
     today = local_date(now(), staff.office.timezone)
     filters = _filters(staff)
-    flags = list_flags(db, staff, everyone=everyone, today=today, filters=filters)
+    # One page of the list, in its order: an office of 1,000 clients has hundreds of flags.
+    total = alert_count(db, staff, everyone=everyone, today=today, filters=filters)
+    paging = paginate(total, PER_PAGE, "alerts.alert_list")
+    flags = list_flags(
+        db,
+        staff,
+        everyone=everyone,
+        today=today,
+        filters=filters,
+        limit=PER_PAGE,
+        offset=paging.offset,
+    )
     days = [today - timedelta(days=i) for i in range(STRIP_DAYS, 0, -1)]
     # through today: the strip ends today when today has an answer (else yesterday), and a
     # flag raised by today's answer shows it
@@ -79,6 +95,7 @@ def alert_list() -> str:
         snooze_max=today + timedelta(days=MAX_SNOOZE_DAYS),
         feedback=feedback_for(db, [f.id for f in flags]),
         delivery=deliveries(db, staff.office, flags, today=today, now=now(), mail_on=mail_on()),
+        paging=paging,
     )
 
 
@@ -90,12 +107,18 @@ def open_flag(flag_id: int) -> Any:
     staff = current_staff()
     db = get_db()
     flag = get_flag(db, staff, flag_id)  # another office's flag: 404
+    record_view(flag.client_id, "flag")
     anchor = f"flag-{flag.id}"
     today = local_date(now(), staff.office.timezone)
-    if any(f.id == flag.id for f in list_flags(db, staff, today=today)):
-        return redirect(url_for("alerts.alert_list", _anchor=anchor), code=303)
+    at = alert_position(db, staff, flag.id, today=today)
+    if at is not None:
+        return redirect(
+            url_for("alerts.alert_list", **page_of(at, PER_PAGE), _anchor=anchor), code=303
+        )
     if staff.role in (Role.ADMIN, Role.SERVICE_MANAGER) and flag.status != FlagStatus.RESOLVED:
-        return redirect(url_for("alerts.alert_list", all=1, _anchor=anchor), code=303)
+        at = alert_position(db, staff, flag.id, everyone=True, today=today)
+        page = page_of(at, PER_PAGE) if at is not None else {}
+        return redirect(url_for("alerts.alert_list", all=1, **page, _anchor=anchor), code=303)
     return redirect(url_for("clients.client_detail", client_id=flag.client_id, _anchor=anchor), 303)
 
 

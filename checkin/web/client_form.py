@@ -203,7 +203,12 @@ def line_me(signed: str) -> Any:
             ),
         ), 404
     html = _selfview_html(
-        "checkin/me.html", client, token=None, urgent=False, link_days=MAX_AGE.days
+        "checkin/me.html",
+        client,
+        token=None,
+        urgent=False,
+        link_days=MAX_AGE.days,
+        docs_url=url_for("documents.line_list", signed=signed),
     )
     db.rollback()  # nothing to save: the link is checked, never stored
     return html, 200, {"Cache-Control": "private, no-store"}

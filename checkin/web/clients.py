@@ -30,9 +30,10 @@ from checkin.models import (
     Contact,
     Employer,
     Flag,
+    Role,
     StaffUser,
 )
-from checkin.services import audit_text, support, timeline
+from checkin.services import audit_text, support, timeline, views
 from checkin.services import outcomes as outcome_service
 from checkin.services.errors import ValidationError
 from checkin.services.links import active_link, revoke_links
@@ -50,6 +51,14 @@ def own_client(client_id: int) -> Client:
     if client is None or client.office_id != current_staff().office_id:
         abort(404)  # another office's client does not exist for this user
     return client
+
+
+def record_view(client_id: int, page: str) -> None:
+    """Audit a staff member's look at a client's page (one event per person, client and page
+    per ten minutes: ``services.views``), committed at once."""
+    db = get_db()
+    if views.record_view(db, current_staff(), client_id, page, now=now()):
+        db.commit()
 
 
 @bp.get("/clients")
@@ -74,6 +83,7 @@ def client_list() -> str:
 @staff_required()
 def client_detail(client_id: int) -> tuple[str, int]:
     client = own_client(client_id)
+    record_view(client.id, "detail")
     db = get_db()
     today = local_date(now(), client.office.timezone)
     # A bad ?end= shows the period ending today with the message, and answers 400.
@@ -136,6 +146,7 @@ def _band_cache() -> timeline.BandCache:
 def client_timeline(client_id: int) -> Response:
     """The timeline's data (the page embeds the same object): same office only, else 404."""
     client = own_client(client_id)
+    record_view(client.id, "timeline")
     today = local_date(now(), client.office.timezone)
     end, end_error = _timeline_end(client, today)
     if end_error:
@@ -325,7 +336,11 @@ def client_audit(client_id: int) -> str:
         get_db()
         .scalars(
             select(AuditEvent)
-            .where(AuditEvent.client_id == client.id)
+            .where(
+                AuditEvent.client_id == client.id,
+                # staff views have their own page, for the service manager (client_views)
+                AuditEvent.action.not_in(views.VIEW_ACTIONS.values()),
+            )
             .order_by(AuditEvent.at.desc())
             .limit(500)
         )
@@ -333,4 +348,19 @@ def client_audit(client_id: int) -> str:
     )
     return render_template(
         "clients/audit.html", client=client, lines=audit_text.describe(get_db(), events)
+    )
+
+
+@bp.get("/clients/<int:client_id>/views")
+@staff_required(Role.ADMIN, Role.SERVICE_MANAGER)
+def client_views(client_id: int) -> str:
+    """Who looked at this client: staff views, exports and employer views, newest first."""
+    client = own_client(client_id)
+    db = get_db()
+    result = views.client_views(db, client.id, request.args.get("page", 1, type=form_id))
+    return render_template(
+        "clients/views.html",
+        client=client,
+        result=result,
+        lines=audit_text.describe(db, result.events),
     )

@@ -27,8 +27,8 @@ from checkin.models import Client, ClientDocument, ClientStatus, DocStatus, Role
 from checkin.services import audit, labels
 from checkin.services import documents as docs
 from checkin.services.errors import ValidationError
-from checkin.services.selfview_links import client_for_selfview_token
-from checkin.web import flash_errors, get_db, now, saving
+from checkin.services.selfview_links import client_for_selfview_token, make_selfview_token
+from checkin.web import flash_errors, get_db, now, public_url, saving
 from checkin.web.auth import current_staff, staff_required
 
 bp = Blueprint("documents", __name__)
@@ -158,6 +158,8 @@ def _act(doc_id: int, action: str) -> Any:
                 docs.confirm(db, doc, channel="paper", private_items=[], now=now(), by=staff)
         except docs.DocumentLocked:
             raise ValidationError({"status": _("確認済みの版は 変えられません。")}) from None
+    if saved.ok and action == "send" and doc.status == DocStatus.SENT:
+        _tell_client_by_line(doc)
     if saved.ok:
         flash(
             {
@@ -168,6 +170,43 @@ def _act(doc_id: int, action: str) -> Any:
             "ok",
         )
     return redirect(url_for("documents.view", doc_id=doc.id), code=303)
+
+
+def _tell_client_by_line(doc: ClientDocument) -> None:
+    """A LINE client gets a message with the link to what awaits them (bot/notices.py)."""
+    from checkin.bot import line_state
+    from checkin.bot.notices import push_document_notice
+    from checkin.bot.reminders import NOT_REMINDED_LABELS
+    from checkin.models import PushStatus
+
+    state = line_state()
+    db = get_db()
+
+    def url(client: Client, account: Any) -> str:
+        signed = make_selfview_token(current_app.secret_key or "", client, account, now=now())
+        return public_url("documents.line_list", signed=signed)
+
+    status = push_document_notice(
+        db,
+        doc.client,
+        waiting=len(docs.awaiting_client(db, doc.client_id)),
+        now=now(),
+        messenger=state.messenger,
+        monthly_limit=state.monthly_push_limit,
+        make_url=url,
+    )
+    db.commit()
+    if status == PushStatus.SENT:
+        flash(_("LINEで 本人に おしらせしました。"), "ok")
+    elif status is not None:
+        flash(
+            _(
+                "LINEの おしらせは 送れませんでした (%(why)s)。"
+                "本人の 記録のページには 出ています。",
+                why=NOT_REMINDED_LABELS.get(status, ""),
+            ),
+            "error",
+        )
 
 
 @bp.post("/documents/<int:doc_id>/approve")

@@ -33,6 +33,7 @@ JOB_NAMES = {
     "line-reminders": _l("LINEのリマインド"),
     "urgent-mail": _l("緊急アラートのメール"),
     "ranker-retrain": _l("並び順の再学習"),
+    "delivery-data-prune": _l("配信データの整理"),
 }
 COUNT_NAMES = {
     "done": _l("完了"),
@@ -63,6 +64,10 @@ COUNT_NAMES = {
     "resolved": _l("解決したアラート"),
     "events_pruned": _l("整理したイベント"),
     "conversations_pruned": _l("整理した会話"),
+    "mail_bodies": _l("消したメール本文"),
+    "push_logs": _l("消したLINE送信記録"),
+    "events": _l("整理したイベント"),
+    "conversations": _l("整理した会話"),
     "trained": _l("学習した"),
     "stayed_on_rules": _l("ルールのまま"),
     "positives": _l("ラベル (あり)"),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -19,10 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from checkin.db import make_engine, make_session_factory
 from checkin.models import JobRun, JobState, SchedulerLease
 from jobs.base import TickResult
-from jobs.lease import Lease
+from jobs.lease import DEFAULT_TTL, SAFETY_MARGIN, Lease
 from jobs.morning import morning_signals
 from jobs.registry import JobSpec
-from jobs.scheduler import HEARTBEAT_ID, SchedulerApp
+from jobs.scheduler import (
+    DEFAULT_HEARTBEAT,
+    HEARTBEAT_ID,
+    STAGGER,
+    SchedulerApp,
+    takeover_bound,
+)
 from tests.conftest import World
 from tests.jobs.conftest import done_runs
 
@@ -180,3 +187,55 @@ def test_two_real_processes_at_once_do_nothing_twice(
         assert ("morning-signals:" in out and p.returncode == 0) or "holds the lease" in out, out
     runs = done_runs(db, "morning-signals")
     assert len(runs) == 2 and len(set(runs)) == 2  # one per office, whoever ran it
+
+
+def test_the_promised_takeover_adds_up_to_at_most_90_seconds() -> None:
+    # docs/scheduler.md: a standby takes over within 90 s of the leader's death.
+    assert takeover_bound() <= timedelta(seconds=90)
+    assert DEFAULT_HEARTBEAT * 5 <= DEFAULT_TTL - SAFETY_MARGIN  # a few missed beats are fine
+
+
+def test_a_standby_takes_the_lease_and_runs_every_job_within_the_bound(
+    factory: sessionmaker[Session], second_factory: sessionmaker[Session]
+) -> None:
+    ran: list[str] = []
+
+    def spec(job_id: str) -> JobSpec:
+        return JobSpec(job_id, timedelta(minutes=30), lambda ctx: ran.append(job_id) or 0)
+
+    specs = [spec("slow-a"), spec("slow-b"), spec("slow-c")]
+    clock = [T0]
+    leader = SchedulerApp(factory, jobs=specs, clock=lambda: clock[0], holder="leader")
+    standby = SchedulerApp(second_factory, jobs=specs, clock=lambda: clock[0], holder="standby")
+    sched = standby.build(BackgroundScheduler(timezone=UTC))
+    sched.start(paused=True)  # the test beats by hand, on the pinned clock
+    try:
+        far = datetime.now(UTC) + timedelta(minutes=30)
+        for s in specs:  # as if each job had just run: the next tick is 30 minutes away
+            sched.modify_job(s.id, next_run_time=far)
+        # The leader beats at T0, T0+10 s, ...; the standby 3 s after each.
+        beat = DEFAULT_HEARTBEAT
+        for k in range(4):
+            clock[0] = T0 + beat * k
+            assert leader.heartbeat()
+            clock[0] += timedelta(seconds=3)
+            assert not standby.heartbeat()
+        # The leader is killed just before its next beat (the worst moment).
+        died = T0 + beat * 4 - timedelta(seconds=0.1)
+        taken = None
+        for k in range(4, 40):
+            clock[0] = T0 + beat * k + timedelta(seconds=3)
+            if standby.heartbeat():
+                taken = clock[0]
+                break
+            assert not any(j.next_run_time < far for j in sched.get_jobs() if j.id != HEARTBEAT_ID)
+        assert taken is not None
+        assert taken - died <= takeover_bound(jobs=len(specs)) - STAGGER * (len(specs) - 1)
+        # Every job is due now (one second apart), not in 30 minutes.
+        due = sorted(j.next_run_time for j in sched.get_jobs() if j.id != HEARTBEAT_ID)
+        assert len(due) == len(specs)
+        assert due[-1] - datetime.now(UTC) <= STAGGER * len(specs)
+        # And the old leader, back from a pause, no longer holds it.
+        assert not leader.heartbeat()
+    finally:
+        sched.shutdown(wait=False)

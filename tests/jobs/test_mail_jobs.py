@@ -79,6 +79,7 @@ def test_without_mail_settings_the_mail_jobs_are_not_scheduled(
         "flag-escalation",
         "line-reminders",
         "ranker-retrain",
+        "delivery-data-prune",
     ]
     on = SchedulerApp(factory, mail=MailSettings("h", 25, "f"))
     assert [j.id for j in on.jobs] == [
@@ -88,6 +89,7 @@ def test_without_mail_settings_the_mail_jobs_are_not_scheduled(
         "line-reminders",
         "urgent-mail",
         "ranker-retrain",
+        "delivery-data-prune",
     ]
 
 

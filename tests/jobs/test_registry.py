@@ -29,6 +29,7 @@ def test_job_ids_are_fixed_and_unique() -> None:
         "line-reminders",
         "urgent-mail",
         "ranker-retrain",
+        "delivery-data-prune",
     ]
     assert len(set(ids)) == len(ids)
 

@@ -438,9 +438,97 @@ def test_a_clearly_bad_answer_then_silence_on_a_usual_answer_day_is_a_watch(
     assert m is not None and float(m.group(1)) == round(reason.values["composite_latest"], 1)
     assert reason.values["composite_latest"] > 1.0
     assert not [f for f in flags[wednesday] if f.client_id == 1 and f.kind == "missing"]
-    for cid in (2, 3, 4):
+    for cid in (3, 4):
         assert not trend(wednesday, cid), cid
+    # the silence of someone who answers one workday in three is no evidence; since
+    # rules-3.2 their one clearly bad answer is judged alone (sparse_answer), not the silence
+    (sparse,) = trend(wednesday, 2)
+    assert [r.code for r in sparse.reasons if r.code in flags_module.RULE_REASONS] == [
+        "sparse_answer"
+    ]
     # without the rule (rules-3.0) the first morning after the silence shows nothing
     monkeypatch.setattr(flags_module, "BAD_SILENT_Z", float("inf"))
     before = compute_mornings(data, cl, [wednesday])
     assert not [f for f in before[wednesday] if f.client_id == 1 and f.kind == "trend"]
+
+
+def _every(entries, cid, workdays, k, **values):
+    """Answers on every k-th workday (a sparse answerer: 1/k of their days)."""
+    return entries(cid, [d for i, d in enumerate(workdays) if i % k == 0], **values)
+
+
+def test_a_sparse_answerers_ordinary_week_of_silence_is_no_fast_watch(
+    entries, clients, history, start
+):
+    """rules-3.2: the fast missed-entries watch is judged on its 3 days. A client who answers
+    one workday in four is silent for 3-6 workdays every week or so: under rules-3.1 the
+    whole silence was tested against the fast threshold ((1 - rate)^6 ≤ 0.15 at a rate
+    of about 0.3), which flagged their ordinary gaps. Now only a silence rare for them
+    (the plain rule) is flagged; a regular answerer still gets the fast watch after 3
+    silent workdays."""
+    workdays = [d for d in (start + timedelta(days=i) for i in range(70)) if d.weekday() < 5]
+    # the regular answerer answers up to workdays[39], the sparse one every 4th workday
+    sparse = _every(entries, 1, workdays[:40], 4)
+    regular = entries(2, workdays[:40])
+    others = pd.concat([history(i, 80, seed=i) for i in (3, 4, 5)])
+    cl = clients(*[(i, "self_driving") for i in range(1, 6)])  # the plain rule needs 4 days
+    assert max(pd.to_datetime(sparse["date"])).date() == workdays[36]
+    # the mornings after 1..7 silent workdays of the sparse answerer (to workdays[43])
+    silent_week = [d + timedelta(days=1) for d in workdays[37:44]]
+    flags = compute_mornings(pd.concat([sparse, regular, others]), cl, silent_week)
+    assert not [m for m in silent_week if any(f.client_id == 1 for f in flags[m])]
+    first = _first_flag(flags, 2, "missing")
+    assert first == workdays[42] + timedelta(days=1)
+    (watch,) = [f for f in flags[first] if f.client_id == 2]
+    assert watch.reasons[0].values["expected_days_silent"] == 3
+
+
+def test_a_sparse_answerers_one_worse_answer_is_a_watch_that_quotes_their_habit(
+    entries, clients, history, start
+):
+    """rules-3.2: a client who answers one workday in four gives one answer where others give
+    four; a latest answer clearly worse than their usual is a watch on its own, with their
+    own answering habit in the reason. The same single answer from a regular answerer is
+    not an alarm (one bad day never is), nor a usual answer from the sparse answerer."""
+    workdays = [d for d in (start + timedelta(days=i) for i in range(70)) if d.weekday() < 5]
+    day = workdays[44]
+    morning = day + timedelta(days=1)
+    rng = np.random.default_rng(11)
+    usual_sparse = [d for i, d in enumerate(workdays[:44]) if i % 4 == 0]
+    k = len(usual_sparse)
+
+    def sparse(cid, **latest):
+        past = entries(
+            cid,
+            usual_sparse,
+            mood=np.clip(np.rint(4 + rng.normal(0, 0.5, k)), 1, 5),
+            fatigue=np.clip(np.rint(2 + rng.normal(0, 0.5, k)), 1, 5),
+        )
+        return pd.concat([past, entries(cid, [day], **latest)])
+
+    worse = {"mood": 3, "fatigue": 3, "sleep_hours": 6.0, "sleep_quality": 3}
+    data = pd.concat(
+        [
+            sparse(1, **worse),
+            sparse(2),  # a usual answer
+            entries(3, workdays[:44]),
+            entries(3, [day], **worse),  # a regular answerer's one worse day
+            *(history(i, 80, seed=i) for i in (4, 5, 6)),
+        ]
+    )
+    cl = clients(*[(i, "adjustment") for i in range(1, 7)])
+    flags = compute_mornings(data, cl, [morning])[morning]
+    (watch,) = [f for f in flags if f.client_id == 1]
+    assert (watch.kind, watch.severity) == ("trend", "watch")
+    reason = watch.reasons[0]
+    assert reason.code == "sparse_answer"
+    values = reason.values
+    assert values["days_ago"] == 1 and values["usual_answer_rate"] < 0.4
+    pct = round(100 * values["habit_answered_days"] / values["habit_expected_days"])
+    assert values["habit_answered_days"] >= 8 and pct < 40  # in the 56-day window
+    assert reason.text.startswith("毎日は記録しない人の、昨日の記録がふだんより悪めです")
+    assert (
+        f"ふだんは記録する予定の日の{pct}%に記録: {values['habit_expected_days']}日のうち"
+        f"{values['habit_answered_days']}日" in reason.text
+    )
+    assert not [f for f in flags if f.client_id in (2, 3)]

@@ -1,5 +1,6 @@
 """Staff side of LINE: a link code on the client's page, unlinking, and the notices on the
-alert list (push quota, who could not be reminded)."""
+alert list (push quota, who could not be reminded). The LINE channel itself lives in
+``checkin.bot``, which never imports ``checkin.web``."""
 
 from __future__ import annotations
 

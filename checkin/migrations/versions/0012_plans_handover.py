@@ -1,7 +1,7 @@
 """support plan reviews and the handover: decision, consent, notices, disclosure log
 
-Revision ID: 0011_plans_handover
-Revises: 0010
+Revision ID: 0012_plans_handover
+Revises: 0011
 Create Date: 2026-12-07 20:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import checkin.models.base
 
-revision: str = "0011_plans_handover"
-down_revision: str | None = "0010"
+revision: str = "0012_plans_handover"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
