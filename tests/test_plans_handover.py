@@ -629,3 +629,29 @@ def test_package_made_again_refreshes_the_draft_and_keeps_the_notes(
     third = handover.make_package(db, world.client_a, by=world.sato, now=NOW)
     assert third.version == 2 and again.status == DocStatus.CONFIRMED
     assert third.body["notes"] == "引継ぎのメモ"
+
+
+def test_anonymizing_blanks_the_handover_text_and_keeps_the_transfer_record(
+    db: Session, world: World
+) -> None:
+    from checkin.models import ClientStatus
+    from checkin.services.retention import anonymize_client
+
+    handover.record_decision(
+        db, world.client_a, "agency", "center", "田中さんの希望", by=world.sato, now=NOW
+    )
+    handover.record_handover(db, world.client_a, _consent_form(), by=world.sato, now=NOW)
+    pkg = handover.make_package(db, world.client_a, by=world.sato, now=NOW)
+    docs.send(db, pkg, by=world.sato, now=NOW)
+    handover.disclose(db, world.client_a, pkg, ["plan"], "手渡し", by=world.sato, now=NOW)
+    world.client_a.status = ClientStatus.ENDED
+    world.client_a.service_end = date(2020, 1, 1)
+    db.commit()
+    result = anonymize_client(db, world.client_a, now=NOW, lawful_request="本人の請求")
+    db.commit()
+    assert result.counts["handover"] == 2
+    row = db.scalars(select(Handover)).one()
+    assert "田中" not in f"{row.decision_note}{row.consent_by}{row.consent_evidence}"
+    assert row.has_consent and row.receiver_name == "みなと障害者就業・生活支援センター"
+    log = db.scalars(select(DisclosureLog)).one()
+    assert log.method is None and [i["key"] for i in log.items] == ["plan"]
