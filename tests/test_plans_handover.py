@@ -137,7 +137,6 @@ def test_next_plan_copies_goals_and_prompts_the_evaluation(db: Session, world: W
         now=NOW,
         previous=first,
     )
-    assert plans.current_goals(db, world.client_a) == PLAN["short_goals"]
     assert nxt.body["long_goal"] == PLAN["long_goal"]
     assert nxt.body["short_goals"] == PLAN["short_goals"]
     assert "朝 7時に 起きる" in nxt.body["evaluation"] and "できたこと" in nxt.body["evaluation"]
@@ -655,3 +654,12 @@ def test_anonymizing_blanks_the_handover_text_and_keeps_the_transfer_record(
     assert row.has_consent and row.receiver_name == "みなと障害者就業・生活支援センター"
     log = db.scalars(select(DisclosureLog)).one()
     assert log.method is None and [i["key"] for i in log.items] == ["plan"]
+
+
+def test_the_monthly_report_reads_its_goal_from_the_plan(db: Session, world: World) -> None:
+    from checkin.services import reports
+
+    _confirmed_plan(db, world)
+    assert reports._plan_goals(db, [world.client_a.id])[world.client_a.id].startswith(
+        "朝 7時に 起きる"
+    )

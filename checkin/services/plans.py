@@ -312,12 +312,3 @@ def overdue_for(session: Session, staff: StaffUser, today: date) -> list[Review]
         supporter_id=None if manager else staff.id,
         overdue_only=True,
     )
-
-
-def current_goals(session: Session, client: Client) -> str | None:
-    """The short-term goals of the plan in force, for another document to read (the
-    monthly report's main goal); None without a plan."""
-    plan = review_for(session, client).plan
-    if plan is None:
-        return None
-    return str(plan.body.get("short_goals") or "") or None
