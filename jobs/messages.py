@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from checkin.models import Flag, FlagStatus, MailDetail, Severity
+from checkin.models import Client, Flag, FlagStatus, HandoverNotice, MailDetail, Severity
 
 SEVERITY_JA = {"urgent": "緊急", "high": "高", "watch": "注意"}
 KIND_JA = {
@@ -110,6 +110,34 @@ def duty_lines(duties: dict[str, int] | None, base_url: str | None) -> list[str]
     ]
 
 
+def _who(names: Sequence[str], detail: MailDetail) -> str:
+    if detail == MailDetail.NAMES:
+        return ": " + "、".join(names)
+    if detail == MailDetail.INITIALS:
+        return ": " + "、".join(masked_name(n) for n in names)
+    return ""
+
+
+def plan_duty_lines(
+    reviews: Sequence[Client], notices: Sequence[HandoverNotice], detail: MailDetail
+) -> list[str]:
+    """Duties that are not flags: overdue support plan reviews, and clients near the end
+    of the service with no handover decision (each such notice is mailed once)."""
+    out = []
+    if reviews:
+        out.append(
+            f"  - 支援計画の見直し期限を過ぎています {len(reviews)}件"
+            + _who([c.name for c in reviews], detail)
+        )
+    for months in sorted({n.months for n in notices}):
+        these = [n for n in notices if n.months == months]
+        out.append(
+            f"  - 支援終了まで{months}か月を切り、引継ぎの方針が未記録 {len(these)}件"
+            + _who([n.client.name for n in these], detail)
+        )
+    return out
+
+
 def digest_mail(
     staff_name: str,
     flags: Sequence[Flag],
@@ -118,6 +146,7 @@ def digest_mail(
     base_url: str | None,
     *,
     duties: dict[str, int] | None = None,
+    plan_duties: Sequence[str] = (),
 ) -> Mail:
     urgent = sum(1 for f in flags if f.severity == Severity.URGENT)
     unseen = sum(1 for f in flags if f.status == FlagStatus.OPEN)
@@ -126,6 +155,8 @@ def digest_mail(
         subject += f" (緊急 {urgent}件)"
     if duties and duties.get("total"):
         subject += f" ・今月の義務 {duties['total']}件"
+    elif plan_duties:
+        subject += " ・期限のある仕事あり"
     body = [f"{staff_name}さん", ""]
     if flags:
         body += [
@@ -138,6 +169,8 @@ def digest_mail(
     if lines:
         body += ["", "緊急のものから:", *lines]
     body += duty_lines(duties, base_url)
+    if plan_duties:
+        body += ["", "期限のある仕事 (アラートとは別):", *plan_duties]
     body += ["", link(base_url, "/alerts"), "", FOOTER]
     return Mail(subject, "\n".join(body) + "\n")
 

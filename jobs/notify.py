@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
     Flag,
+    HandoverNotice,
+    MailDetail,
     Office,
     StaffLeave,
     StaffUser,
@@ -51,15 +53,24 @@ def digest_office(session: Session, office: Office, day: date, ctx: JobContext) 
     )
     away = on_leave(session, office, day)
     queued = 0
+    told: set[int] = set()
     for person in staff:
         if person.id in away:
             continue  # their flags went to the backup; no mail into a holiday
         flags = alert_list(session, person)
         duties = count_items(due_duties(session, person, day))
-        if not flags and not duties["total"]:
+        plans_due, notice_ids = plan_duties(session, person, day, office.mail_detail)
+        if not flags and not duties["total"] and not plans_due:
             continue  # no "nothing today" mail: silence is the usual case
+        told |= notice_ids
         mail = messages.digest_mail(
-            person.name, flags, day, office.mail_detail, ctx.mail.public_base_url, duties=duties
+            person.name,
+            flags,
+            day,
+            office.mail_detail,
+            ctx.mail.public_base_url,
+            duties=duties,
+            plan_duties=plans_due,
         )
         queued += queue(
             session,
@@ -70,7 +81,28 @@ def digest_office(session: Session, office: Office, day: date, ctx: JobContext) 
             body=mail.body,
             now=ctx.now,
         )
+    mark_mailed(session, told, ctx.now)
     return {"mails_queued": queued}
+
+
+def plan_duties(
+    session: Session, person: StaffUser, day: date, detail: MailDetail
+) -> tuple[list[str], set[int]]:
+    """The digest's duty lines for ``person`` (overdue plan reviews, every morning until
+    done; "no handover decision" notices, once: only those not mailed yet) and the ids of
+    the notices they carry."""
+    from checkin.services import handover, plans
+
+    reviews = [r.client for r in plans.overdue_for(session, person, day)]
+    notices = [n for n in handover.open_notices(session, person) if n.mailed_at is None]
+    return messages.plan_duty_lines(reviews, notices, detail), {n.id for n in notices}
+
+
+def mark_mailed(session: Session, notice_ids: set[int], now: datetime) -> None:
+    if not notice_ids:
+        return
+    for notice in session.scalars(select(HandoverNotice).where(HandoverNotice.id.in_(notice_ids))):
+        notice.mailed_at = now
 
 
 def morning_digest(ctx: JobContext) -> TickResult:

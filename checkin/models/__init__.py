@@ -15,6 +15,13 @@ from checkin.models.client import (
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.models.employer_note import ConcernTopic, EmployerNote, EmployerNoteKind
 from checkin.models.flag import Flag, FlagStatus, Severity
+from checkin.models.handover import (
+    AgencyKind,
+    DisclosureLog,
+    Handover,
+    HandoverDecision,
+    HandoverNotice,
+)
 from checkin.models.jobs import (
     JobRun,
     JobState,
@@ -64,6 +71,7 @@ __all__ = [
     "EMPLOYER_CONTACT_KINDS",
     "MEETING_KINDS",
     "NOTE_MAX_CHARS",
+    "AgencyKind",
     "Attendee",
     "AuditEvent",
     "Base",
@@ -79,6 +87,7 @@ __all__ = [
     "Contact",
     "ContactKind",
     "Disclosure",
+    "DisclosureLog",
     "DocKind",
     "DocSide",
     "DocStatus",
@@ -91,6 +100,9 @@ __all__ = [
     "Flag",
     "FlagFeedback",
     "FlagStatus",
+    "Handover",
+    "HandoverDecision",
+    "HandoverNotice",
     "JobRun",
     "JobState",
     "LineAccount",

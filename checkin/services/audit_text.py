@@ -113,6 +113,10 @@ SENTENCES: dict[str, str] = {
     "period.override": _l("%(actor)sが 支援期間を %(start)s から %(end)s に変更しました"),
     "stage.change": _l("%(actor)sが 支援の段階を「%(old)s」から「%(new)s」に変更しました"),
     "employment.create": _l("%(actor)sが 就労の状況「%(kind)s」(%(day)s) を記録しました"),
+    "handover.decision": _l("%(actor)sが 引継ぎの方針を「%(decision)s」と記録しました"),
+    "handover.record": _l("%(actor)sが 引継ぎの同意と引継ぎ先 (%(recipient)s) を記録しました"),
+    "handover.disclose": _l("%(actor)sが %(recipient)s に渡した記録を残しました (項目: %(items)s)"),
+    "handover.notice_seen": _l("%(actor)sが 支援終了%(months)sか月前の知らせを確認しました"),
 }
 # Actions whose target is a staff member: %(target)s is that person's name.
 STAFF_TARGET_ACTIONS = frozenset(
@@ -330,6 +334,27 @@ def _values(e: AuditEvent, names: _Names) -> dict[str, str]:
         return {"day": _day(d["day"])}
     if action.startswith("document.") or action == "employer.document":
         return _document_values(d)
+    if action.startswith("handover."):
+        return _handover_values(action, d)
+    return {}
+
+
+def _handover_values(action: str, d: dict[str, Any]) -> dict[str, str]:
+    from checkin.models import HandoverDecision
+    from checkin.services import handover
+
+    if action == "handover.decision":
+        return {"decision": str(handover.DECISIONS[HandoverDecision(d["decision"])])}
+    if action == "handover.record":
+        return {"recipient": str(d["receiver"])}
+    if action == "handover.disclose":
+        titles = dict(handover.PACKAGE_PARTS)
+        return {
+            "recipient": str(d["recipient"]),
+            "items": str(labels.SEPARATOR).join(str(titles[k]) for k in d["items"]),
+        }
+    if action == "handover.notice_seen":
+        return {"months": str(int(d["months"]))}
     return {}
 
 

@@ -23,12 +23,14 @@ from checkin.models import (
     Channel,
     CheckIn,
     Client,
+    ClientDocument,
     ClientStatus,
     ConsentScope,
     Contact,
     ContactKind,
     Disclosure,
     DocKind,
+    DocStatus,
     Employer,
     EmployerUser,
     EmploymentEvent,
@@ -279,6 +281,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = 7, train: bool = T
     _assessments(session, clients, employer_user, today, now, random.Random(seed + 3))
     _workplace_visits(session, clients, today, now)
     _lifecycle(session, office, clients, supporters, today, now)
+    _plans_and_handover(session, clients, admin, today, now)
     ranking = None
     if train:
         from checkin.services.ranking import train_office
@@ -337,6 +340,128 @@ def _result(
         token,
         ranking,
         [(u.login, u.name, name) for u, name in employer_users],
+    )
+
+
+# The support plans and the end of service (issue #15): who shows what.
+PLAN_OVERDUE_CLIENT = 4  # a plan review 1 month overdue (the morning list, the review list)
+PLAN_SOON_CLIENT = 1  # a review due within 30 days (the service manager's list)
+NO_DECISION_CLIENT = 5  # 5 months before the end, no handover decision (a notice)
+HANDED_OVER_CLIENT = 6  # handed over to a センター with written consent and a disclosure log
+DEMO_PLAN = {
+    "long_goal": "いまの職場で 無理なく 働き続ける",
+    "short_goals": "朝 7時に 起きて 遅刻しない\n困ったときに 上司に 相談できる",
+    "policy": "本人のペースを 大切にし、職場と 一緒に 小さな成功を 積み重ねる",
+    "content": "月2回の面談 (うち1回は職場訪問)、日々の記録の ふりかえり",
+    "frequency": "月2回",
+}
+
+
+def _demo_plan(
+    session: Session,
+    client: Client,
+    start: date,
+    manager: StaffUser,
+    now: datetime,
+) -> ClientDocument:
+    from checkin.services import documents, plans
+
+    supporter = session.get(StaffUser, client.supporter_id)
+    assert supporter is not None
+    doc = plans.new_plan(session, client, start, plans.default_end(start), by=supporter, now=now)
+    documents.save(session, doc, DEMO_PLAN, revision=doc.revision, by=supporter, now=now)
+    documents.approve(session, doc, by=manager, now=now)
+    documents.send(session, doc, by=supporter, now=now)
+    documents.confirm(session, doc, channel="web", private_items=[], now=now)
+    return doc
+
+
+def _plans_and_handover(
+    session: Session, clients: list[Client], manager: StaffUser, today: date, now: datetime
+) -> None:
+    """A few plans (one review overdue, one due soon), a client 5 months from the end with
+    no handover decision, and one handed over with consent and a disclosure log."""
+    from checkin.services import documents, handover, plans
+
+    for i, client in enumerate(clients[:8]):
+        months_ago = 7 if i == PLAN_OVERDUE_CLIENT else 6 if i == PLAN_SOON_CLIENT else 2
+        start = plans.add_months(today, -months_ago)
+        if i == PLAN_SOON_CLIENT:
+            start += timedelta(days=12)
+        _demo_plan(session, client, start, manager, now - timedelta(days=30 * months_ago))
+    clients[NO_DECISION_CLIENT].service_end = plans.add_months(today, 5)
+    client = clients[HANDED_OVER_CLIENT]
+    client.service_end = plans.add_months(today, 2)
+    supporter = session.get(StaffUser, client.supporter_id)
+    assert supporter is not None
+    # A confirmed report to hand over (unless the report months already made one).
+    if (
+        documents.latest(session, client.id, DocKind.MONTHLY_REPORT, status=DocStatus.CONFIRMED)
+        is None
+    ):
+        month = plans.add_months(today, -1)
+        report = documents.start(
+            session,
+            client,
+            DocKind.MONTHLY_REPORT,
+            f"{month.year:04d}-{month.month:02d}",
+            {
+                "goal": "朝の準備を 前の晩に する",
+                "support": "面談で 睡眠の記録を 一緒に見た。遅刻は 0回。",
+                "next_office": "センターへの引継ぎの準備",
+                "next_client": "センターの担当者と 顔を合わせる",
+                "next_employer": "面談の時間を 月1回 とる",
+                "shared": "通院日は 第2水曜",
+            },
+            by=supporter,
+            now=now - timedelta(days=8),
+        )
+        documents.send(session, report, by=supporter, now=now - timedelta(days=8))
+        documents.confirm(
+            session, report, channel="line", private_items=["shared"], now=now - timedelta(days=7)
+        )
+    handover.record_decision(
+        session,
+        client,
+        "agency",
+        "center",
+        "本人が センターでの相談を 続けたいと 希望",
+        by=supporter,
+        now=now - timedelta(days=20),
+    )
+    handover.record_handover(
+        session,
+        client,
+        {
+            "consent_by": f"{client.name} (本人)",
+            "consent_on": (today - timedelta(days=14)).isoformat(),
+            "consent_evidence": "引継ぎ同意書 No.2026-031 (事務室の鍵付き棚)",
+            "consent_file": "",
+            "receiver_name": "みなと障害者就業・生活支援センター",
+            "receiver_person": "山田 花子",
+            "meeting_on": (today - timedelta(days=3)).isoformat(),
+        },
+        by=supporter,
+        now=now - timedelta(days=14),
+    )
+    package = handover.make_package(session, client, by=supporter, now=now - timedelta(days=4))
+    documents.save(
+        session,
+        package,
+        {"notes": "朝の声かけで 調子が わかります。通院日の前後は 疲れが出やすいです。"},
+        revision=package.revision,
+        by=supporter,
+        now=now - timedelta(days=4),
+    )
+    documents.send(session, package, by=supporter, now=now - timedelta(days=4))
+    handover.disclose(
+        session,
+        client,
+        package,
+        ["receiver", "plan", "reports", "trend", "private", "notes"],
+        "ケース会議で手渡し",
+        by=supporter,
+        now=now - timedelta(days=3),
     )
 
 

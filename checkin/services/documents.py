@@ -134,6 +134,8 @@ KIND_MODULES: list[str] = [
     "checkin.services.reports",
     "checkin.services.assessment_docs",
     "checkin.services.resource_map",
+    "checkin.services.plans",
+    "checkin.services.handover",
 ]
 
 

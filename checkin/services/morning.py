@@ -110,6 +110,11 @@ def run_offices_morning(
     answered = answered_on(session, office_ids, morning)
     candidates = [c for c in candidates if not (c.kind == "missing" and c.client_id in answered)]
     stored = upsert_for_offices(session, offices, morning, candidates, now=now)
+    # The end-of-service duties of the same morning: "no handover decision, 6 / 3 months
+    # before the end" is told once (services/handover.py).
+    from checkin.services.handover import ensure_notices
+
+    ensure_notices(session, office_ids, morning, now)
     n_clients = clients["office_id"].value_counts().to_dict()
     return [
         MorningResult(

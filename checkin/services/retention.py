@@ -237,6 +237,7 @@ def anonymize_client(
             event.detail = {k: v for k, v in event.detail.items() if k != "note"}
             counts["audit_notes"] += 1
     counts.update(_blank_documents(session, cid))
+    counts.update(_blank_handover(session, cid))
     if not already:
         client.anonymized_at = now
         detail: dict[str, Any] = {"via": via, "lawful_request": lawful_request is not None}
@@ -267,6 +268,28 @@ def _blank_documents(session: Session, client_id: int) -> dict[str, int]:
             doc.client_comment = None
             n += 1
     return {"documents": n} if n else {}
+
+
+def _blank_handover(session: Session, client_id: int) -> dict[str, int]:
+    """The handover's free text (the decision's note, who signed the consent and its
+    evidence, how a disclosure was made). The rows stay: the decision, the dates, the
+    receiving agency and each disclosure's items are the transfer record."""
+    from checkin.models import DisclosureLog, Handover
+
+    n = 0
+    for row in session.scalars(select(Handover).where(Handover.client_id == client_id)):
+        if row.decision_note or row.consent_by or row.consent_evidence or row.consent_file:
+            row.decision_note = None
+            # The consent stays recorded as given: a placeholder, never the name.
+            row.consent_by = "-" if row.consent_by else None
+            row.consent_evidence = "-" if row.consent_evidence else None
+            row.consent_file = None if not row.consent_file else "-"
+            n += 1
+    for log in session.scalars(select(DisclosureLog).where(DisclosureLog.client_id == client_id)):
+        if log.method:
+            log.method = None
+            n += 1
+    return {"handover": n} if n else {}
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from checkin.web.cards import bp as cards_bp
     from checkin.web.documents import bp as documents_bp
+    from checkin.web.plans import bp as plans_bp
     from checkin.web.reports import bp as reports_bp
     from checkin.web.setup import bp as setup_bp
 
@@ -285,6 +286,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(line_staff.bp)  # the staff's LINE pages (linking codes, notices)
+    app.register_blueprint(plans_bp)
 
     app.jinja_env.globals["timedelta"] = timedelta
     # The words for stored codes (stages, statuses, ...) come from one place:

@@ -323,6 +323,9 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         )
         waiting = [d for d in waiting if _client_sees(d)]
         done = [d for d in done if _client_sees(d)]
+        # A kind the client does not confirm (the handover package, finished by staff) is
+        # not listed as something the client confirmed.
+        done = [d for d in done if docs.spec_for(d.kind).client_confirms]
         return (
             render_template(
                 "documents/client_list.html",
@@ -342,6 +345,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         or not doc.current
         or doc.status not in (DocStatus.SENT, DocStatus.CONFIRMED, DocStatus.RETURNED)
         or not _client_sees(doc)
+        or not docs.spec_for(doc.kind).client_confirms
     ):
         abort(404)
     status = 200
