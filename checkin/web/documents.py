@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from checkin.models import Client, ClientDocument, ClientStatus, DocStatus, Role
+from checkin.models import Client, ClientDocument, ClientStatus, DocSide, DocStatus, Role
 from checkin.services import audit, labels
 from checkin.services import documents as docs
 from checkin.services.errors import ValidationError
@@ -325,7 +325,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         done = [d for d in done if _client_sees(d)]
         # A kind the client does not confirm (the handover package, finished by staff) is
         # not listed as something the client confirmed.
-        done = [d for d in done if docs.spec_for(d.kind).client_confirms]
+        done = [d for d in done if _client_reads(d)]
         return (
             render_template(
                 "documents/client_list.html",
@@ -345,7 +345,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         or not doc.current
         or doc.status not in (DocStatus.SENT, DocStatus.CONFIRMED, DocStatus.RETURNED)
         or not _client_sees(doc)
-        or not docs.spec_for(doc.kind).client_confirms
+        or not _client_reads(doc)
     ):
         abort(404)
     status = 200
@@ -394,6 +394,13 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
 
 def _client_sees(doc: ClientDocument) -> bool:
     return doc.side in docs.spec_for(doc.kind).client_sides
+
+
+def _client_reads(doc: ClientDocument) -> bool:
+    """Whether the client's pages show it: what they are asked to confirm, and what they
+    wrote themselves (their own check sheet); never a paper staff finish alone (the
+    handover package)."""
+    return docs.spec_for(doc.kind).client_confirms or doc.side == DocSide.CLIENT
 
 
 def _token_client(token: str) -> Client:
