@@ -24,7 +24,14 @@ from checkin.models import Client, EmployerUser, StaffUser
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.services import documents
 from checkin.services.assessment_items import CHECKS, NATURAL, STABILITY, Check
-from checkin.services.assessments import SIDES, area_scores, notes_of
+from checkin.services.assessments import (
+    SIDES,
+    DuePoint,
+    area_scores,
+    next_due,
+    notes_of,
+    schedule,
+)
 from checkin.services.documents import KindSpec, Section, register
 
 # A sheet filled within this many days of a round's date belongs to that round.
@@ -181,3 +188,67 @@ def write(
 
 def check_of(kind: str) -> Check:
     return CHECKS[kind]
+
+
+# --- due rounds ----------------------------------------------------------------------------
+
+
+def plan_reviews(session: Session, client: Client) -> list[date]:
+    """Plan review dates, when the support plan gives them."""
+    plan = documents.latest(session, client.id, DocKind.SUPPORT_PLAN)
+    if plan is None or not isinstance(plan.body, dict):
+        return []
+    out = []
+    for key in ("review_date", "next_review", "review_on"):
+        value = plan.body.get(key)
+        if isinstance(value, str):
+            try:
+                out.append(date.fromisoformat(value[:10]))
+            except ValueError:
+                continue
+    return out
+
+
+def due_points(
+    session: Session, client: Client, kind: str, all_rounds: list[Round]
+) -> list[DuePoint]:
+    """The schedule of one check for a client (``services/assessments.schedule``)."""
+    from zoneinfo import ZoneInfo
+
+    from checkin.services.expected import support_start
+
+    start = support_start(client, ZoneInfo(client.office.timezone))
+    done = [r.day for r in all_rounds if "staff" in r.sent()]
+    return schedule(start, client.service_end, plan_reviews(session, client), done)
+
+
+@dataclass(frozen=True)
+class OverdueCheck:
+    client: Client
+    check: Check
+    point: DuePoint
+    days_over: int
+
+
+def overdue_for(session: Session, staff: StaffUser, today: date) -> list[OverdueCheck]:
+    """The periodic checks past their due day for a staff member's own clients (the
+    morning list and the digest), the most overdue first."""
+    from checkin.models import ClientStatus
+
+    clients = session.scalars(
+        select(Client)
+        .where(
+            Client.office_id == staff.office_id,
+            Client.supporter_id == staff.id,
+            Client.status == ClientStatus.ACTIVE,
+        )
+        .order_by(Client.id)
+    ).all()
+    out = []
+    for client in clients:
+        for check in (STABILITY, NATURAL):
+            points = due_points(session, client, check.kind, rounds(session, client.id, check.kind))
+            point = next_due(points, today)
+            if point is not None and point.state(today) == "overdue":
+                out.append(OverdueCheck(client, check, point, (today - point.due).days))
+    return sorted(out, key=lambda o: (o.point.due, o.client.id, o.check.kind))
