@@ -73,6 +73,20 @@ def test_overdue_check_on_the_morning_list_not_before_and_apart_from_flags(
     assert "気分が下がっています" not in box  # the flag is in the list, not in the box
     assert "気分が下がっています" in page[end:]
     assert [f.id for f in alert_list(db, world.sato)] == flags_before  # the order unchanged
+    # a supporter's sheet sent: that check is done, the other one stays
+    sheet = docs.start(
+        db,
+        world.client_a,
+        DocKind.ASSESSMENT_STABILITY,
+        TODAY.isoformat(),
+        {"answers": {}, "notes": {}},
+        by=world.sato,
+        now=NOW,
+    )
+    docs.send(db, sheet, by=world.sato, now=NOW)
+    db.commit()
+    left = assessment_docs.overdue_for(db, world.sato, TODAY)
+    assert [o.check.kind for o in left] == [DocKind.ASSESSMENT_NATURAL]
     # before the due day: no box
     app.config["CLOCK"] = lambda: datetime(2026, 5, 31, 0, 0, tzinfo=NOW.tzinfo)
     assert 'id="duties-checks"' not in client.get("/alerts").get_data(as_text=True)

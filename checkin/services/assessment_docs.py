@@ -111,6 +111,11 @@ def rounds(session: Session, client_id: int, kind: str) -> list[Round]:
         .where(ClientDocument.client_id == client_id, ClientDocument.kind == kind)
         .order_by(ClientDocument.period, ClientDocument.version)
     )
+    return _rounds_of(docs)
+
+
+def _rounds_of(docs: Any) -> list[Round]:
+    """Rounds from one client's sheets of one check, ordered by period and version."""
     out: dict[date, Round] = {}
     for doc in docs:
         found = out.setdefault(round_of(doc), Round(round_of(doc)))
@@ -195,7 +200,10 @@ def check_of(kind: str) -> Check:
 
 def plan_reviews(session: Session, client: Client) -> list[date]:
     """Plan review dates, when the support plan gives them."""
-    plan = documents.latest(session, client.id, DocKind.SUPPORT_PLAN)
+    return _reviews_of(documents.latest(session, client.id, DocKind.SUPPORT_PLAN))
+
+
+def _reviews_of(plan: ClientDocument | None) -> list[date]:
     if plan is None or not isinstance(plan.body, dict):
         return []
     out = []
@@ -213,13 +221,17 @@ def due_points(
     session: Session, client: Client, kind: str, all_rounds: list[Round]
 ) -> list[DuePoint]:
     """The schedule of one check for a client (``services/assessments.schedule``)."""
+    return _points(client, plan_reviews(session, client), all_rounds)
+
+
+def _points(client: Client, reviews: list[date], all_rounds: list[Round]) -> list[DuePoint]:
     from zoneinfo import ZoneInfo
 
     from checkin.services.expected import support_start
 
     start = support_start(client, ZoneInfo(client.office.timezone))
     done = [r.day for r in all_rounds if "staff" in r.sent()]
-    return schedule(start, client.service_end, plan_reviews(session, client), done)
+    return schedule(start, client.service_end, reviews, done)
 
 
 @dataclass(frozen=True)
@@ -232,7 +244,7 @@ class OverdueCheck:
 
 def overdue_for(session: Session, staff: StaffUser, today: date) -> list[OverdueCheck]:
     """The periodic checks past their due day for a staff member's own clients (the
-    morning list and the digest), the most overdue first."""
+    morning list and the digest), the most overdue first. Three queries."""
     from checkin.models import ClientStatus
 
     clients = session.scalars(
@@ -244,11 +256,33 @@ def overdue_for(session: Session, staff: StaffUser, today: date) -> list[Overdue
         )
         .order_by(Client.id)
     ).all()
+    ids = [c.id for c in clients]
+    if not ids:
+        return []
+    sheets: dict[tuple[int, str], list[ClientDocument]] = {}
+    for doc in session.scalars(
+        select(ClientDocument)
+        .where(ClientDocument.client_id.in_(ids), ClientDocument.kind.in_(KINDS))
+        .order_by(ClientDocument.period, ClientDocument.version)
+    ):
+        sheets.setdefault((doc.client_id, str(doc.kind)), []).append(doc)
+    plans: dict[int, ClientDocument] = {}
+    for plan in session.scalars(  # each client's newest plan series, its current version
+        select(ClientDocument)
+        .where(
+            ClientDocument.client_id.in_(ids),
+            ClientDocument.kind == DocKind.SUPPORT_PLAN,
+            ClientDocument.current.is_(True),
+        )
+        .order_by(ClientDocument.period, ClientDocument.id)
+    ):
+        plans[plan.client_id] = plan  # ascending: the last one wins (as documents.latest)
     out = []
     for client in clients:
+        reviews = _reviews_of(plans.get(client.id))
         for check in (STABILITY, NATURAL):
-            points = due_points(session, client, check.kind, rounds(session, client.id, check.kind))
-            point = next_due(points, today)
+            found = _rounds_of(sheets.get((client.id, str(check.kind)), []))
+            point = next_due(_points(client, reviews, found), today)
             if point is not None and point.state(today) == "overdue":
                 out.append(OverdueCheck(client, check, point, (today - point.due).days))
     return sorted(out, key=lambda o: (o.point.due, o.client.id, o.check.kind))
