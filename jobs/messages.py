@@ -119,15 +119,25 @@ def _who(names: Sequence[str], detail: MailDetail) -> str:
 
 
 def plan_duty_lines(
-    reviews: Sequence[Client], notices: Sequence[HandoverNotice], detail: MailDetail
+    reviews: Sequence[Client],
+    notices: Sequence[HandoverNotice],
+    detail: MailDetail,
+    *,
+    checks: Sequence[Client] = (),
 ) -> list[str]:
-    """Duties that are not flags: overdue support plan reviews, and clients near the end
-    of the service with no handover decision (each such notice is mailed once)."""
+    """Duties that are not flags: overdue support plan reviews, overdue periodic checks
+    (the clients with one), and clients near the end of the service with no handover
+    decision (each such notice is mailed once)."""
     out = []
     if reviews:
         out.append(
             f"  - 支援計画の見直し期限を過ぎています {len(reviews)}件"
             + _who([c.name for c in reviews], detail)
+        )
+    if checks:
+        out.append(
+            f"  - 定期チェックの期限を過ぎています {len(checks)}件"
+            + _who([c.name for c in checks], detail)
         )
     for months in sorted({n.months for n in notices}):
         these = [n for n in notices if n.months == months]

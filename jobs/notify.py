@@ -90,12 +90,16 @@ def plan_duties(
 ) -> tuple[list[str], set[int]]:
     """The digest's duty lines for ``person`` (overdue plan reviews, every morning until
     done; "no handover decision" notices, once: only those not mailed yet) and the ids of
-    the notices they carry."""
-    from checkin.services import handover, plans
+    the notices they carry; periodic checks past their due day for their own clients, every
+    morning until done) and the ids of the notices they carry."""
+    from checkin.services import assessment_docs, handover, plans
 
     reviews = [r.client for r in plans.overdue_for(session, person, day)]
     notices = [n for n in handover.open_notices(session, person) if n.mailed_at is None]
-    return messages.plan_duty_lines(reviews, notices, detail), {n.id for n in notices}
+    overdue = assessment_docs.overdue_for(session, person, day)
+    checks = list(dict.fromkeys(o.client for o in overdue))
+    lines = messages.plan_duty_lines(reviews, notices, detail, checks=checks)
+    return lines, {n.id for n in notices}
 
 
 def mark_mailed(session: Session, notice_ids: set[int], now: datetime) -> None:

@@ -240,6 +240,8 @@ def test_handover_notices_fire_once_per_threshold(db: Session, world: World) -> 
     world.sato.email = "sato@example.jp"
     world.manager.email = "kanri@example.jp"
     world.client_a.service_end = date(2026, 12, 10)  # 6 months from TODAY
+    for c in (world.client_a, world.client_c):  # no periodic check overdue (its own line)
+        c.service_start = date(2026, 6, 1)
     db.commit()
     day = date(2026, 6, 9)
     assert handover.ensure_notices(db, [world.office.id], day, NOW) == 0  # not yet

@@ -24,7 +24,14 @@ from checkin.models import Client, EmployerUser, StaffUser
 from checkin.models.document import ClientDocument, DocKind, DocSide, DocStatus
 from checkin.services import documents
 from checkin.services.assessment_items import CHECKS, NATURAL, STABILITY, Check
-from checkin.services.assessments import SIDES, area_scores, notes_of
+from checkin.services.assessments import (
+    SIDES,
+    DuePoint,
+    area_scores,
+    next_due,
+    notes_of,
+    schedule,
+)
 from checkin.services.documents import KindSpec, Section, register
 
 # A sheet filled within this many days of a round's date belongs to that round.
@@ -104,6 +111,11 @@ def rounds(session: Session, client_id: int, kind: str) -> list[Round]:
         .where(ClientDocument.client_id == client_id, ClientDocument.kind == kind)
         .order_by(ClientDocument.period, ClientDocument.version)
     )
+    return _rounds_of(docs)
+
+
+def _rounds_of(docs: Any) -> list[Round]:
+    """Rounds from one client's sheets of one check, ordered by period and version."""
     out: dict[date, Round] = {}
     for doc in docs:
         found = out.setdefault(round_of(doc), Round(round_of(doc)))
@@ -181,3 +193,96 @@ def write(
 
 def check_of(kind: str) -> Check:
     return CHECKS[kind]
+
+
+# --- due rounds ----------------------------------------------------------------------------
+
+
+def plan_reviews(session: Session, client: Client) -> list[date]:
+    """Plan review dates, when the support plan gives them."""
+    return _reviews_of(documents.latest(session, client.id, DocKind.SUPPORT_PLAN))
+
+
+def _reviews_of(plan: ClientDocument | None) -> list[date]:
+    if plan is None or not isinstance(plan.body, dict):
+        return []
+    out = []
+    for key in ("review_date", "next_review", "review_on"):
+        value = plan.body.get(key)
+        if isinstance(value, str):
+            try:
+                out.append(date.fromisoformat(value[:10]))
+            except ValueError:
+                continue
+    return out
+
+
+def due_points(
+    session: Session, client: Client, kind: str, all_rounds: list[Round]
+) -> list[DuePoint]:
+    """The schedule of one check for a client (``services/assessments.schedule``)."""
+    return _points(client, plan_reviews(session, client), all_rounds)
+
+
+def _points(client: Client, reviews: list[date], all_rounds: list[Round]) -> list[DuePoint]:
+    from zoneinfo import ZoneInfo
+
+    from checkin.services.expected import support_start
+
+    start = support_start(client, ZoneInfo(client.office.timezone))
+    done = [r.day for r in all_rounds if "staff" in r.sent()]
+    return schedule(start, client.service_end, reviews, done)
+
+
+@dataclass(frozen=True)
+class OverdueCheck:
+    client: Client
+    check: Check
+    point: DuePoint
+    days_over: int
+
+
+def overdue_for(session: Session, staff: StaffUser, today: date) -> list[OverdueCheck]:
+    """The periodic checks past their due day for a staff member's own clients (the
+    morning list and the digest), the most overdue first. Three queries."""
+    from checkin.models import ClientStatus
+
+    clients = session.scalars(
+        select(Client)
+        .where(
+            Client.office_id == staff.office_id,
+            Client.supporter_id == staff.id,
+            Client.status == ClientStatus.ACTIVE,
+        )
+        .order_by(Client.id)
+    ).all()
+    ids = [c.id for c in clients]
+    if not ids:
+        return []
+    sheets: dict[tuple[int, str], list[ClientDocument]] = {}
+    for doc in session.scalars(
+        select(ClientDocument)
+        .where(ClientDocument.client_id.in_(ids), ClientDocument.kind.in_(KINDS))
+        .order_by(ClientDocument.period, ClientDocument.version)
+    ):
+        sheets.setdefault((doc.client_id, str(doc.kind)), []).append(doc)
+    plans: dict[int, ClientDocument] = {}
+    for plan in session.scalars(  # each client's newest plan series, its current version
+        select(ClientDocument)
+        .where(
+            ClientDocument.client_id.in_(ids),
+            ClientDocument.kind == DocKind.SUPPORT_PLAN,
+            ClientDocument.current.is_(True),
+        )
+        .order_by(ClientDocument.period, ClientDocument.id)
+    ):
+        plans[plan.client_id] = plan  # ascending: the last one wins (as documents.latest)
+    out = []
+    for client in clients:
+        reviews = _reviews_of(plans.get(client.id))
+        for check in (STABILITY, NATURAL):
+            found = _rounds_of(sheets.get((client.id, str(check.kind)), []))
+            point = next_due(_points(client, reviews, found), today)
+            if point is not None and point.state(today) == "overdue":
+                out.append(OverdueCheck(client, check, point, (today - point.due).days))
+    return sorted(out, key=lambda o: (o.point.due, o.client.id, o.check.kind))

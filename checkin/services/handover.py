@@ -4,7 +4,9 @@ handover is prepared at least 3 months before the end).
 - The **decision** per client: no handover needed / hand over to an agency (障害者就業・生活
   支援センター, the employer's own support, another agency) / the client declined; who
   recorded it and when.
-- **Notices**: 6 and 3 months before ``Client.service_end``, when no decision is recorded,
+- **Notices**: 6 and 3 months before the service end (``Client.service_end``, else the end
+  ``services/period.service_period`` computes from the start or the hire date), when no
+  decision is recorded,
   the supporter and the service managers are told (the morning list and the mail digest).
   A :class:`~checkin.models.HandoverNotice` row stores that it was told: the mail goes once
   per threshold; the line stays on the morning list until someone marks it seen or the
@@ -21,12 +23,12 @@ handover is prepared at least 3 months before the end).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checkin.models import (
@@ -45,7 +47,7 @@ from checkin.models import (
     Role,
     StaffUser,
 )
-from checkin.services import audit, labels, plans, support
+from checkin.services import audit, labels, period, plans, support
 from checkin.services import documents as docs
 from checkin.services.documents import KindSpec, Section, register
 from checkin.services.errors import ValidationError, _l
@@ -76,6 +78,7 @@ PACKAGE_PARTS: list[tuple[str, Any]] = [
     ("reports", _l("最近の支援レポート")),
     ("trend", _l("日々の記録の傾向")),
     ("contacts", _l("最近の連絡・面談")),
+    ("resource_map", _l("資源マップ (相談先)")),
     ("private", _l("本人が共有を望まなかった項目")),
     ("notes", _l("引継ぎ事項")),
 ]
@@ -357,6 +360,25 @@ def _plan_text(session: Session, client: Client) -> str:
     return "\n".join(lines)
 
 
+def _resource_map_text(session: Session, client: Client) -> str:
+    """The newest version of the resource map the client confirmed (a draft of a change
+    after that is not theirs yet), one line per entry under its topic."""
+    doc = session.scalars(
+        select(ClientDocument)
+        .where(
+            ClientDocument.client_id == client.id,
+            ClientDocument.kind == DocKind.RESOURCE_MAP,
+            ClientDocument.status == DocStatus.CONFIRMED,
+        )
+        .order_by(ClientDocument.version.desc(), ClientDocument.id.desc())
+        .limit(1)
+    ).first()
+    if doc is None:
+        return str(_l("本人が確認した資源マップはありません。"))
+    lines = [f"【{s.title}】\n{s.text}" for s in docs.sections_of(doc) if s.text]
+    return "\n".join(lines) or str(_l("本人が確認した資源マップはありません。"))
+
+
 def _private_text(reports: list[ClientDocument]) -> str:
     lines = []
     for r in reports:
@@ -392,6 +414,7 @@ def package_body(session: Session, client: Client, row: Handover, today: date) -
         or str(_l("確認済みの支援レポートはありません。")),
         "trend": _trend_text(session, client, today),
         "contacts": _contacts_text(session, client) or str(_l("連絡の記録はありません。")),
+        "resource_map": _resource_map_text(session, client),
         "private": _private_text(reports),
     }
 
@@ -545,21 +568,70 @@ def threshold_now(end: date, today: date) -> int | None:
     return None
 
 
+# The rule's end is 3 years after the start, the start 6 months after the date the wait is
+# counted from (services/period.py); a margin of a few days either side of the window keeps
+# the SQL simple and the exact end is worked out in Python.
+_MARGIN = timedelta(days=7)
+
+
+def computed_end(client: Client) -> date | None:
+    """The service end in force: the recorded one, else the one the period rules give."""
+    return period.service_period(client, None).end
+
+
+def _candidates(
+    session: Session, office_ids: list[int], today: date, horizon: date
+) -> list[tuple[Client, date]]:
+    """Active clients whose service ends after ``today`` and by ``horizon``: the recorded
+    end, else 3 years from the recorded start, else from the date the rules count from
+    (hire, the sending office's end, the return to work). One query."""
+    years = 12 * period.SERVICE_YEARS
+    wait = years + period.WAIT_MONTHS
+    start_lo = plans.add_months(today, -years) - _MARGIN
+    start_hi = plans.add_months(horizon, -years) + _MARGIN
+    from_lo = plans.add_months(today, -wait) - _MARGIN - timedelta(days=1)
+    from_hi = plans.add_months(horizon, -wait) + _MARGIN
+    rows = session.scalars(
+        select(Client).where(
+            Client.office_id.in_(office_ids),
+            Client.status == ClientStatus.ACTIVE,
+            or_(
+                and_(Client.service_end > today, Client.service_end <= horizon),
+                and_(
+                    Client.service_end.is_(None),
+                    Client.service_start.between(start_lo, start_hi),
+                ),
+                and_(
+                    Client.service_end.is_(None),
+                    Client.service_start.is_(None),
+                    or_(
+                        Client.hire_date.between(from_lo, from_hi),
+                        Client.prior_service_end.between(from_lo, from_hi),
+                        Client.return_date.between(from_lo, from_hi),
+                    ),
+                ),
+            ),
+        )
+    ).all()
+    out = []
+    for c in rows:
+        end = computed_end(c)
+        if end is not None and today < end <= horizon:
+            out.append((c, end))
+    return out
+
+
 def ensure_notices(session: Session, office_ids: list[int], today: date, now: datetime) -> int:
-    """Create the notices that are due (no decision recorded, a threshold passed): at most
+    """Create the notices that are due (no decision recorded, a threshold passed before the
+    end in force - the recorded one, else the computed one): at most
     one per client, threshold and end date, whoever calls first (the morning run calls it
     for its offices). Three queries whatever the number of offices. Returns how many."""
     if not office_ids:
         return 0
-    clients = session.scalars(
-        select(Client).where(
-            Client.office_id.in_(office_ids),
-            Client.status == ClientStatus.ACTIVE,
-            Client.service_end.is_not(None),
-            Client.service_end > today,
-            Client.service_end <= plans.add_months(today, max(THRESHOLDS)),
-        )
-    ).all()
+    horizon = plans.add_months(today, max(THRESHOLDS))
+    found = _candidates(session, office_ids, today, horizon)
+    ends = {c.id: end for c, end in found}
+    clients = [c for c, _end in found]
     if not clients:
         return 0
     ids = [c.id for c in clients]
@@ -579,16 +651,16 @@ def ensure_notices(session: Session, office_ids: list[int], today: date, now: da
     )
     rows = []
     for c in clients:
-        assert c.service_end is not None
-        months = threshold_now(c.service_end, today)
-        if months is None or c.id in decided or (c.id, months, c.service_end) in told:
+        end = ends[c.id]
+        months = threshold_now(end, today)
+        if months is None or c.id in decided or (c.id, months, end) in told:
             continue
         rows.append(
             {
                 "office_id": c.office_id,
                 "client_id": c.id,
                 "months": months,
-                "service_end": c.service_end,
+                "service_end": end,
                 "created_at": now,
             }
         )
@@ -619,7 +691,10 @@ def open_notices(session: Session, staff: StaffUser) -> list[HandoverNotice]:
         .where(
             HandoverNotice.office_id == staff.office_id,
             HandoverNotice.seen_at.is_(None),
-            HandoverNotice.service_end == Client.service_end,
+            or_(
+                HandoverNotice.service_end == Client.service_end,
+                Client.service_end.is_(None),  # a computed end: compared below
+            ),
             Client.status == ClientStatus.ACTIVE,
             Handover.decision.is_(None),
         )
@@ -631,6 +706,8 @@ def open_notices(session: Session, staff: StaffUser) -> list[HandoverNotice]:
     seen: set[int] = set()
     out = []
     for n in session.scalars(q):
+        if n.client.service_end is None and computed_end(n.client) != n.service_end:
+            continue  # the end moved since: this notice is for another end
         if n.client_id not in seen:
             seen.add(n.client_id)
             out.append(n)

@@ -34,7 +34,6 @@ from checkin.services.assessment_items import (
     Check,
 )
 from checkin.services.errors import ValidationError
-from checkin.services.expected import support_start
 from checkin.services.radar import Series, radar_svg, trend_svg
 from checkin.timeutil import local_date
 from checkin.web import get_db, now
@@ -117,28 +116,11 @@ def _helpers() -> dict[str, Any]:
 
 
 def _reviews(client: Client) -> list[date]:
-    """Plan review dates, when the support plan (another feature) gives them."""
-    plan = documents.latest(get_db(), client.id, DocKind.SUPPORT_PLAN)
-    if plan is None or not isinstance(plan.body, dict):
-        return []
-    out = []
-    for key in ("review_date", "next_review", "review_on"):
-        value = plan.body.get(key)
-        if isinstance(value, str):
-            try:
-                out.append(date.fromisoformat(value[:10]))
-            except ValueError:
-                continue
-    return out
+    return docs.plan_reviews(get_db(), client)
 
 
 def due_points(client: Client, kind: str, rounds: list[docs.Round]) -> list[scoring.DuePoint]:
-    tz = client.office.timezone
-    from zoneinfo import ZoneInfo
-
-    start = support_start(client, ZoneInfo(tz))
-    done = [r.day for r in rounds if "staff" in r.sent()]
-    return scoring.schedule(start, client.service_end, _reviews(client), done)
+    return docs.due_points(get_db(), client, kind, rounds)
 
 
 def summary(client: Client) -> list[dict[str, Any]]:

@@ -11,7 +11,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from checkin.models import (
@@ -20,9 +30,9 @@ from checkin.models import (
     DocKind,
     Role,
 )
+from checkin.services import assessment_docs, plans, transfer
 from checkin.services import documents as docs
 from checkin.services import handover as ho
-from checkin.services import plans, transfer
 from checkin.services.errors import ValidationError
 from checkin.timeutil import local_date
 from checkin.web import flash_errors, form_id, get_db, now, saving
@@ -64,15 +74,21 @@ def _handover_state(client: Client) -> dict[str, Any]:
 
 
 def _my_duties() -> dict[str, Any]:
-    """The morning list's duties: overdue plan reviews and handover notices."""
+    """The morning list's duties: overdue plan reviews, overdue periodic checks (own
+    clients) and handover notices; worked out once per request (two partials read it)."""
+    if "my_duties" in g:
+        return dict(g.my_duties)
     staff = current_staff()
     db = get_db()
     today = _today(staff.office.timezone)
-    return {
+    found: dict[str, Any] = {
         "reviews": plans.overdue_for(db, staff, today),
         "notices": ho.open_notices(db, staff),
+        "checks": assessment_docs.overdue_for(db, staff, today),
         "today": today,
     }
+    g.my_duties = found
+    return found
 
 
 # --- the plan ------------------------------------------------------------------------------
