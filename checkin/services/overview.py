@@ -19,7 +19,12 @@ from checkin.models import (
     Office,
     StaffUser,
 )
-from checkin.services.expected import answerable_from, expected_days, office_closed_days
+from checkin.services.expected import (
+    answerable_from,
+    expected_days,
+    office_closed_days,
+    support_start,
+)
 from checkin.services.frames import answerable_columns
 from checkin.timeutil import local_date
 
@@ -118,12 +123,12 @@ def office_overview(
             answer = date.fromisoformat(answer)
         if isinstance(last, str):
             last = datetime.fromisoformat(last)
-        e = expected_days(
-            c, tz, answerable_from(first_link, line_linked, answer, tz, today), closed
-        )
-        key = (max(e.first, start), e.last, e.weekdays)
+        answerable = answerable_from(first_link, line_linked, answer, tz, today)
+        first = max(support_start(c, tz), answerable, start)
+        key = (first, c.service_end, c.checkin_weekdays)
         expected = counted.get(key)
         if expected is None:
+            e = expected_days(c, tz, answerable, closed)
             expected = counted[key] = sum(1 for d in days if d in e)
         rate = answered / expected if expected else None
         if last is not None and last.tzinfo is None:  # SQLite returns aggregates naive
