@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, Text, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -30,6 +30,8 @@ class Contact(Timestamped, Base):
     """One act of support: a call, a meeting, a visit... optionally answering a flag."""
 
     __tablename__ = "contact"
+    # The last contact of each client (the overview reads it for every client of the office).
+    __table_args__ = (Index("ix_contact_client_occurred", "client_id", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))

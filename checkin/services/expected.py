@@ -62,9 +62,11 @@ def answerable_from(
     return min(days) if days else today
 
 
-def _expected(
+def expected_days(
     client: Client, tz: ZoneInfo, answerable: date, closed: frozenset[date]
 ) -> ExpectedDays:
+    """``client``'s expected days given the first day they could answer
+    (:func:`answerable_from`) and their office's closed days."""
     return ExpectedDays(
         first=max(support_start(client, tz), answerable),
         last=client.service_end,
@@ -101,7 +103,7 @@ def from_columns(client: Client, values: Sequence[Any], today: date) -> Expected
     if isinstance(line, str):
         line = datetime.fromisoformat(line)
     days = frozenset(date.fromisoformat(d[:10]) for d in (closed or "").split(",") if d)
-    return _expected(client, tz, answerable_from(link, line, answer, tz, today), days)
+    return expected_days(client, tz, answerable_from(link, line, answer, tz, today), days)
 
 
 def load_expected(
@@ -126,7 +128,19 @@ def load_office_expected(
             select(Client.id, link, line, answer).where(Client.id.in_([c.id for c in clients]))
         )
     }
-    closed = frozenset(
+    closed = office_closed_days(session, office, start, end)
+    tz = ZoneInfo(office.timezone)
+    out = {}
+    for c in clients:
+        first_link, line_linked, first_answer = found.get(c.id, (None, None, None))
+        answerable = answerable_from(first_link, line_linked, first_answer, tz, today)
+        out[c.id] = expected_days(c, tz, answerable, closed)
+    return out
+
+
+def office_closed_days(session: Session, office: Office, start: date, end: date) -> frozenset[date]:
+    """The office's closed days from ``start`` to ``end`` (one query)."""
+    return frozenset(
         session.scalars(
             select(OfficeClosedDay.day).where(
                 OfficeClosedDay.office_id == office.id,
@@ -135,10 +149,3 @@ def load_office_expected(
             )
         )
     )
-    tz = ZoneInfo(office.timezone)
-    out = {}
-    for c in clients:
-        first_link, line_linked, first_answer = found.get(c.id, (None, None, None))
-        answerable = answerable_from(first_link, line_linked, first_answer, tz, today)
-        out[c.id] = _expected(c, tz, answerable, closed)
-    return out

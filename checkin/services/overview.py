@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,13 @@ from checkin.models import (
     Office,
     StaffUser,
 )
-from checkin.services.expected import load_office_expected
+from checkin.services.expected import (
+    answerable_from,
+    expected_days,
+    office_closed_days,
+    support_start,
+)
+from checkin.services.frames import answerable_columns
 from checkin.timeutil import local_date
 
 RATE_DAYS = 28
@@ -69,14 +76,29 @@ RISK_ORDER = {"urgent": 0, "high": 1, "watch": 2, "none": 3}
 def office_overview(
     session: Session, office: Office, *, today: date, no_contact_days: int = 30
 ) -> Overview:
-    clients = list(
-        session.scalars(
-            select(Client)
-            .where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
-            .order_by(Client.name)
+    start = today - timedelta(days=RATE_DAYS)
+    # One query for the office's active clients with, for each, the answers of the
+    # period, the last contact and the first day they could answer: per-client scalar
+    # subqueries that read the (client_id, local_date) and (client_id, occurred_at)
+    # indexes, so an office of 1,000 clients reads its 28 days and 1,000 index entries,
+    # not a year of answers and contacts (docs/benchmarks.md, issue 17).
+    answered_q = (
+        select(func.count())
+        .where(
+            CheckIn.client_id == Client.id,
+            CheckIn.local_date >= start,
+            CheckIn.local_date < today,
         )
+        .scalar_subquery()
     )
-    ids = [c.id for c in clients]
+    last_q = select(func.max(Contact.occurred_at)).where(Contact.client_id == Client.id)
+    link, line, first_answer = answerable_columns()
+    found = session.execute(
+        select(Client, answered_q, last_q.scalar_subquery(), link, line, first_answer)
+        .where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
+        .order_by(Client.name)
+    ).all()
+    clients = [r[0] for r in found]
     ov = Overview(today=today, no_contact_days=no_contact_days, timezone=office.timezone)
     flags = list(
         session.scalars(
@@ -88,51 +110,27 @@ def office_overview(
         sev = f.severity.value
         if RISK_ORDER[sev] < RISK_ORDER[worst.get(f.client_id, "none")]:
             worst[f.client_id] = sev
-    start = today - timedelta(days=RATE_DAYS)
-    answered = (
-        dict(
-            session.execute(
-                select(CheckIn.client_id, func.count())
-                .join(Client, Client.id == CheckIn.client_id)  # no list of 1,000 ids to send
-                .where(
-                    Client.office_id == office.id,
-                    Client.status == ClientStatus.ACTIVE,
-                    CheckIn.local_date >= start,
-                    CheckIn.local_date < today,
-                )
-                .group_by(CheckIn.client_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
-    last_contact = (
-        dict(
-            session.execute(
-                select(Contact.client_id, func.max(Contact.occurred_at))
-                .join(Client, Client.id == Contact.client_id)
-                .where(Client.office_id == office.id, Client.status == ClientStatus.ACTIVE)
-                .group_by(Contact.client_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
     days = [start + timedelta(days=i) for i in range(RATE_DAYS)]
     # Expected days as the morning signals count them: from the first day the client could
     # answer, the office's closed days not counted.
-    expected_days = load_office_expected(session, office, clients, start, today, today)
+    closed = office_closed_days(session, office, start, today)
+    tz = ZoneInfo(office.timezone)
     # Most clients share their expected days over the period (same weekdays, started
     # before it): count each kind once, not 28 days for each of 1,000 clients.
     counted: dict[tuple[object, ...], int] = {}
-    for c in clients:
-        e = expected_days[c.id]
-        key = (max(e.first, start), e.last, e.weekdays, e.closed)
+    for c, answered, last, first_link, line_linked, answer in found:
+        if isinstance(answer, str):  # SQLite gives a scalar subquery's date as text
+            answer = date.fromisoformat(answer)
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        answerable = answerable_from(first_link, line_linked, answer, tz, today)
+        first = max(support_start(c, tz), answerable, start)
+        key = (first, c.service_end, c.checkin_weekdays)
         expected = counted.get(key)
         if expected is None:
+            e = expected_days(c, tz, answerable, closed)
             expected = counted[key] = sum(1 for d in days if d in e)
-        rate = answered.get(c.id, 0) / expected if expected else None
-        last = last_contact.get(c.id)
+        rate = answered / expected if expected else None
         if last is not None and last.tzinfo is None:  # SQLite returns aggregates naive
             last = last.replace(tzinfo=UTC)
         ov.clients.append(ClientRow(c, worst.get(c.id, "none"), rate, last))
