@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from checkin.models import Client, ClientDocument, ClientStatus, DocStatus, Role
+from checkin.models import Client, ClientDocument, ClientStatus, DocSide, DocStatus, Role
 from checkin.services import audit, labels
 from checkin.services import documents as docs
 from checkin.services.errors import ValidationError
@@ -322,10 +322,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
             )
         )
         waiting = [d for d in waiting if _client_sees(d)]
-        done = [d for d in done if _client_sees(d)]
-        # A kind the client does not confirm (the handover package, finished by staff) is
-        # not listed as something the client confirmed.
-        done = [d for d in done if docs.spec_for(d.kind).client_confirms]
+        done = [d for d in done if _client_reads(d)]
         return (
             render_template(
                 "documents/client_list.html",
@@ -344,8 +341,7 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         or doc.client_id != client.id
         or not doc.current
         or doc.status not in (DocStatus.SENT, DocStatus.CONFIRMED, DocStatus.RETURNED)
-        or not _client_sees(doc)
-        or not docs.spec_for(doc.kind).client_confirms
+        or not _client_reads(doc)
     ):
         abort(404)
     status = 200
@@ -394,6 +390,14 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
 
 def _client_sees(doc: ClientDocument) -> bool:
     return doc.side in docs.spec_for(doc.kind).client_sides
+
+
+def _client_reads(doc: ClientDocument) -> bool:
+    """On the client's pages: what they confirm, and a sheet they wrote themselves (the self
+    check), not a kind finished by staff alone (the handover package)."""
+    return _client_sees(doc) and (
+        docs.spec_for(doc.kind).client_confirms or doc.side == DocSide.CLIENT
+    )
 
 
 def _token_client(token: str) -> Client:
