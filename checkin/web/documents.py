@@ -322,9 +322,6 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
             )
         )
         waiting = [d for d in waiting if _client_sees(d)]
-        done = [d for d in done if _client_sees(d)]
-        # A kind the client does not confirm (the handover package, finished by staff) is
-        # not listed as something the client confirmed.
         done = [d for d in done if _client_reads(d)]
         return (
             render_template(
@@ -344,7 +341,6 @@ def _client_page(client: Client, doc_id: int | None, *, channel: str, back: str,
         or doc.client_id != client.id
         or not doc.current
         or doc.status not in (DocStatus.SENT, DocStatus.CONFIRMED, DocStatus.RETURNED)
-        or not _client_sees(doc)
         or not _client_reads(doc)
     ):
         abort(404)
@@ -397,10 +393,11 @@ def _client_sees(doc: ClientDocument) -> bool:
 
 
 def _client_reads(doc: ClientDocument) -> bool:
-    """Whether the client's pages show it: what they are asked to confirm, and what they
-    wrote themselves (their own check sheet); never a paper staff finish alone (the
-    handover package)."""
-    return docs.spec_for(doc.kind).client_confirms or doc.side == DocSide.CLIENT
+    """On the client's pages: what they confirm, and a sheet they wrote themselves (the self
+    check), not a kind finished by staff alone (the handover package)."""
+    return _client_sees(doc) and (
+        docs.spec_for(doc.kind).client_confirms or doc.side == DocSide.CLIENT
+    )
 
 
 def _token_client(token: str) -> Client:
