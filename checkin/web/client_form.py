@@ -184,6 +184,23 @@ def _selfview_html(template: str, client: Client, **context: Any) -> str:
     )
 
 
+def signed_client_or_404(signed: str) -> Client:
+    """The active client of a live signed LINE link (the self-view and the documents it
+    opens); otherwise the page saying how to get a new link, with 404."""
+    client = client_for_selfview_token(get_db(), current_app.secret_key or "", signed, now=now())
+    if client is None:  # also when the client is no longer active
+        html = render_template(
+            "error.html",
+            title=_("この リンクは つかえません"),
+            message=_(
+                "リンクの 期限が きれたか、ただしくない リンクです。"
+                "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。"
+            ),
+        )
+        abort(Response(html, 404, {"Cache-Control": "private, no-store"}))
+    return client
+
+
 @bp.get("/me/<signed>")
 def line_me(signed: str) -> Any:
     """これまでの きろく for a LINE client, from the signed link the bot sent (7 days).
@@ -192,16 +209,7 @@ def line_me(signed: str) -> Any:
     expired link, or a client no longer active, gets a plain page saying how to get a new
     one, with 404."""
     db = get_db()
-    client = client_for_selfview_token(db, current_app.secret_key or "", signed, now=now())
-    if client is None:
-        return render_template(
-            "error.html",
-            title=_("この リンクは つかえません"),
-            message=_(
-                "リンクの 期限が きれたか、ただしくない リンクです。"
-                "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。"
-            ),
-        ), 404
+    client = signed_client_or_404(signed)
     html = _selfview_html(
         "checkin/me.html",
         client,

@@ -25,11 +25,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from checkin.models import Client, ClientDocument, ClientStatus, DocSide, DocStatus, Role
+from checkin.models import Client, ClientDocument, DocSide, DocStatus, Role
 from checkin.services import audit, labels
 from checkin.services import documents as docs
 from checkin.services.errors import ValidationError
-from checkin.services.selfview_links import client_for_selfview_token, make_selfview_token
+from checkin.services.selfview_links import make_selfview_token
 from checkin.web import flash_errors, get_db, now, public_url, saving
 from checkin.web.auth import current_staff, staff_required
 
@@ -431,23 +431,9 @@ def client_doc(token: str, doc_id: int) -> Any:
 
 
 def _signed_client(signed: str) -> Client:
-    client = client_for_selfview_token(get_db(), current_app.secret_key or "", signed, now=now())
-    if client is None or client.status != ClientStatus.ACTIVE:
-        abort(
-            Response(
-                render_template(
-                    "error.html",
-                    title=_("この リンクは つかえません"),
-                    message=_(
-                        "リンクの 期限が きれたか、ただしくない リンクです。"
-                        "LINEで「きろくを みる」と 送ると、あたらしい リンクが とどきます。"
-                    ),
-                ),
-                404,
-                NO_STORE,
-            )
-        )
-    return client
+    from checkin.web.client_form import signed_client_or_404  # the LINE link's own rules
+
+    return signed_client_or_404(signed)
 
 
 @bp.get("/me/<signed>/docs")
